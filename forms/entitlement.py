@@ -1,0 +1,331 @@
+"""The entitlement engine: one maternity application → one decision, by the region's pack.
+
+Leave (产假) per 《女职工劳动保护特别规定》 art. 7 plus the regional rule; 生育津贴 (maternity allowance)
+= employer's previous-year average monthly wage ÷ divisor × allowance days, rounded half-up to 0.01
+yuan only at the end; eligibility by category and consecutive contribution months. Every parameter
+comes from the pack entry in force on the event date, and each leave line cites its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from forms.policy import Entry, PolicyPack, load_pack
+from forms.values import money_str, quantize_money
+from forms.workdays import add_days_skipping_holidays
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Application:
+    """The facts of one maternity event that decide the entitlement."""
+
+    region: str
+    category: str  # employee | flexible | volunteer | retiree
+    event: str  # birth | miscarriage
+    event_date: dt.date
+    babies: int = 1
+    dystocia: bool = False
+    caesarean: bool = False
+    gestation_weeks: int | None = None
+    employer_avg_monthly_wage: Decimal | None = None  # 用人单位上年度职工月平均工资
+    contribution_months: int | None = None  # consecutive months paid before the event
+    insured_since: dt.date | None = None
+    filed_on: dt.date | None = None
+    leave_start: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LeaveLine:
+    code: str  # stable: national.base, national.dystocia, …; i18n msgid is leave.<code>
+    days: int
+    source: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "days": self.days, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Decision:
+    eligible: bool
+    reasons: tuple[str, ...]
+    reason_params: dict[str, dict]
+    leave_days: int
+    leave_breakdown: tuple[LeaveLine, ...]
+    allowance_days: int
+    daily_rate: Decimal
+    allowance: Decimal
+    medical_paid_by: str
+    pack: str
+    rule_version: str
+    leave_start: dt.date | None
+    leave_end: dt.date | None
+    calendar_exact: bool = True
+    citations: tuple[str, ...] = field(default=())
+
+    @property
+    def rule(self) -> str:
+        return f"{self.pack}/{self.rule_version}"
+
+    def to_json(self) -> dict:
+        """The ``liangxian entitle`` output contract."""
+        return {
+            "eligible": self.eligible,
+            "reasons": list(self.reasons),
+            "leave_days": self.leave_days,
+            "leave_breakdown": [line.to_json() for line in self.leave_breakdown],
+            "allowance_days": self.allowance_days,
+            "daily_rate": money_str(self.daily_rate),
+            "allowance": money_str(self.allowance),
+            "medical_paid_by": self.medical_paid_by,
+            "rule": self.rule,
+        }
+
+
+class _Rules:
+    """Reads pack entries for one event date and remembers which were used (the rule version is the
+    latest effective date among them)."""
+
+    def __init__(self, pack: PolicyPack, on: dt.date):
+        self.pack = pack
+        self.on = on
+        self.used: list[Entry] = []
+        self.extra_dates: list[dt.date] = []
+
+    def entry(self, name: str) -> Entry:
+        e = self.pack.entry(name, self.on)
+        self.used.append(e)
+        return e
+
+    def value(self, name: str):
+        return self.entry(name).value
+
+    def use(self, e: Entry) -> Entry:
+        self.used.append(e)
+        return e
+
+    def version(self) -> str:
+        dates = [e.effective_from for e in self.used] + self.extra_dates
+        return max(dates).isoformat()
+
+    def citations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.citation for e in self.used))
+
+
+def _cite(e: Entry) -> str:
+    return f"{e.citation} [{e.effective_from.isoformat()}]"
+
+
+def _national_birth_lines(app: Application, rules: _Rules) -> list[LeaveLine]:
+    base = rules.entry("leave_base_days")
+    lines = [LeaveLine("national.base", int(base.value), _cite(base))]
+    as_dystocia = app.dystocia or (app.caesarean and rules.value("caesarean_as_dystocia"))
+    if as_dystocia:
+        e = rules.entry("leave_dystocia_days")
+        lines.append(LeaveLine("national.dystocia", int(e.value), _cite(e)))
+    if app.babies > 1:
+        e = rules.entry("leave_extra_baby_days")
+        lines.append(LeaveLine("national.extra_baby", int(e.value) * (app.babies - 1), _cite(e)))
+    return lines
+
+
+def _extension_end(last_national_day: dt.date, days: int, skip_holidays: bool) -> tuple[dt.date, bool]:
+    if days <= 0:
+        return last_national_day, True
+    if skip_holidays:
+        return add_days_skipping_holidays(last_national_day, days)
+    return last_national_day + dt.timedelta(days=days), True
+
+
+def _regional_extension(
+    app: Application, rules: _Rules, national_days: int, start: dt.date
+) -> tuple[LeaveLine | None, dt.date, bool, bool]:
+    """The regional extension line, the leave end date, whether it is calendar-exact and whether the
+    fund pays the extension days."""
+    last_national = start + dt.timedelta(days=national_days - 1)
+    total = rules.entry("leave_regional_total_days")
+    if int(total.value) > 0:
+        extra = max(0, int(total.value) - national_days)
+        paid = bool(rules.value("allowance_pays_regional_extension"))
+        line = LeaveLine("regional.extension", extra, _cite(total)) if extra else None
+        return line, last_national + dt.timedelta(days=extra), True, paid
+
+    ext = rules.pack.entry("leave_regional_extension_days", app.event_date)
+    skip = bool(rules.value("extension_skips_statutory_holidays"))
+    end, exact = _extension_end(last_national, int(ext.value), skip)
+    # An amendment that also covers leave still running on its effective date (e.g. Jiangsu's 60
+    # days from 2022-02-10) applies when the leave under the older rule had not ended by then.
+    later = rules.pack.next_entry("leave_regional_extension_days", app.event_date)
+    while later is not None and later.applies_to_running_leave and end >= later.effective_from:
+        ext = later
+        end, exact = _extension_end(last_national, int(ext.value), skip)
+        later = rules.pack.next_entry("leave_regional_extension_days", ext.effective_from)
+    rules.use(ext)
+    paid = bool(rules.value("allowance_pays_regional_extension"))
+    if int(ext.value) <= 0:
+        return None, end, exact, paid
+    return LeaveLine("regional.extension", int(ext.value), _cite(ext)), end, exact, paid
+
+
+def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
+    """Decide one application. Input must already be validated (see ``forms.declarations``)."""
+    pack = pack or load_pack(app.region)
+    rules = _Rules(pack, app.event_date)
+    category = pack.categories[app.category]
+    if pack.merged_on and app.event_date >= pack.merged_on:
+        rules.extra_dates.append(pack.merged_on)
+    reasons: list[str] = []
+    reason_params: dict[str, dict] = {}
+
+    if not category.allowance:
+        # Not in maternity insurance (flexible workers, volunteers, retirees): no allowance and no
+        # leave from an employer; childbirth medical costs are paid by the medical fund.
+        rules.entry("leave_base_days")
+        reasons.append("allowance.category_not_covered")
+        return Decision(
+            eligible=False,
+            reasons=tuple(reasons),
+            reason_params=reason_params,
+            leave_days=0,
+            leave_breakdown=(),
+            allowance_days=0,
+            daily_rate=Decimal("0"),
+            allowance=Decimal("0"),
+            medical_paid_by=category.medical_paid_by,
+            pack=pack.id,
+            rule_version=rules.version(),
+            leave_start=None,
+            leave_end=None,
+            citations=(category.citation, *rules.citations()),
+        )
+
+    start = app.leave_start or app.event_date
+    exact = True
+    if app.event == "birth":
+        lines = _national_birth_lines(app, rules)
+        national_days = sum(line.days for line in lines)
+        ext_line, end, exact, ext_paid = _regional_extension(app, rules, national_days, start)
+        if ext_line:
+            lines.append(ext_line)
+        leave_days = sum(line.days for line in lines)
+        allowance_days = national_days + (ext_line.days if ext_line and ext_paid else 0)
+    else:  # miscarriage
+        threshold = int(rules.value("miscarriage_late_min_weeks"))
+        weeks = app.gestation_weeks or 0
+        name, code = (
+            ("leave_miscarriage_late_days", "national.miscarriage_late")
+            if weeks >= threshold
+            else ("leave_miscarriage_early_days", "national.miscarriage_early")
+        )
+        e = rules.entry(name)
+        lines = [LeaveLine(code, int(e.value), _cite(e))]
+        leave_days = allowance_days = int(e.value)
+        end = start + dt.timedelta(days=leave_days - 1)
+
+    required = int(rules.value("min_contribution_months"))
+    months = app.contribution_months or 0
+    if months < required:
+        reasons.append("allowance.contribution_months_short")
+        reason_params["allowance.contribution_months_short"] = {"months": months, "required": required}
+    if app.filed_on is not None:
+        limit = int(rules.value("filing_limit_months"))
+        if app.filed_on > _add_months(app.event_date, limit):
+            reasons.append("allowance.filing_deadline_passed")
+            reason_params["allowance.filing_deadline_passed"] = {"months": limit}
+
+    eligible = not reasons
+    divisor = Decimal(str(rules.value("allowance_divisor")))
+    wage = app.employer_avg_monthly_wage or Decimal("0")
+    if eligible:
+        daily_rate = quantize_money(wage / divisor)
+        allowance = quantize_money(wage * allowance_days / divisor)
+    else:
+        allowance_days = 0
+        daily_rate = allowance = Decimal("0")
+    return Decision(
+        eligible=eligible,
+        reasons=tuple(reasons),
+        reason_params=reason_params,
+        leave_days=leave_days,
+        leave_breakdown=tuple(lines),
+        allowance_days=allowance_days,
+        daily_rate=daily_rate,
+        allowance=allowance,
+        medical_paid_by=category.medical_paid_by,
+        pack=pack.id,
+        rule_version=rules.version(),
+        leave_start=start,
+        leave_end=end,
+        calendar_exact=exact,
+        citations=(category.citation, *rules.citations()),
+    )
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+ENTITLE_GROUPS = ("event", "employment", "claim")
+ENTITLE_FIELDS = (
+    "category",
+    "event",
+    "event_date",
+    "babies",
+    "dystocia",
+    "caesarean",
+    "gestation_weeks",
+    "leave_start",
+    "employer_avg_monthly_wage",
+    "contribution_months",
+    "insured_since",
+    "filed_on",
+)
+
+
+def application_from_json(data: object, *, today: dt.date | None = None):
+    """Validate ``liangxian entitle`` input with the maternity application form.
+
+    Returns ``(Application | None, issues)``; the application is None when any error was found."""
+    from forms.declarations import validate
+    from forms.errors import error, errors_only
+
+    if not isinstance(data, dict):
+        return None, [error("form.not_object", "")]
+    region = data.get("region")
+    if not isinstance(region, str) or not region:
+        return None, [error("required", "region")] if region in (None, "") else [
+            error("region.unknown", "region", value=region)
+        ]
+    subset = {k: v for k, v in data.items() if k in ENTITLE_FIELDS}
+    result = validate("maternity_application", subset, region, today=today, groups=ENTITLE_GROUPS)
+    # fields of the claim group other than filed_on are not part of this contract
+    issues = [i for i in result.issues if i.field in (*ENTITLE_FIELDS, "region", "")]
+    if errors_only(issues):
+        return None, issues
+    v = result.values
+    app = Application(
+        region=region,
+        category=v["category"],
+        event=v["event"],
+        event_date=v["event_date"],
+        babies=v["babies"] if v["babies"] is not None else 1,
+        dystocia=bool(v["dystocia"]),
+        caesarean=bool(v["caesarean"]),
+        gestation_weeks=v["gestation_weeks"],
+        employer_avg_monthly_wage=v["employer_avg_monthly_wage"],
+        contribution_months=v["contribution_months"],
+        insured_since=v["insured_since"],
+        filed_on=v["filed_on"],
+        leave_start=v["leave_start"],
+    )
+    return app, issues

@@ -1,0 +1,131 @@
+"""Parsers for plain values: ISO dates, money (``Decimal`` with 2 places, never float), whole numbers,
+booleans and mainland mobile numbers. Each returns ``(value, issues)`` and never raises on bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from forms.errors import Issue, error
+
+CENT = Decimal("0.01")
+MONEY_MAX = Decimal("100000000")  # 1e8 yuan: anything larger is a typing slip at a counter
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONEY_RE = re.compile(r"^\d+(\.\d+)?$")
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def parse_date(
+    raw: object, field: str, *, today: dt.date | None = None, allow_future: bool = True
+) -> tuple[dt.date | None, list[Issue]]:
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        value = raw
+    elif isinstance(raw, str):
+        m = _DATE_RE.match(raw.strip())
+        if not m:
+            return None, [error("date.format", field)]
+        try:
+            value = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None, [error("date.invalid", field)]
+    else:
+        return None, [error("date.format", field)]
+    if value.year < 1900:
+        return None, [error("date.too_early", field, min="1900-01-01")]
+    if not allow_future and value > (today or dt.date.today()):
+        return None, [error("date.future", field)]
+    return value, []
+
+
+def parse_money(raw: object, field: str) -> tuple[Decimal | None, list[Issue]]:
+    """Yuan as a string (``"6500"``, ``"6500.5"``, ``"6,500.00"``) or int. Floats are refused: they
+    cannot carry an exact amount."""
+    if isinstance(raw, bool) or isinstance(raw, float):
+        return None, [error("money.format", field)]
+    if isinstance(raw, int):
+        text = str(raw)
+    elif isinstance(raw, Decimal):
+        text = format(raw, "f")
+    elif isinstance(raw, str):
+        text = raw.strip().replace(",", "").replace("，", "")
+    else:
+        return None, [error("money.format", field)]
+    if text.startswith("-"):
+        body = text[1:]
+        if _MONEY_RE.match(body):
+            return None, [error("money.negative", field)]
+        return None, [error("money.format", field)]
+    if not _MONEY_RE.match(text):
+        return None, [error("money.format", field)]
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, [error("money.format", field)]
+    if value != value.quantize(CENT):
+        return None, [error("money.precision", field)]
+    if value >= MONEY_MAX:
+        return None, [error("money.too_large", field)]
+    return value.quantize(CENT), []
+
+
+def parse_int(raw: object, field: str, *, lo: int, hi: int) -> tuple[int | None, list[Issue]]:
+    if isinstance(raw, bool):
+        return None, [error("type.int", field)]
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*", raw):
+        value = int(raw)
+    elif isinstance(raw, (float, Decimal)) and raw == int(raw):
+        value = int(raw)
+    else:
+        return None, [error("type.int", field)]
+    if not lo <= value <= hi:
+        return None, [error("int.range", field, min=lo, max=hi)]
+    return value, []
+
+
+def parse_bool(raw: object, field: str) -> tuple[bool | None, list[Issue]]:
+    if isinstance(raw, bool):
+        return raw, []
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw), []
+    if isinstance(raw, str) and raw.strip().lower() in {"true", "false", "yes", "no", "1", "0", "是", "否"}:
+        return raw.strip().lower() in {"true", "yes", "1", "是"}, []
+    return None, [error("type.bool", field)]
+
+
+def parse_mobile(raw: object, field: str) -> tuple[str | None, list[Issue]]:
+    """Mainland mobile number: 11 digits, ``1[3-9]…``. Spaces, dashes and a +86 prefix are accepted."""
+    if not isinstance(raw, str):
+        return None, [error("phone.format", field)]
+    digits = re.sub(r"[\s\-()]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not _MOBILE_RE.match(digits):
+        return None, [error("phone.format", field)]
+    return digits, []
+
+
+def parse_gestation_weeks(raw: object, field: str) -> tuple[int | None, list[Issue]]:
+    """Completed weeks of gestation, as hospitals write them: ``15``, ``"15"`` or ``"15+6"`` (15 weeks
+    and 6 days counts as 15 completed weeks)."""
+    if isinstance(raw, str):
+        m = re.fullmatch(r"\s*(\d{1,2})\s*(?:\+\s*([0-6]))?\s*(?:周|w|weeks?)?\s*", raw)
+        if not m:
+            return None, [error("application.gestation_format", field)]
+        raw = int(m[1])
+    return parse_int(raw, field, lo=0, hi=45)
+
+
+def quantize_money(value: Decimal) -> Decimal:
+    """Round half-up to 0.01 yuan. Call only at the end of a computation."""
+    from decimal import ROUND_HALF_UP
+
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_str(value: Decimal) -> str:
+    return format(quantize_money(value), "f")

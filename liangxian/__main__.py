@@ -1,0 +1,3 @@
+from liangxian.cli import main
+
+raise SystemExit(main())

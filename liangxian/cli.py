@@ -1,0 +1,61 @@
+"""``liangxian`` — one command, many subcommands.
+
+Each subcommand lives in ``liangxian/commands/<name>.py`` and exposes ``register(subparsers)``; the
+module list below fixes the order of ``--help``. Subcommands print JSON on stdout where the issue
+tracker specifies a contract, and keep diagnostics on stderr (logging).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from liangxian import __version__
+
+COMMAND_MODULES = (
+    "entitle",
+    "check_id",
+    "store",
+    "search",
+    "printing",
+    "gui",
+)
+
+DESCRIPTION = """\
+liangxian 两险合并经办窗口 — counter client for merged maternity insurance (生育保险) and employee
+basic medical insurance (职工基本医疗保险) in Lianyungang and Lhasa. Works offline on a local SQLite
+database. Run `liangxian COMMAND --help` for the details of each command."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liangxian", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"liangxian {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"liangxian.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"liangxian.commands.{name}":
+                continue  # that part of the product is not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    return int(args.func(args) or 0)

@@ -1,0 +1,1 @@
+"""Subcommands of ``liangxian``; each module exposes ``register(subparsers)``."""
