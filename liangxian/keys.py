@@ -1,0 +1,109 @@
+"""The counter's Ed25519 signing key, kept in the OS keyring (``keyring``), never in a file or the
+database. Only the public key is stored in the local database, so that documents can be verified.
+
+Where no keyring backend exists (a headless Linux box without Secret Service), ``KeyringUnavailable``
+is raised with a bilingual message that names how to choose a backend: keyring honours the
+``PYTHON_KEYRING_BACKEND`` environment variable (for example ``keyring.backends.SecretService.Keyring``
+with gnome-keyring, or ``keyrings.cryptfile.cryptfile.CryptFileKeyring``). Plain-text backends are
+refused. Tests choose their own backend through ``keyring.set_keyring``.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import keyring
+import keyring.errors
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+import i18n
+
+SERVICE = "liangxian"
+_REFUSED = ("fail.Keyring", "Plaintext", "null.Keyring")
+
+
+class KeyringUnavailable(RuntimeError):
+    """No usable keyring backend: the counter's private key cannot be stored or read."""
+
+    code = "keyring.unavailable"
+
+    def __init__(self, detail: str = ""):
+        self.detail = detail
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.unavailable", lang, detail=self.detail)
+
+
+class CounterKeyMissing(LookupError):
+    code = "keyring.key_missing"
+
+    def __init__(self, counter_id: str):
+        self.counter_id = counter_id
+        super().__init__(i18n.gettext("error.keyring.key_missing", "en", counter=counter_id))
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.key_missing", lang, counter=self.counter_id)
+
+
+def _backend():
+    backend = keyring.get_keyring()
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    chained = getattr(backend, "backends", None)
+    if chained is not None and not chained:
+        raise KeyringUnavailable(name)
+    if any(bad in name for bad in _REFUSED):
+        raise KeyringUnavailable(name)
+    return backend
+
+
+def backend_name() -> str:
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def _username(counter_id: str) -> str:
+    return f"counter-signing-key:{counter_id}"
+
+
+def public_key_b64(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def public_key_from_b64(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
+
+
+def create_counter_key(counter_id: str) -> str:
+    """Make the counter's key pair, store the private key in the keyring, return the public key
+    (base64 of the 32 raw bytes). An existing key is kept and its public key returned."""
+    backend = _backend()
+    try:
+        existing = backend.get_password(SERVICE, _username(counter_id))
+        if existing:
+            return public_key_b64(_private_from_text(existing).public_key())
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+        backend.set_password(SERVICE, _username(counter_id), base64.b64encode(raw).decode("ascii"))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(str(exc)) from exc
+    return public_key_b64(private.public_key())
+
+
+def load_counter_key(counter_id: str) -> Ed25519PrivateKey:
+    backend = _backend()
+    try:
+        text = backend.get_password(SERVICE, _username(counter_id))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(str(exc)) from exc
+    if not text:
+        raise CounterKeyMissing(counter_id)
+    return _private_from_text(text)
+
+
+def _private_from_text(text: str) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
