@@ -13,7 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # package → top-level names it must not import
 FORBIDDEN = {
-    "i18n": {"forms", "localdb", "printing", "desktop", "sync", "central", "liangxian", "PySide6", "sqlalchemy"},
+    "i18n": {
+        "forms",
+        "localdb",
+        "printing",
+        "desktop",
+        "sync",
+        "central",
+        "liangxian",
+        "PySide6",
+        "sqlalchemy",
+    },
     "forms": {"localdb", "printing", "desktop", "sync", "central", "liangxian", "PySide6", "sqlalchemy"},
     "localdb": {"printing", "desktop", "central", "PySide6"},
     "printing": {"localdb", "desktop", "central", "PySide6"},
