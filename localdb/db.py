@@ -1,0 +1,147 @@
+"""The SQLite file: connections set up right, the schema version check, migrations and backups.
+
+Every connection runs in WAL mode with ``synchronous=FULL`` (an acknowledged write survives a power
+cut), foreign keys on and a busy timeout. Transactions are explicit: reads ``BEGIN DEFERRED``, writes
+``BEGIN IMMEDIATE`` (the write lock is taken up front, so two writers never deadlock on upgrade).
+
+Schema versions: the Alembic revision in ``alembic_version`` and ``PRAGMA user_version`` (a number
+each revision sets). A database whose revision this program does not know, or whose user_version is
+higher than ours, comes from a newer app: it is refused before anything is written to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+from localdb.errors import NotAStore, SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: revision id → user_version, oldest first. A test checks this against the migration scripts.
+REVISIONS: dict[str, int] = {"0001": 1, "0002": 2}
+HEAD = "0002"
+SCHEMA_VERSION = REVISIONS[HEAD]
+BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(path: Path | str) -> Engine:
+    engine = create_engine(
+        f"sqlite+pysqlite:///{Path(path)}",
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None  # we say BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def raw_connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection (checks, backups); ``readonly`` never creates or writes the file."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def schema_state(path: Path | str) -> tuple[str | None, int]:
+    """``(alembic revision, user_version)`` of an existing file, read-only. NotAStore if it is not
+    one of ours."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotAStore(path=str(path))
+    try:
+        conn = raw_connect(path, readonly=True)
+    except sqlite3.Error as exc:
+        raise NotAStore(path=str(path)) from exc
+    try:
+        user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is None:
+            raise NotAStore(path=str(path))
+        return row[0], int(user_version)
+    except sqlite3.DatabaseError as exc:  # not a database at all
+        raise NotAStore(path=str(path)) from exc
+    finally:
+        conn.close()
+
+
+def check_not_newer(revision: str | None, user_version: int) -> None:
+    if user_version > SCHEMA_VERSION or (revision is not None and revision not in REVISIONS):
+        raise SchemaTooNew(found=f"{revision} / {user_version}", known=f"{HEAD} / {SCHEMA_VERSION}")
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), target)
+
+
+def stamp_time() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def backup_to(path: Path | str, dest: Path | str) -> Path:
+    """A consistent copy of a live database (``VACUUM INTO``: compact, includes the WAL contents)."""
+    dest = Path(dest)
+    if dest.exists():
+        raise FileExistsError(str(dest))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    conn = raw_connect(path)
+    try:
+        conn.execute("VACUUM INTO ?", (str(dest),))
+    finally:
+        conn.close()
+    return dest
+
+
+def migrate_if_needed(path: Path | str) -> Path | None:
+    """Bring an existing database to HEAD: refuse a newer one, back up, then upgrade.
+    Returns the backup made (None when already current)."""
+    path = Path(path)
+    revision, user_version = schema_state(path)
+    check_not_newer(revision, user_version)
+    if revision == HEAD:
+        return None
+    backup = path.with_name(f"{path.stem}.pre-{revision}-to-{HEAD}-{stamp_time()}{path.suffix or '.db'}")
+    backup_to(path, backup)
+    log.info("backed up %s to %s before migrating %s -> %s", path, backup, revision, HEAD)
+    engine = make_engine(path)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return backup

@@ -1,0 +1,91 @@
+"""Refusals of the store, each with a stable code (i18n msgid ``error.<code>``) and messages in
+Chinese, Tibetan and English. Bad input is ``forms.errors.ValidationFailed``; the classes here are the
+store's own reasons: a role that may not act, a record that does not exist, a status change that is
+not allowed, a database from a newer version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import i18n
+from forms.errors import ValidationFailed, error
+
+
+class StoreError(Exception):
+    """Base of the store's refusals."""
+
+    code = "store.error"
+
+    def __init__(self, **params: object):
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        return i18n.gettext(f"error.{self.code}", lang, **self.params)
+
+    def bilingual(self) -> str:
+        """Chinese and Tibetan on one text, for stderr and dialogs."""
+        return f"{self.message('zh')}\n{self.message('bo')}"
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [
+            {
+                "code": self.code,
+                "field": str(self.params.get("field", "")),
+                "message_zh": self.message("zh"),
+                "message_bo": self.message("bo"),
+                "message_en": self.message("en"),
+            }
+        ]
+
+
+class PermissionDenied(StoreError):
+    code = "auth.forbidden"
+
+
+class UnknownUser(PermissionDenied):
+    code = "auth.unknown_user"
+
+
+class NotFound(StoreError, LookupError):
+    code = "record.not_found"
+
+
+class InvalidTransition(StoreError):
+    code = "application.bad_transition"
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer app version; it is refused and left untouched."""
+
+    code = "store.schema_too_new"
+
+
+class NotAStore(StoreError):
+    code = "store.not_initialised"
+
+
+class StoreExists(StoreError):
+    code = "store.exists"
+
+
+class RestoreRefused(StoreError):
+    code = "store.restore_invalid"
+
+
+class DuplicatePerson(ValidationFailed):
+    """The ID number is already registered: the existing record is offered instead of a duplicate."""
+
+    code = "person.duplicate"
+
+    def __init__(self, existing: dict[str, Any]):
+        self.existing = existing
+        super().__init__([error("person.duplicate", "id_number", name=existing.get("name_zh", ""))])
+
+
+class DuplicateEmployer(ValidationFailed):
+    code = "employer.duplicate"
+
+    def __init__(self, existing: dict[str, Any]):
+        self.existing = existing
+        super().__init__([error("employer.duplicate", "uscc", name=existing.get("name_zh", ""))])

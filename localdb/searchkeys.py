@@ -1,0 +1,64 @@
+"""Search keys of a person, computed once at write time and kept in indexed columns.
+
+- ``pinyin_full``: the Chinese name in toneless pinyin without spaces (张晓 → ``zhangxiao``);
+- ``pinyin_initials``: the first letters (张晓 → ``zx``);
+- ``wylie_key``: the Tibetan name in EWTS/Wylie, lower case, without spaces or tsheg
+  (བཀྲ་ཤིས → ``bkrashis``), so ``bkra shis`` and ``bkrashis`` both find it.
+
+A query is normalised the same way and matched as a prefix of the key (an index range scan). Pure
+functions, also used by the migration that backfills the keys.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+_NOT_LETTER = re.compile(r"[^a-z]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_TIBETAN = re.compile(r"[\u0f00-\u0fff]")
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(name_zh: str) -> tuple[str, str]:
+    """``(full, initials)`` of a Chinese name; the middle dot of transcribed names is dropped."""
+    han = "".join(_HAN.findall(name_zh or ""))
+    if not han:
+        return "", ""
+    syllables = lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
+    full = _NOT_LETTER.sub("", "".join(syllables).lower().replace("ü", "v"))
+    initials = "".join(s[0] for s in syllables if s).lower()
+    return full, initials
+
+
+@lru_cache(maxsize=65536)
+def wylie_key(name_bo: str | None) -> str:
+    if not name_bo or not _TIBETAN.search(name_bo):
+        return ""
+    from i18n.tibetan import unicode_to_wylie
+
+    return normalise_latin(unicode_to_wylie(name_bo))
+
+
+def normalise_latin(text: str) -> str:
+    """Lower case ASCII letters only (EWTS apostrophes and capitals are folded away)."""
+    return _NOT_LETTER.sub("", text.lower())
+
+
+def person_keys(name_zh: str, name_bo: str | None) -> dict[str, str | None]:
+    full, initials = pinyin_keys(name_zh)
+    return {
+        "pinyin_full": full or None,
+        "pinyin_initials": initials or None,
+        "wylie_key": wylie_key(name_bo) or None,
+    }
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN.search(text))
+
+
+def has_tibetan(text: str) -> bool:
+    return bool(_TIBETAN.search(text))

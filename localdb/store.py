@@ -1,0 +1,257 @@
+"""The store: one SQLite file, opened (and migrated) once per process, with reads for everyone and
+``Store.service(username)`` for writes. The service layer (``localdb.service``) is the only writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from localdb import db, search
+from localdb import models as m
+from localdb.errors import NotFound, StoreExists, UnknownUser
+from localdb.records import application_core, employer_dict, enrollment_dict, person_dict
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+
+
+class Reads:
+    """Read queries shared by Store and Service (each in its own short read transaction)."""
+
+    _store: Store
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Session]:
+        with Session(self._store.engine) as session, session.begin():
+            yield session
+
+    # --- persons and employers ----------------------------------------------------------------
+
+    def _person(self, session: Session, p: m.Person) -> dict[str, Any]:
+        en = session.scalars(
+            select(m.Enrollment)
+            .where(m.Enrollment.person_id == p.id, m.Enrollment.ended_on.is_(None))
+            .order_by(m.Enrollment.insured_since.desc())
+        ).first()
+        employer = session.get(m.Employer, en.employer_id) if en and en.employer_id else None
+        return person_dict(p, enrollment_dict(en, employer) if en else None)
+
+    def get_person(self, person_id: str) -> dict[str, Any]:
+        with self._read() as s:
+            p = s.get(m.Person, person_id)
+            if p is None:
+                raise NotFound(entity="person", id=person_id)
+            return self._person(s, p)
+
+    def find_person(self, id_number: str) -> dict[str, Any] | None:
+        """The person with this ID number (as typed: spaces and a lower-case x are tolerated)."""
+        from forms.ric import compact
+
+        with self._read() as s:
+            p = s.scalars(select(m.Person).where(m.Person.id_number == compact(id_number))).first()
+            return self._person(s, p) if p else None
+
+    def get_employer(self, employer_id: str) -> dict[str, Any]:
+        with self._read() as s:
+            e = s.get(m.Employer, employer_id)
+            if e is None:
+                raise NotFound(entity="employer", id=employer_id)
+            return employer_dict(e)
+
+    def find_employer(self, uscc: str) -> dict[str, Any] | None:
+        with self._read() as s:
+            e = s.scalars(select(m.Employer).where(m.Employer.uscc == uscc.strip().upper())).first()
+            return employer_dict(e) if e else None
+
+    # --- applications ------------------------------------------------------------------------------
+
+    def _application(self, s: Session, a: m.Application) -> dict[str, Any]:
+        out = application_core(a)
+        out["person"] = self._person(s, s.get(m.Person, a.person_id))
+        d = s.scalars(
+            select(m.Decision).where(m.Decision.application_id == a.id).order_by(m.Decision.decided_at.desc())
+        ).first()
+        out["decision"] = json.loads(d.decision_json) if d else None
+        out["rule_version"] = d.rule_version if d else None
+        out["status_history"] = [
+            {"from": c.from_status, "to": c.to_status, "at": c.at, "by": c.by, "note": c.note}
+            for c in s.scalars(
+                select(m.StatusChange)
+                .where(m.StatusChange.application_id == a.id)
+                .order_by(m.StatusChange.at, m.StatusChange.id)
+            )
+        ]
+        out["documents"] = [
+            {"code": doc.code, "received_at": doc.received_at, "received_by": doc.received_by}
+            for doc in s.scalars(
+                select(m.DocumentReceived)
+                .where(m.DocumentReceived.application_id == a.id)
+                .order_by(m.DocumentReceived.id)
+            )
+        ]
+        out["prints"] = [
+            {"kind": pr.kind, "copy_no": pr.copy_no, "printed_at": pr.printed_at, "printed_by": pr.printed_by}
+            for pr in s.scalars(
+                select(m.PrintRecord).where(m.PrintRecord.record_id == a.id).order_by(m.PrintRecord.id)
+            )
+        ]
+        return out
+
+    def get_application(self, app_id: str) -> dict[str, Any]:
+        with self._read() as s:
+            a = s.get(m.Application, app_id)
+            if a is None:
+                raise NotFound(entity="application", id=app_id)
+            return self._application(s, a)
+
+    def find_application(self, receipt_no: str) -> dict[str, Any] | None:
+        with self._read() as s:
+            a = s.scalars(select(m.Application).where(m.Application.receipt_no == receipt_no.strip())).first()
+            return self._application(s, a) if a else None
+
+    def list_applications(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first (ids are UUIDv7, so id order is creation order)."""
+        with self._read() as s:
+            q = select(m.Application).order_by(m.Application.id.desc()).limit(limit)
+            if status:
+                q = q.where(m.Application.status == status)
+            rows = []
+            for a in s.scalars(q):
+                item = application_core(a)
+                p = s.get(m.Person, a.person_id)
+                item["person"] = {"id": p.id, "name_zh": p.name_zh, "name_bo": p.name_bo}
+                rows.append(item)
+            return rows
+
+    # --- search, outbox, login ---------------------------------------------------------------------
+
+    def search_persons(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        with self._read() as s:
+            return search.search_persons(s, query, limit)
+
+    def search_employers(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
+        with self._read() as s:
+            return search.search_employers(s, query, limit)
+
+    def pending_outbox_count(self) -> int:
+        with self._read() as s:
+            return s.scalar(
+                select(func.count()).select_from(m.OutboxChange).where(m.OutboxChange.synced_at.is_(None))
+            )
+
+    def verify_login(self, username: str, password: str) -> str | None:
+        """The user's role when the password is right, else None (argon2)."""
+        with self._read() as s:
+            u = s.scalars(select(m.User).where(m.User.username == username, m.User.active.is_(True))).first()
+            if u is None or not u.password_hash:
+                return None
+            try:
+                _hasher.verify(u.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                return None
+            return u.role
+
+    def users(self) -> list[dict[str, Any]]:
+        with self._read() as s:
+            return [
+                {"id": u.id, "username": u.username, "role": u.role, "active": u.active}
+                for u in s.scalars(select(m.User).order_by(m.User.username))
+            ]
+
+
+class Store(Reads):
+    """An open counter database. Thread-safe; writes are serialised (one writer)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.engine = db.make_engine(self.path)
+        self.write_engine = self.engine.execution_options(sqlite_immediate=True)
+        self.write_lock = threading.RLock()
+        self._store = self
+        with self._read() as s:
+            settings = dict(s.execute(select(m.Setting.key, m.Setting.value)).all())
+            self.region: str = settings["region"]
+            self._counter_id: str = settings["counter_id"]
+
+    @property
+    def counter(self) -> m.Counter:
+        """This counter (id, county_code, counter_no, public_key_b64), detached from any session."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            c = s.get(m.Counter, self._counter_id)
+            s.expunge(c)
+            return c
+
+    def service(self, username: str, *, today=None):
+        """The write API acting as ``username``; UnknownUser when no such active user exists."""
+        from localdb.service import Service
+
+        with self._read() as s:
+            u = s.scalars(select(m.User).where(m.User.username == username, m.User.active.is_(True))).first()
+            if u is None:
+                raise UnknownUser(username=username)
+            return Service(self, u.username, u.role, today=today)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(path: Path | str) -> Store:
+    """Open an existing database; migrate it to this version (after an automatic backup). A
+    database from a newer version raises SchemaTooNew and is not touched."""
+    db.migrate_if_needed(path)
+    return Store(path)
+
+
+def init_store(
+    path: Path | str,
+    *,
+    region: str,
+    county_code: str,
+    counter_no: int,
+    admin_username: str,
+    admin_password: str | None,
+    public_key_b64: str | None = None,
+) -> Store:
+    """Create a new database for one counter, with its first (admin) user."""
+    from localdb.service import bootstrap
+
+    path = Path(path)
+    if path.exists():
+        raise StoreExists(path=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(path)
+    try:
+        db.upgrade(engine)
+        bootstrap(
+            engine.execution_options(sqlite_immediate=True),
+            region=region,
+            county_code=county_code,
+            counter_no=counter_no,
+            admin_username=admin_username,
+            admin_password=admin_password,
+            public_key_b64=public_key_b64,
+        )
+    except BaseException:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    return Store(path)
