@@ -328,4 +328,12 @@ def application_from_json(data: object, *, today: dt.date | None = None):
         filed_on=v["filed_on"],
         leave_start=v["leave_start"],
     )
+    # An event older than every rule a pack holds (e.g. before the 2012 national leave rules) cannot
+    # be decided; say so as invalid input rather than fail in the engine.
+    from forms.policy import NoRuleInForce
+
+    try:
+        decide(app)
+    except NoRuleInForce:
+        return None, [*issues, error("application.before_merger_unknown", "event_date")]
     return app, issues
