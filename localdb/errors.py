@@ -89,3 +89,7 @@ class DuplicateEmployer(ValidationFailed):
     def __init__(self, existing: dict[str, Any]):
         self.existing = existing
         super().__init__([error("employer.duplicate", "uscc", name=existing.get("name_zh", ""))])
+
+
+class BackupFailed(StoreError):
+    code = "store.backup_failed"

@@ -13,10 +13,11 @@ import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from forms import divisions
@@ -75,67 +76,75 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def append_audit(
-    s: Session,
-    *,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    before: Any = None,
-    after: Any = None,
-    at: str | None = None,
-) -> int:
-    """Append one event to the chain inside the caller's (immediate) transaction; returns its seq."""
-    last = s.execute(
-        select(m.AuditEvent.seq, m.AuditEvent.hash).order_by(m.AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, audit.GENESIS)
-    row = {
-        "seq": seq,
-        "id": new_id(),
-        "at": at or utc_now(),
-        "actor": actor,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "before_json": None if before is None else _dump(before),
-        "after_json": None if after is None else _dump(after),
-    }
-    row["prev_hash"] = prev
-    row["hash"] = audit.event_hash(prev, **{k: v for k, v in row.items() if k != "prev_hash"})
-    s.execute(insert(m.AuditEvent), [row])
-    _set(s, audit.HEAD_SEQ, str(seq))
-    _set(s, audit.HEAD_HASH, row["hash"])
+_AUDIT_INSERT = (
+    "INSERT INTO audit_events (seq, id, at, actor, action, entity, entity_id, before_json, after_json, "
+    "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_OUTBOX_INSERT = (
+    "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, created_at, synced_at, "
+    "attempts) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)"
+)
+_SETTING_UPSERT = (
+    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+
+
+def append_audit_many(s: Session, *, actor: str, events: list[tuple[str, str, str, Any, Any]]) -> int:
+    """Append events ``(action, entity, entity_id, before, after)`` to the chain inside the caller's
+    (immediate) transaction; returns the last seq. Plain driver SQL: this runs on every write."""
+    conn = s.connection()
+    last = conn.exec_driver_sql("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").first()
+    seq, prev = (last[0], last[1]) if last else (0, audit.GENESIS)
+    rows = []
+    for action, entity, entity_id, before, after in events:
+        seq += 1
+        at = utc_now()
+        event_id = new_id()
+        before_json = None if before is None else _dump(before)
+        after_json = None if after is None else _dump(after)
+        digest = audit.event_hash(
+            prev,
+            seq=seq,
+            id=event_id,
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before_json=before_json,
+            after_json=after_json,
+        )
+        rows.append(
+            (seq, event_id, at, actor, action, entity, entity_id, before_json, after_json, prev, digest)
+        )
+        prev = digest
+    if rows:
+        conn.exec_driver_sql(_AUDIT_INSERT, rows)
+        conn.exec_driver_sql(_SETTING_UPSERT, [(audit.HEAD_SEQ, str(seq)), (audit.HEAD_HASH, prev)])
     return seq
 
 
-def _set(s: Session, key: str, value: str) -> None:
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+def append_audit(
+    s: Session, *, actor: str, action: str, entity: str, entity_id: str, before: Any = None, after: Any = None
+) -> int:
+    return append_audit_many(s, actor=actor, events=[(action, entity, entity_id, before, after)])
 
-    stmt = sqlite_insert(m.Setting).values(key=key, value=value)
-    s.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+def append_outbox_many(s: Session, changes: list[tuple[str, str, str, Any, int | None]]) -> None:
+    """Queue changes ``(entity, entity_id, op, data, base_version)`` for the sync engine."""
+    now = utc_now()
+    rows = [
+        (new_id(), entity, entity_id, op, base, _dump(data), now)
+        for entity, entity_id, op, data, base in changes
+    ]
+    if rows:
+        s.connection().exec_driver_sql(_OUTBOX_INSERT, rows)
 
 
 def append_outbox(
     s: Session, *, entity: str, entity_id: str, op: str, data: Any, base_version: int | None
 ) -> None:
-    s.execute(
-        insert(m.OutboxChange),
-        [
-            {
-                "id": new_id(),
-                "entity": entity,
-                "entity_id": entity_id,
-                "op": op,
-                "base_version": base_version,
-                "payload_json": _dump(data),
-                "created_at": utc_now(),
-                "synced_at": None,
-                "attempts": 0,
-            }
-        ],
-    )
+    append_outbox_many(s, [(entity, entity_id, op, data, base_version)])
 
 
 def bootstrap(
@@ -382,84 +391,84 @@ class Service(Reads):
         s.flush()
         return p, en
 
-    def bulk_register_persons(self, rows: Iterable[dict[str, Any]], *, batch: int = 2000) -> int:
-        """Register many persons (seeding, imports): each row validated with the person form, the same
-        records, audit events and outbox changes as ``register_person``, committed per batch. Rows
-        that fail or duplicate are skipped; returns how many were written."""
-        from localdb.records import person_dict
-
+    def bulk_register_persons(self, rows: Iterable[dict[str, Any]], *, batch: int = 5000) -> int:
+        """Register many persons (seeding, imports): each row is validated with the person form and
+        gets the same records, audit event and outbox change as ``register_person``; one transaction
+        per batch, written with executemany. Invalid or duplicate rows are skipped; returns how many
+        were written."""
         self._allow("person.register")
         written = 0
         pending: list[dict[str, Any]] = []
-
-        def flush(chunk: list[dict[str, Any]]) -> int:
-            count = 0
-            with self._write() as s:
-                employers = {e.uscc: e for e in s.scalars(select(m.Employer))}
-                pack = load_pack(self.region)
-                persons, enrollments = [], []
-                for data in chunk:
-                    result = validate("person", data, self.region, today=self.today, strict=True)
-                    if not result.ok:
-                        continue
-                    v = result.values
-                    employer = employers.get(v.get("employer_uscc") or "")
-                    if v.get("employer_uscc") and employer is None:
-                        continue
-                    now = utc_now()
-                    person = m.Person(
-                        id=new_id(),
-                        id_number=v["id_number"],
-                        name_zh=v["name_zh"],
-                        name_bo=v.get("name_bo"),
-                        sex=v["sex"],
-                        birth_date=v["birth_date"],
-                        ethnicity=v["ethnicity"],
-                        phone=v.get("phone"),
-                        county_code=v["county_code"],
-                        category=v["category"],
-                        created_at=now,
-                        updated_at=now,
-                        version=1,
-                        **person_keys(v["name_zh"], v.get("name_bo")),
-                    )
-                    en = m.Enrollment(
-                        id=new_id(),
-                        person_id=person.id,
-                        employer_id=employer.id if employer else None,
-                        category=v["category"],
-                        maternity_coverage=pack.categories[v["category"]].joins_maternity,
-                        contribution_base=v.get("contribution_base"),
-                        flexible_scheme=v.get("flexible_scheme"),
-                        insured_since=v["insured_since"],
-                        ended_on=None,
-                    )
-                    persons.append(person)
-                    enrollments.append((en, employer))
-                numbers = [p.id_number for p in persons]
-                taken = set(s.scalars(select(m.Person.id_number).where(m.Person.id_number.in_(numbers))))
-                seen: set[str] = set()
-                for person, (en, employer) in zip(persons, enrollments, strict=True):
-                    if person.id_number in taken or person.id_number in seen:
-                        continue
-                    seen.add(person.id_number)
-                    s.add(person)
-                    s.add(en)
-                    after = person_dict(person, _enrollment_json(en, employer))
-                    self._log(
-                        s, "person.register", "person", person.id, None, after, op="create", base_version=None
-                    )
-                    count += 1
-            return count
-
         for row in rows:
             pending.append(row)
             if len(pending) >= batch:
-                written += flush(pending)
+                written += self._bulk_batch(pending)
                 pending = []
         if pending:
-            written += flush(pending)
+            written += self._bulk_batch(pending)
         return written
+
+    def _bulk_batch(self, chunk: list[dict[str, Any]]) -> int:
+        from localdb.records import enrollment_dict, person_dict
+
+        pack = load_pack(self.region)
+        with self._write() as s:
+            employers = {e.uscc: e for e in s.scalars(select(m.Employer))}
+            candidates = []
+            for data in chunk:
+                result = validate("person", data, self.region, today=self.today, strict=True)
+                v = result.values
+                employer = employers.get(v.get("employer_uscc") or "")
+                if result.ok and not (v.get("employer_uscc") and employer is None):
+                    candidates.append((v, employer))
+            numbers = [v["id_number"] for v, _ in candidates]
+            taken = set(s.scalars(select(m.Person.id_number).where(m.Person.id_number.in_(numbers))))
+            persons, enrollments, events = [], [], []
+            for v, employer in candidates:
+                if v["id_number"] in taken:
+                    continue
+                taken.add(v["id_number"])
+                now = utc_now()
+                p = SimpleNamespace(
+                    id=new_id(),
+                    id_number=v["id_number"],
+                    name_zh=v["name_zh"],
+                    name_bo=v.get("name_bo"),
+                    sex=v["sex"],
+                    birth_date=v["birth_date"],
+                    ethnicity=v["ethnicity"],
+                    phone=v.get("phone"),
+                    county_code=v["county_code"],
+                    category=v["category"],
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                    **person_keys(v["name_zh"], v.get("name_bo")),
+                )
+                en = SimpleNamespace(
+                    id=new_id(),
+                    person_id=p.id,
+                    employer_id=employer.id if employer else None,
+                    category=v["category"],
+                    maternity_coverage=pack.categories[v["category"]].joins_maternity,
+                    contribution_base=v.get("contribution_base"),
+                    flexible_scheme=v.get("flexible_scheme"),
+                    insured_since=v["insured_since"],
+                    ended_on=None,
+                )
+                persons.append(vars(p))
+                enrollments.append(vars(en))
+                events.append((p.id, person_dict(p, enrollment_dict(en, employer))))
+            if persons:
+                s.execute(m.Person.__table__.insert(), persons)
+                s.execute(m.Enrollment.__table__.insert(), enrollments)
+                append_audit_many(
+                    s,
+                    actor=self.username,
+                    events=[("person.register", "person", pid, None, a) for pid, a in events],
+                )
+                append_outbox_many(s, [("person", pid, "create", a, None) for pid, a in events])
+            return len(persons)
 
     # --- applications ----------------------------------------------------------------------------------
 

@@ -1,0 +1,383 @@
+"""The offline store from the command line, all through the service layer:
+
+``init``, ``register person|employer|application``, ``audit verify``, ``backup``, ``restore``,
+``doctor``, ``seed``, ``user add`` and ``key create``. Records and reports are printed as JSON on
+stdout; refusals as ``{"errors": [...]}`` with exit status 2 (each error with a stable code, the field
+and messages in Chinese, Tibetan and English); diagnostics and warnings go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import i18n
+from liangxian.jsonio import EXIT_INVALID, emit, fail, read_json
+
+log = logging.getLogger(__name__)
+
+
+def _db_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "init",
+        help="create a counter database",
+        description=(
+            "Create a new counter database: schema at the latest revision, the county and counter, and "
+            "the first (admin) user. The counter's Ed25519 signing key is made in the OS keyring when one "
+            "is available (otherwise a warning, and `liangxian key create` later). The admin password "
+            "is read from standard input with --password-stdin. Prints the counter as JSON."
+        ),
+    )
+    _db_arg(p)
+    p.add_argument("--region", required=True, help="lianyungang or lhasa")
+    p.add_argument("--county", required=True, metavar="CODE", help="6-digit county code (GB/T 2260)")
+    p.add_argument("--counter", required=True, type=int, metavar="N", help="counter number 1-99")
+    p.add_argument("--admin", required=True, metavar="USER", help="user name of the first supervisor")
+    p.add_argument("--password-stdin", action="store_true", help="read the admin password from stdin")
+    p.set_defaults(func=run_init)
+
+    p = sub.add_parser(
+        "register",
+        help="register a person, employer or application from JSON",
+        description=(
+            "Write one record through the service layer and print it as JSON (with its id and, for an "
+            "application, its receipt number and entitlement decision). Person keys: id_number, name_zh, "
+            "name_bo (Tibetan script) or name_bo_wylie, ethnicity, phone, category, county_code, "
+            "employer_uscc (employees), contribution_base, insured_since. Exit 2 with a JSON error list "
+            "on invalid input; a person whose ID number is on file is not duplicated: exit 2 with the "
+            "code person.duplicate and the existing record under `existing`."
+        ),
+    )
+    p.add_argument("kind", choices=("person", "employer", "application"))
+    _db_arg(p)
+    p.add_argument("--as", dest="user", required=True, metavar="USER", help="the acting staff user")
+    p.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        help="employer only: register a USCC failing its check (supervisor only; the reason is recorded)",
+    )
+    p.add_argument("file", help="JSON file, or - for standard input")
+    p.set_defaults(func=run_register)
+
+    p = sub.add_parser("audit", help="check the audit log", description="Audit log commands.")
+    audit_sub = p.add_subparsers(dest="audit_command", metavar="COMMAND", required=True)
+    v = audit_sub.add_parser(
+        "verify",
+        help="verify the hash chain",
+        description=(
+            "Walk the hash-chained audit log and report every edited, deleted, inserted or re-ordered "
+            "event by its sequence number. JSON: ok, events, head_hash, problems [{seq, code, detail}]. "
+            "Exit 0 when intact, 1 when not."
+        ),
+    )
+    _db_arg(v)
+    v.set_defaults(func=run_audit_verify)
+
+    p = sub.add_parser("backup", help="back up the database", description="Consistent copy (VACUUM INTO).")
+    _db_arg(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="the backup file to create")
+    p.set_defaults(func=run_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="restore the database from a backup",
+        description=(
+            "Check the backup (schema not newer, integrity_check, audit chain), keep a copy of the "
+            "current database beside it, then restore."
+        ),
+    )
+    _db_arg(p)
+    p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.set_defaults(func=run_restore)
+
+    p = sub.add_parser(
+        "doctor",
+        help="check the database's health",
+        description=(
+            "Read-only: PRAGMA integrity_check, foreign keys, the audit chain, pending outbox size, schema "
+            "revision. Exit 0 when healthy, 1 when not."
+        ),
+    )
+    _db_arg(p)
+    p.set_defaults(func=run_doctor)
+
+    p = sub.add_parser(
+        "seed",
+        help="fill a database with synthetic data",
+        description=(
+            "Realistic synthetic data through the service layer: employers, persons (Chinese and Tibetan "
+            "names, valid ID numbers of the region's counties), enrollments and applications."
+        ),
+    )
+    _db_arg(p)
+    p.add_argument("--persons", type=int, required=True, metavar="N")
+    p.add_argument("--applications", type=int, metavar="K", help="default: min(200, N/20)")
+    p.add_argument("--as", dest="user", metavar="USER", help="acting user (default: the first admin)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.set_defaults(func=run_seed)
+
+    p = sub.add_parser("user", help="staff users", description="Staff user commands.")
+    user_sub = p.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
+    u = user_sub.add_parser("add", help="add a staff user (admin only)")
+    _db_arg(u)
+    u.add_argument("--as", dest="user", required=True, metavar="USER")
+    u.add_argument("username")
+    u.add_argument("role", choices=("clerk", "reviewer", "admin"))
+    u.add_argument("--password-stdin", action="store_true")
+    u.set_defaults(func=run_user_add)
+
+    p = sub.add_parser("key", help="the counter's signing key", description="Signing key commands.")
+    key_sub = p.add_subparsers(dest="key_command", metavar="COMMAND", required=True)
+    k = key_sub.add_parser(
+        "create",
+        help="make the counter's key in the OS keyring",
+        description=(
+            "Make the counter's Ed25519 key pair in the OS keyring (an existing key is kept) and store "
+            "its public key in the counters table. Exit 2 when no keyring is available."
+        ),
+    )
+    _db_arg(k)
+    k.set_defaults(func=run_key_create)
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _guarded(action: Callable[[], int]) -> int:
+    """Run ``action``; turn the store's refusals into the JSON error envelope (exit 2)."""
+    from forms.errors import ValidationFailed
+    from localdb.errors import DuplicateEmployer, DuplicatePerson, StoreError
+
+    try:
+        return action()
+    except (DuplicatePerson, DuplicateEmployer) as exc:
+        emit({"errors": exc.to_json(), "existing": exc.existing})
+        return EXIT_INVALID
+    except ValidationFailed as exc:
+        emit({"errors": exc.to_json()})
+        return EXIT_INVALID
+    except StoreError as exc:
+        sys.stderr.write(exc.bilingual() + "\n")
+        emit({"errors": exc.to_json()})
+        return EXIT_INVALID
+
+
+def _read_password(flag: bool) -> str | None:
+    if not flag:
+        return None
+    line = sys.stdin.readline().rstrip("\n")
+    return line or None
+
+
+def _counter_json(store: Any) -> dict[str, Any]:
+    c = store.counter
+    return {
+        "id": c.id,
+        "county_code": c.county_code,
+        "counter_no": c.counter_no,
+        "public_key_b64": c.public_key_b64,
+    }
+
+
+def _make_key(store: Any, username: str) -> bool:
+    """Create the key in the keyring and store the public key; False (with a bilingual warning on
+    stderr) when no keyring backend is usable."""
+    from liangxian.keys import KeyringUnavailable, create_counter_key
+
+    try:
+        public = create_counter_key(store.counter.id)
+    except KeyringUnavailable as exc:
+        sys.stderr.write(
+            "\n".join(
+                [
+                    i18n.gettext("warning.store.keyring_unavailable", "zh"),
+                    i18n.gettext("warning.store.keyring_unavailable", "bo"),
+                    exc.message("zh"),
+                    exc.message("bo"),
+                ]
+            )
+            + "\n"
+        )
+        return False
+    store.service(username).set_counter_public_key(public)
+    return True
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from localdb import init_store
+
+    def action() -> int:
+        password = _read_password(args.password_stdin)
+        store = init_store(
+            args.db,
+            region=args.region,
+            county_code=args.county,
+            counter_no=args.counter,
+            admin_username=args.admin,
+            admin_password=password,
+        )
+        try:
+            _make_key(store, args.admin)
+            emit(
+                {"db": args.db, "region": store.region, "counter": _counter_json(store), "admin": args.admin}
+            )
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
+
+
+def run_register(args: argparse.Namespace) -> int:
+    from forms.errors import error
+    from localdb import open_store
+
+    data, issues = read_json(args.file)
+    if issues:
+        return fail(issues)
+    if not isinstance(data, dict):
+        return fail([error("form.not_object", "")])
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            svc = store.service(args.user)
+            if args.kind == "person":
+                emit(svc.register_person(data))
+            elif args.kind == "employer":
+                emit(svc.register_employer(data, override_reason=args.override_reason))
+            else:
+                emit(svc.create_application(data))
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    from localdb import audit, db
+
+    def action() -> int:
+        db.schema_state(args.db)
+        conn = db.raw_connect(args.db, readonly=True)
+        try:
+            report = audit.verify(conn)
+        finally:
+            conn.close()
+        emit(report.to_json())
+        return 0 if report.ok else 1
+
+    return _guarded(action)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    from localdb import maintenance
+    from localdb.errors import BackupFailed
+
+    def action() -> int:
+        try:
+            emit(maintenance.backup(args.db, args.out))
+        except OSError as exc:  # includes an existing --out file
+            raise BackupFailed(detail=str(exc)) from exc
+        return 0
+
+    return _guarded(action)
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    from localdb import maintenance
+
+    def action() -> int:
+        emit(maintenance.restore(args.source, args.db))
+        return 0
+
+    return _guarded(action)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from localdb import maintenance
+
+    def action() -> int:
+        report = maintenance.doctor(args.db)
+        emit(report)
+        return 0 if report["ok"] else 1
+
+    return _guarded(action)
+
+
+def run_seed(args: argparse.Namespace) -> int:
+    from localdb import open_store
+    from localdb.seed import seed
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            user = args.user or next(u["username"] for u in store.users() if u["role"] == "admin")
+            counts = seed(store, user, args.persons, applications=args.applications, seed=args.seed)
+            emit({"db": args.db, **counts, "pending_outbox": store.pending_outbox_count()})
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    from localdb import open_store
+
+    def action() -> int:
+        password = _read_password(args.password_stdin)
+        store = open_store(args.db)
+        try:
+            emit(store.service(args.user).add_user(args.username, args.role, password))
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
+
+
+def run_key_create(args: argparse.Namespace) -> int:
+    from liangxian.keys import KeyringUnavailable, create_counter_key
+    from localdb import open_store
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            try:
+                public = create_counter_key(store.counter.id)
+            except KeyringUnavailable as exc:
+                sys.stderr.write(f"{exc.message('zh')}\n{exc.message('bo')}\n")
+                emit(
+                    {
+                        "errors": [
+                            {
+                                "code": exc.code,
+                                "field": "",
+                                "message_zh": exc.message("zh"),
+                                "message_bo": exc.message("bo"),
+                                "message_en": exc.message("en"),
+                            }
+                        ]
+                    }
+                )
+                return EXIT_INVALID
+            admin = next(u["username"] for u in store.users() if u["role"] == "admin")
+            store.service(admin).set_counter_public_key(public)
+            emit({"counter": _counter_json(store)})
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
