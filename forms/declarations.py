@@ -283,6 +283,11 @@ def _rule_gestation_for_miscarriage(v: Values, ctx: Context) -> list[Issue]:
 
 
 def _is_allowance_category(v: Values, ctx: Context) -> bool:
+    """An allowance claim by a person whose category may receive 生育津贴. The wage base and the
+    contribution months decide the allowance only (domain.md: eligibility for the allowance); a
+    medical-cost claim (claim_type medical) does not need them."""
+    if v.get("claim_type") == "medical":
+        return False
     cat = ctx.pack.categories.get(v.get("category") or "")
     return bool(cat and cat.allowance)
 

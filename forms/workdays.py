@@ -26,10 +26,16 @@ def is_working_day(day: dt.date) -> bool:
 
 
 def is_statutory_holiday(day: dt.date) -> bool:
-    """A day off for a public holiday (法定节假日), not a weekend and not a day moved in lieu."""
+    """A day off for a public holiday (法定节假日), not a weekend and not a day moved in lieu.
+
+    chinese-calendar names every day of a holiday block, weekends and swapped days included. The
+    statutory days are its named, not-in-lieu weekdays: a Saturday or Sunday inside the block is an
+    ordinary rest day, and a statutory day that falls on a weekend is made up by a weekday (补假) that
+    the calendar records as a holiday. That gives the legal count (11 days a year, 13 from 2025).
+    """
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        return bool(on_holiday and name and not chinese_calendar.is_in_lieu(day))
+        return bool(on_holiday and name and day.weekday() < 5 and not chinese_calendar.is_in_lieu(day))
     except NotImplementedError as exc:
         raise CalendarGap(str(exc)) from exc
 

@@ -162,3 +162,21 @@ def test_application_cross_field_rules(changes: dict, expected: tuple[str, str])
 def test_strict_mode_reports_unknown_keys() -> None:
     result = validate("employer", {"uscc": _uscc(), "colour": "red"}, "lhasa", today=TODAY, strict=True)
     assert ("form.unknown_field", "colour") in codes(result)
+
+
+def test_medical_cost_claim_does_not_need_the_allowance_base() -> None:
+    """domain.md: the employer's average wage and the consecutive contribution months decide the
+    allowance; a medical-cost claim (documents: ID, invoices, expense list, discharge summary, birth
+    certificate) does not need them (fix: the form used to demand both)."""
+    data = application(
+        claim_type="medical",
+        medical_amount="3200.00",
+        employer_avg_monthly_wage=None,
+        contribution_months=None,
+    )
+    result = validate("maternity_application", data, "lhasa", today=TODAY)
+    assert result.ok, codes(result)
+    allowance = application(employer_avg_monthly_wage=None, contribution_months=None)
+    result = validate("maternity_application", allowance, "lhasa", today=TODAY)
+    assert ("application.wage_required", "employer_avg_monthly_wage") in codes(result)
+    assert ("application.months_required", "contribution_months") in codes(result)
