@@ -508,6 +508,9 @@ class Service(Reads):
             result = validate("maternity_application", filled, self.region, today=self.today, strict=True)
             issues = errors_only(result.issues)
             if person is None and not any(i.field == "id_number" for i in issues):
+                # the facts that come from the person's record are not the applicant's mistake
+                from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
+                issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
                 issues.append(error("application.person_unknown", "id_number"))
             if issues:
                 raise ValidationFailed(issues)
