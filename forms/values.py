@@ -109,11 +109,21 @@ def parse_mobile(raw: object, field: str) -> tuple[str | None, list[Issue]]:
     return digits, []
 
 
+_WEEK = r"(?:周|w|wk|weeks?)"
+_DAY = r"(?:天|日|d|days?)"
+# weeks, then optionally the extra days (0–6) after "+" or after a week unit: 15, 15周, 15+6, 15+6周,
+# 孕15+6周, 15周6天, 15周+6天, 15w6d, 15 weeks 6 days. A bare "156" is refused, never read as 15+6.
+_GESTATION_RE = re.compile(
+    rf"\s*孕?\s*(\d{{1,2}})\s*(?:\+\s*[0-6]\s*{_DAY}?\s*{_WEEK}?|{_WEEK}\s*(?:\+?\s*[0-6]\s*{_DAY})?)?\s*",
+    re.IGNORECASE,
+)
+
+
 def parse_gestation_weeks(raw: object, field: str) -> tuple[int | None, list[Issue]]:
-    """Completed weeks of gestation, as hospitals write them: ``15``, ``"15"`` or ``"15+6"`` (15 weeks
-    and 6 days counts as 15 completed weeks)."""
+    """Completed weeks of gestation, as hospitals write them: ``15``, ``"15"``, ``"15+6"``, ``"孕15+6周"``
+    or ``"15周6天"`` (15 weeks and 6 days counts as 15 completed weeks)."""
     if isinstance(raw, str):
-        m = re.fullmatch(r"\s*(\d{1,2})\s*(?:\+\s*([0-6]))?\s*(?:周|w|weeks?)?\s*", raw)
+        m = _GESTATION_RE.fullmatch(raw)
         if not m:
             return None, [error("application.gestation_format", field)]
         raw = int(m[1])

@@ -96,6 +96,12 @@ def test_employer_rates_after_the_merger() -> None:
     assert Decimal(lsa.value("medical_delivery_standard_yuan", on)) == 3600
 
 
+@pytest.mark.parametrize(("region", "days"), [("lianyungang", 15), ("lhasa", 30)])
+def test_paternity_leave_days(region: str, days: int) -> None:
+    """domain.md: Jiangsu paternity (nursing) leave 15 days; Tibet: husbands get 30 days."""
+    assert policy.load_pack(region).value("leave_paternity_days", dt.date(2023, 6, 15)) == days
+
+
 def test_categories_per_region() -> None:
     lyg, lsa = policy.load_pack("lianyungang"), policy.load_pack("lhasa")
     assert set(lyg.categories) == {"employee", "flexible", "retiree"}

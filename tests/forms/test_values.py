@@ -171,7 +171,21 @@ def test_mobile_invalid(raw: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "weeks"), [(15, 15), ("15", 15), ("15+6", 15), ("16+0", 16), ("16 周", 16), ("12w", 12)]
+    ("raw", "weeks"),
+    [
+        (15, 15),
+        ("15", 15),
+        ("15+6", 15),
+        ("16+0", 16),
+        ("16 周", 16),
+        ("12w", 12),
+        ("孕15+6周", 15),
+        ("15周6天", 15),
+        ("15周+6天", 15),
+        ("15w6d", 15),
+        ("15 weeks 6 days", 15),
+        (" 15 + 6 ", 15),
+    ],
 )
 def test_gestation_weeks_as_hospitals_write_them(raw: object, weeks: int) -> None:
     assert parse_gestation_weeks(raw, "g") == (weeks, [])
@@ -179,7 +193,14 @@ def test_gestation_weeks_as_hospitals_write_them(raw: object, weeks: int) -> Non
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("15+7", "application.gestation_format"), ("x", "application.gestation_format"), (46, "int.range")],
+    [
+        ("15+7", "application.gestation_format"),
+        ("15周7天", "application.gestation_format"),
+        ("156", "application.gestation_format"),  # never read as 15+6
+        ("15周6", "application.gestation_format"),
+        ("x", "application.gestation_format"),
+        (46, "int.range"),
+    ],
 )
 def test_gestation_weeks_errors(raw: object, code: str) -> None:
     assert codes(parse_gestation_weeks(raw, "g")[1]) == [code]
