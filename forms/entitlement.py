@@ -237,11 +237,11 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
             reason_params["allowance.filing_deadline_passed"] = {"months": limit}
 
     eligible = not reasons
-    divisor = Decimal(str(rules.value("allowance_divisor")))
+    num, den = _divisor(rules.value("allowance_divisor"))
     wage = app.employer_avg_monthly_wage or Decimal("0")
     if eligible:
-        daily_rate = quantize_money(wage / divisor)
-        allowance = quantize_money(wage * allowance_days / divisor)
+        daily_rate = quantize_money(wage * den / num)
+        allowance = quantize_money(wage * allowance_days * den / num)
     else:
         allowance_days = 0
         daily_rate = allowance = Decimal("0")
@@ -262,6 +262,15 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
         calendar_exact=exact,
         citations=(category.citation, *rules.citations()),
     )
+
+
+def _divisor(value: object) -> tuple[Decimal, Decimal]:
+    """The pack's allowance divisor as an exact fraction: ``"30"``, ``"30.4"`` or ``"365/12"`` (regions
+    that compute the daily rate as monthly wage × 12 ÷ 365). Kept as a fraction so that the allowance
+    is rounded once, at the end."""
+    text = str(value).strip()
+    num, _, den = text.partition("/")
+    return Decimal(num), Decimal(den or "1")
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

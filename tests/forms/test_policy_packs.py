@@ -236,6 +236,19 @@ def test_a_new_region_needs_only_a_data_file(policy_dir: Path, entitle) -> None:
     assert code == 0 and out["medical_paid_by"] == "medical"
 
 
+def test_divisor_twelve_over_365_is_exact(policy_dir: Path, entitle) -> None:
+    """domain.md: some regions use wage × 12 ÷ 365; the divisor "365/12" keeps it exact and the
+    allowance is rounded once: 6000 × 12 ÷ 365 × 98 = 19331.506… → 19331.51 (a rounded divisor of
+    30.42 would give 19329.39)."""
+    (policy_dir / "xigaze.toml").write_text(
+        NEW_REGION.replace('value = "30.4"', 'value = "365/12"'), encoding="utf-8"
+    )
+    policy.reload()
+    code, out = entitle(dict(_birth("xigaze", "2023-06-15"), contribution_months=7))
+    assert code == 0, out
+    assert (out["allowance_days"], out["daily_rate"], out["allowance"]) == (98, "197.26", "19331.51")
+
+
 def test_event_before_every_rule_is_invalid_input() -> None:
     """Fix: an event older than the pack's first rule used to crash the CLI with a traceback
     (NoRuleInForce, exit 1); the contract wants exit 2 with a JSON error."""
