@@ -208,7 +208,11 @@ def test_mask_shows_first_6_and_last_4() -> None:
 DIVISIONS = ["540102", "540103", "540104", "540125", "540126", "540172", "320706", "320721", "320771",
              "110105", "310115", "650102"]  # fmt: skip
 PROPERTY = settings(
-    max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 

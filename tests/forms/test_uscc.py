@@ -83,7 +83,7 @@ def test_errors_carry_field_and_three_messages() -> None:
             assert all(data[f"message_{lang}"] != issue.msgid for lang in ("zh", "bo", "en"))
 
 
-@settings(max_examples=150, derandomize=True, deadline=None)
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
 @given(
     st.text(alphabet=ALPHABET, min_size=2, max_size=2),
     st.text(alphabet="0123456789", min_size=6, max_size=6),
