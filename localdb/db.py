@@ -54,10 +54,17 @@ def make_engine(path: Path | str) -> Engine:
     return engine
 
 
-def raw_connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
-    """A plain sqlite3 connection (checks, backups); ``readonly`` never creates or writes the file."""
+def raw_connect(path: Path | str, *, readonly: bool = False, untouched: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection (checks, backups). ``readonly`` never writes the database;
+    ``untouched`` (for the version check before anything else) also opens the file immutable when no
+    WAL is pending, so that not even the -shm/-wal side files appear next to a refused database."""
     if readonly:
-        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        from urllib.parse import quote
+
+        wal = Path(f"{path}-wal")
+        pending = not untouched or (wal.exists() and wal.stat().st_size > 0)
+        uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro" + ("" if pending else "&immutable=1")
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     else:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -71,7 +78,7 @@ def schema_state(path: Path | str) -> tuple[str | None, int]:
     if not path.is_file():
         raise NotAStore(path=str(path))
     try:
-        conn = raw_connect(path, readonly=True)
+        conn = raw_connect(path, readonly=True, untouched=True)
     except sqlite3.Error as exc:
         raise NotAStore(path=str(path)) from exc
     try:
@@ -141,6 +148,10 @@ def migrate_if_needed(path: Path | str) -> Path | None:
     log.info("backed up %s to %s before migrating %s -> %s", path, backup, revision, HEAD)
     engine = make_engine(path)
     try:
+        with engine.connect() as conn:  # the live view (WAL included) must agree before we write
+            live = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            live_version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+        check_not_newer(live, live_version)
         upgrade(engine)
     finally:
         engine.dispose()
