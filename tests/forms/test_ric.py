@@ -254,6 +254,17 @@ def test_cli_check_id_contract() -> None:
     assert out["valid"] is True and out["errors"] == [] and out["warnings"] == []
     assert (out["birth_date"], out["sex"], out["division_code"]) == ("1990-05-12", "female", "540103")
     assert out["division_name"] == "西藏自治区拉萨市堆龙德庆区"
+    warn = subprocess.run(
+        [str(exe), "check-id", make_id("329999", "19900101", "024")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert warn.returncode == 0, warn.stderr
+    out = json.loads(warn.stdout)
+    assert out["valid"] is True and out["errors"] == []
+    assert [w["code"] for w in out["warnings"]] == ["id.division_unknown"]
+    assert out["warnings"][0]["message_bo"] and out["division_name"] == "江苏省"
     bad = subprocess.run(
         [str(exe), "check-id", "110105491231002"], capture_output=True, text=True, timeout=60
     )
