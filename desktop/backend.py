@@ -1,0 +1,181 @@
+"""The desktop's only way to the store: its service API, on one background thread.
+
+Like Anki's background operations, the UI hands a function to :meth:`Backend.submit` and gets the
+result (or the exception) back on the UI thread through a callback. All store calls run on a single
+worker thread, so the store keeps one writer and its SQLite connection never crosses threads, and a
+slow search never freezes the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.qtcompat import emit
+
+log = logging.getLogger(__name__)
+
+OkCallback = Callable[[Any], None]
+ErrCallback = Callable[[BaseException], None]
+
+
+def store_module() -> ModuleType:
+    """The store package (``localdb``), imported on first use: it pulls in SQLAlchemy."""
+    import localdb
+
+    return localdb
+
+
+class Backend(QObject):
+    """Owns the store (opened on the worker thread) and the logged-in user's service."""
+
+    _finished = Signal(object)
+    changed = Signal(str)  # what changed: "persons", "employers", "applications", "outbox"
+
+    def __init__(self, path: Path | str, api: ModuleType) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.api = api
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liangxian-store")
+        self._store: Any = None
+        self._service: Any = None
+        self.username: str | None = None
+        self.role: str | None = None
+        self.region: str | None = None
+        self.counter: dict[str, Any] = {}
+        self._finished.connect(self._deliver)
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    def submit(
+        self, fn: Callable[[], Any], on_ok: OkCallback | None = None, on_err: ErrCallback | None = None
+    ) -> Future:
+        """Run ``fn`` on the store thread; call ``on_ok(result)`` or ``on_err(exc)`` on the UI thread."""
+        with self._lock:
+            self._pending += 1
+        future = self._executor.submit(fn)
+        future.add_done_callback(lambda f: emit(self._finished, (f, on_ok, on_err)))
+        return future
+
+    def _deliver(self, packet: tuple[Future, OkCallback | None, ErrCallback | None]) -> None:
+        future, on_ok, on_err = packet
+        with self._lock:
+            self._pending -= 1
+        exc = future.exception()
+        if exc is not None:
+            if on_err is not None:
+                on_err(exc)
+            else:
+                log.error("store operation failed", exc_info=exc)
+            return
+        if on_ok is not None:
+            on_ok(future.result())
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
+
+    def close(self) -> None:
+        def _close() -> None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+        self._executor.submit(_close)
+        self._executor.shutdown(wait=True)
+
+    # --- store life cycle (each runs on the store thread) -------------------------------------------
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _remember(self, store: Any) -> dict[str, Any]:
+        self._store = store
+        self.region = store.region
+        counter = store.counter
+        self.counter = {
+            key: (counter.get(key) if isinstance(counter, dict) else getattr(counter, key, None))
+            for key in ("id", "county_code", "counter_no", "public_key_b64")
+        }
+        return {"region": self.region, "counter": self.counter}
+
+    def open(self, on_ok: OkCallback, on_err: ErrCallback) -> None:
+        self.submit(lambda: self._remember(self.api.open_store(self.path)), on_ok, on_err)
+
+    def init(
+        self,
+        *,
+        region: str,
+        county_code: str,
+        counter_no: str,
+        admin_username: str,
+        admin_password: str,
+        on_ok: OkCallback,
+        on_err: ErrCallback,
+    ) -> None:
+        def _init() -> dict[str, Any]:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            store = self.api.init_store(
+                self.path,
+                region=region,
+                county_code=county_code,
+                counter_no=int(counter_no),
+                admin_username=admin_username,
+                admin_password=admin_password,
+            )
+            return self._remember(store)
+
+        self.submit(_init, on_ok, on_err)
+
+    def login(self, username: str, password: str, on_ok: OkCallback, on_err: ErrCallback) -> None:
+        """``on_ok(role)``; role is None when the name or the password is wrong."""
+
+        def _login() -> str | None:
+            role = self._store.verify_login(username, password)
+            if role:
+                self._service = self._store.service(username)
+                self.username, self.role = username, role
+            return role
+
+        self.submit(_login, on_ok, on_err)
+
+    def logout(self) -> None:
+        self.username = self.role = None
+        self._service = None
+
+    def call(
+        self,
+        method: str,
+        *args: Any,
+        on_ok: OkCallback | None = None,
+        on_err: ErrCallback | None = None,
+        changes: str | None = None,
+        **kwargs: Any,
+    ) -> Future:
+        """Call one method of the logged-in user's service on the store thread."""
+
+        def _call() -> Any:
+            if self._service is None:
+                raise RuntimeError("not logged in")
+            return getattr(self._service, method)(*args, **kwargs)
+
+        def _ok(result: Any) -> None:
+            if on_ok is not None:
+                on_ok(result)
+            if changes:
+                emit(self.changed, changes)
+
+        return self.submit(_call, _ok, on_err)
+
+    def service_now(self) -> Any:
+        """The service object, for code already running on the store thread (searches)."""
+        return self._service

@@ -1,0 +1,129 @@
+"""The live entitlement (待遇测算): leave days, daily rate and total allowance, each leave line with the
+rule it comes from, recomputed by ``forms.entitlement`` as the application is filled in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop import fmt
+from desktop.lang import UiLanguage
+
+
+class EntitlementPanel(QFrame):
+    def __init__(self, region: str, ui: UiLanguage) -> None:
+        super().__init__()
+        self.setObjectName("entitlement_panel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.region = region
+        self.ui = ui
+        self.decision: Any = None
+        self._data: dict[str, Any] = {}
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setProperty("role", "title")
+        layout.addWidget(self.title)
+        self.status = QLabel()
+        self.status.setObjectName("entitlement_status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.lines_host = QWidget()
+        self.lines = QGridLayout(self.lines_host)
+        self.lines.setColumnStretch(0, 1)
+        layout.addWidget(self.lines_host)
+        self.totals_host = QWidget()
+        self.totals = QGridLayout(self.totals_host)
+        layout.addWidget(self.totals_host)
+        self.reasons = QLabel()
+        self.reasons.setObjectName("entitlement_reasons")
+        self.reasons.setWordWrap(True)
+        self.reasons.setProperty("role", "error")
+        layout.addWidget(self.reasons)
+        self.rule = QLabel()
+        self.rule.setProperty("role", "hint")
+        self.rule.setWordWrap(True)
+        layout.addWidget(self.rule)
+        layout.addStretch(1)
+        ui.changed.connect(lambda _l: self.update_from(self._data))
+        self.update_from({})
+
+    def update_from(self, data: dict[str, Any]) -> None:
+        """Recompute from the raw form data (as typed)."""
+        from forms.entitlement import application_from_json, decide
+        from forms.policy import NoRuleInForce
+
+        self._data = dict(data)
+        self.title.setText(self.ui.t("ui.entitlement.title"))
+        self._clear()
+        if not data.get("event_date") or not data.get("category") or not data.get("event"):
+            self._incomplete()
+            return
+        app, _issues = application_from_json({**data, "region": self.region})
+        if app is None:
+            self._incomplete()
+            return
+        try:
+            decision = decide(app)
+        except NoRuleInForce:
+            self._incomplete()
+            return
+        self.decision = decision
+        self._show(decision)
+
+    def _clear(self) -> None:
+        self.decision = None
+        for grid in (self.lines, self.totals):
+            while grid.count():
+                item = grid.takeAt(0)
+                if item.widget():
+                    item.widget().deleteLater()
+        self.reasons.clear()
+        self.rule.clear()
+
+    def _incomplete(self) -> None:
+        self.status.setText(self.ui.t("ui.entitlement.incomplete"))
+
+    def _show(self, d: Any) -> None:
+        t, lang = self.ui.t, self.ui.lang
+        self.status.setText(t("ui.entitlement.eligible") if d.eligible else t("ui.entitlement.not_eligible"))
+        for row, line in enumerate(d.leave_breakdown):
+            name = QLabel(t(f"leave.{line.code}"))
+            days = QLabel(t("ui.entitlement.days", days=fmt.number(line.days, lang)))
+            days.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            source = QLabel(line.source)
+            source.setProperty("role", "hint")
+            source.setWordWrap(True)
+            source.setObjectName(f"rule_{line.code}")
+            self.lines.addWidget(name, 2 * row, 0)
+            self.lines.addWidget(days, 2 * row, 1)
+            self.lines.addWidget(source, 2 * row + 1, 0, 1, 2)
+        rows = [
+            ("ui.entitlement.leave_days", t("ui.entitlement.days", days=fmt.number(d.leave_days, lang))),
+            (
+                "ui.entitlement.allowance_days",
+                t("ui.entitlement.days", days=fmt.number(d.allowance_days, lang)),
+            ),
+            ("ui.entitlement.daily_rate", fmt.money(d.daily_rate, lang)),
+            ("ui.entitlement.allowance", fmt.money(d.allowance, lang)),
+            ("ui.entitlement.medical_paid_by", t(f"paid_by.{d.medical_paid_by}")),
+        ]
+        if d.leave_start and d.leave_end:
+            rows.append(
+                (
+                    "ui.entitlement.leave_period",
+                    f"{fmt.date(d.leave_start, lang)} – {fmt.date(d.leave_end, lang)}",
+                )
+            )
+        for row, (msgid, value) in enumerate(rows):
+            key = QLabel(t(msgid))
+            val = QLabel(value)
+            val.setObjectName(msgid.replace(".", "_"))
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.totals.addWidget(key, row, 0)
+            self.totals.addWidget(val, row, 1)
+        self.reasons.setText(
+            "\n".join(t(f"reason.{code}", **d.reason_params.get(code, {})) for code in d.reasons)
+        )
+        self.rule.setText(t("ui.entitlement.rule", rule=d.rule))

@@ -1,0 +1,104 @@
+"""Fonts: a Tibetan font (Noto Serif Tibetan, else Tibetan Machine Uni) and a Chinese font (Droid Sans
+Fallback, else WenQuanYi Micro Hei), loaded into Qt's font database from the files the set-up installs.
+
+Tibetan stacks (e.g. སྐྱོང) reach far above and below the Latin line, and a widget sizes itself from
+its *primary* font's metrics, not from the fallback font that draws the glyphs. So when Tibetan is on
+screen the Tibetan font comes first in the family list, and line edits, combo boxes and table rows
+get a minimum height from the Tibetan font's metrics in every language.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+TIBETAN_FILES = (
+    Path("/usr/share/fonts/truetype/noto/NotoSerifTibetan-Regular.ttf"),
+    Path("/usr/share/fonts/truetype/tibetan-machine/TibetanMachineUni.ttf"),
+)
+CHINESE_FILES = (
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
+POINT_SIZE = 10
+# deep stacks (above and below the line) to measure how much room Tibetan ink needs
+DEEP_STACKS = "བསྒྲུབས་སྐྱོང་ཀྱྀ་ཧཱུྃ་གྲྭ"
+
+
+@dataclass
+class Fonts:
+    tibetan: str | None = None
+    chinese: str | None = None
+
+    def families(self, tibetan_first: bool) -> list[str]:
+        chinese = [self.chinese] if self.chinese else []
+        tibetan = [self.tibetan] if self.tibetan else []
+        latin = ["DejaVu Sans"]
+        return [*tibetan, *latin, *chinese] if tibetan_first else [*latin, *chinese, *tibetan]
+
+
+_loaded: Fonts | None = None
+
+
+def _load_first(paths: tuple[Path, ...]) -> str | None:
+    for path in paths:
+        if not path.exists():
+            continue
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families:
+            return families[0]
+        log.warning("could not load font %s", path)
+    log.warning("none of these fonts is installed: %s (run scripts/setup-system.sh)", paths)
+    return None
+
+
+def load() -> Fonts:
+    """Register the fonts once per process; returns their family names."""
+    global _loaded
+    if _loaded is None:
+        _loaded = Fonts(tibetan=_load_first(TIBETAN_FILES), chinese=_load_first(CHINESE_FILES))
+    return _loaded
+
+
+def tibetan_line_height(point_size: int = POINT_SIZE) -> int:
+    """Pixels one line of Tibetan ink needs (deep stacks included), with a little air."""
+    fonts = load()
+    font = QFont(fonts.tibetan or "", point_size)
+    return QFontMetrics(font).tightBoundingRect(DEEP_STACKS).height() + 8
+
+
+def apply(app: QApplication, tibetan_first: bool) -> None:
+    """Set the application font and the minimum heights that keep Tibetan stacks unclipped."""
+    fonts = load()
+    font = QFont()
+    font.setFamilies(fonts.families(tibetan_first))
+    font.setPointSize(POINT_SIZE)
+    app.setFont(font)
+    line = max(tibetan_line_height(), QFontMetrics(font).height())
+    field = line + 4
+    app.setStyleSheet(
+        f"""
+        QLineEdit, QComboBox, QSpinBox, QDateEdit {{ min-height: {field}px; padding: 1px 4px; }}
+        QPushButton {{ min-height: {line}px; padding: 1px 12px; }}
+        QLabel[role="error"] {{ color: #b00020; }}
+        QLabel[role="hint"] {{ color: #555; }}
+        QLabel[role="title"] {{ font-size: 15pt; font-weight: bold; }}
+        QLabel[role="tibetan-preview"] {{ font-size: 16pt; color: #1a237e; }}
+        QListWidget#navigation::item {{ min-height: {line + 10}px; padding: 2px 10px; }}
+        QHeaderView::section {{ min-height: {line + 4}px; }}
+        """
+    )
+    app.setProperty("liangxian_row_height", line + 6)
+
+
+def row_height() -> int:
+    app = QApplication.instance()
+    value = app.property("liangxian_row_height") if app else None
+    return int(value) if value else tibetan_line_height() + 8

@@ -1,0 +1,400 @@
+"""The main window: navigation (参保登记 / 待遇申请 / 审核 / 同步 / 统计 / 设置), the page stack, a
+toolbar with the language switch and the lock, and the status bar (online state, unsynced changes,
+last sync, items needing attention). The window shows at once; the store opens on its thread behind
+it, then the first-run dialog or the login follows. Pages are built on first visit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from desktop import roles
+from desktop.backend import Backend
+from desktop.lang import LANGUAGE_NAMES, UiLanguage
+from desktop.qtcompat import emit
+
+log = logging.getLogger(__name__)
+
+# (key, msgid, action the role needs or None)
+NAVIGATION: tuple[tuple[str, str, str | None], ...] = (
+    ("persons", "ui.nav.persons", None),
+    ("applications", "ui.nav.applications", "application.create"),
+    ("review", "ui.nav.review", None),
+    ("sync", "ui.nav.sync", None),
+    ("stats", "ui.nav.stats", None),
+    ("settings", "ui.nav.settings", None),
+)
+
+
+class StatusInfo(QObject):
+    """What the status bar shows, refreshed from the store after every change and every minute."""
+
+    updated = Signal()
+
+    def __init__(self, backend: Backend, ui: UiLanguage) -> None:
+        super().__init__()
+        self.backend = backend
+        self.ui = ui
+        self.online = False
+        self.outbox = 0
+        self.last_sync: str | None = None
+        self.attention = 0
+
+    def last_sync_text(self) -> str:
+        from desktop import fmt
+
+        return fmt.datetime(self.last_sync, self.ui.lang) if self.last_sync else self.ui.t("ui.status.never")
+
+    def refresh(self) -> None:
+        if self.backend.role is None:
+            return
+
+        def run() -> dict[str, Any]:
+            service = self.backend.service_now()
+            if service is None:
+                return {}
+            last = getattr(service, "last_sync_at", None)
+            queue = "received" if roles.may(self.backend.role, "application.approve") else "rejected"
+            return {
+                "outbox": service.pending_outbox_count(),
+                "attention": len(service.list_applications(status=queue, limit=1000)),
+                "last_sync": last() if callable(last) else None,
+            }
+
+        def ok(info: dict[str, Any]) -> None:
+            if info:
+                self.outbox, self.attention, self.last_sync = (
+                    info["outbox"],
+                    info["attention"],
+                    info["last_sync"],
+                )
+            emit(self.updated)
+
+        self.backend.submit(run, ok, lambda exc: log.warning("status refresh failed: %s", exc))
+
+
+class MainWindow(QMainWindow):
+    shown = Signal()
+    logged_in = Signal(str)
+
+    def __init__(self, ui: UiLanguage, backend: Backend, *, idle_minutes: int = 10) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.ui = ui
+        self.backend = backend
+        self.idle_minutes = idle_minutes
+        self.pages: dict[str, Any] = {}
+        self.dialog: Any = None
+        self._shown_once = False
+        self.status = StatusInfo(backend, ui)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self.lock_page = QLabel()
+        self.lock_page.setObjectName("lock_page")
+        self.lock_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock_page.setProperty("role", "title")
+        self.stack.addWidget(self.lock_page)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        bar = self.addToolBar("main")
+        bar.setObjectName("toolbar")
+        bar.setMovable(False)
+        self.counter_label = QLabel()
+        self.counter_label.setObjectName("counter_label")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("user_label")
+        self.language = QComboBox()
+        self.language.setObjectName("toolbar_language")
+        for code, name in LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(ui.lang))
+        self.language.activated.connect(lambda _i: ui.set_language(self.language.currentData()))
+        self.lock_button = QPushButton()
+        self.lock_button.setObjectName("lock_button")
+        self.lock_button.clicked.connect(self.lock)
+        spacer = QWidget()
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
+        )
+        for w in (self.counter_label, spacer, self.user_label, self.language, self.lock_button):
+            bar.addWidget(w)
+
+        sb = self.statusBar()
+        self.sb_online, self.sb_outbox, self.sb_sync, self.sb_attention = (
+            QLabel(),
+            QLabel(),
+            QLabel(),
+            QLabel(),
+        )
+        for name, w in (
+            ("status_online", self.sb_online),
+            ("status_outbox", self.sb_outbox),
+            ("status_last_sync", self.sb_sync),
+            ("status_attention", self.sb_attention),
+        ):
+            w.setObjectName(name)
+            sb.addPermanentWidget(w)
+        self.status.updated.connect(self._show_status)
+        backend.changed.connect(lambda _what: self.status.refresh())
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(60_000)
+        self._status_timer.timeout.connect(self.status.refresh)
+
+        self.nav.currentRowChanged.connect(self._navigate)
+        self._shortcuts()
+        ui.changed.connect(self._on_language)
+        self.retranslate()
+        self.resize(1280, 820)
+
+    # --- texts -----------------------------------------------------------------------------------
+
+    def _on_language(self, lang: str) -> None:
+        self.language.setCurrentIndex(self.language.findData(lang))
+        from PySide6.QtWidgets import QApplication
+
+        from desktop import fonts
+
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            fonts.apply(app, tibetan_first=self.ui.tibetan_heavy())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        t = self.ui.t
+        self.setWindowTitle(t("ui.app.title"))
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            item.setText(t(item.data(Qt.ItemDataRole.UserRole + 1)))
+        self.lock_button.setText(t("ui.action.lock"))
+        self.lock_button.setToolTip("Ctrl+L")
+        self.lock_page.setText(t("ui.lock.text"))
+        c, region = self.backend.counter, self.backend.region
+        if region:
+            self.counter_label.setText(
+                t(
+                    "ui.toolbar.counter",
+                    region=t(f"region.{region}"),
+                    county=self._county_name(c.get("county_code", "")),
+                    counter=c.get("counter_no", ""),
+                )
+            )
+        if self.backend.username:
+            self.user_label.setText(
+                t("ui.toolbar.user", username=self.backend.username, role=t(f"role.{self.backend.role}"))
+            )
+        else:
+            self.user_label.setText("")
+        self._show_status()
+
+    def _county_name(self, code: str) -> str:
+        from forms.divisions import lookup
+
+        county = lookup(code) if code else None
+        if county is None:
+            return code
+        return county.name_bo if self.ui.lang == "bo" and county.name_bo else county.name_zh
+
+    def _show_status(self) -> None:
+        t, s = self.ui.t, self.status
+        self.sb_online.setText(t("ui.status.online") if s.online else t("ui.status.offline"))
+        self.sb_outbox.setText(t("ui.status.unsynced", count=s.outbox))
+        self.sb_sync.setText(t("ui.status.last_sync", when=s.last_sync_text()))
+        self.sb_attention.setText(t("ui.status.attention", count=s.attention))
+        sync = self.pages.get("sync")
+        if sync is not None:
+            sync.refresh()
+
+    # --- keyboard ---------------------------------------------------------------------------------
+
+    def _shortcuts(self) -> None:
+        def page_call(method: str) -> Callable[[], None]:
+            def call() -> None:
+                page = self.stack.currentWidget()
+                if page is not self.lock_page and hasattr(page, method):
+                    getattr(page, method)()
+
+            return call
+
+        QShortcut(QKeySequence.StandardKey.Save, self, page_call("save"))
+        QShortcut(QKeySequence.StandardKey.Print, self, page_call("print_"))
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
+        for n in range(1, len(NAVIGATION) + 1):
+            QShortcut(QKeySequence(f"Ctrl+{n}"), self, lambda n=n: self._go_row(n - 1))
+
+    def _go_row(self, row: int) -> None:
+        if 0 <= row < self.nav.count():
+            self.nav.setCurrentRow(row)
+
+    # --- start-up, login, lock --------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            QTimer.singleShot(0, lambda: emit(self.shown))
+
+    def start(self) -> None:
+        """After the window is shown: open the store (or set it up), then ask for a login."""
+        if self.backend.exists():
+            self.backend.open(lambda _info: self._store_ready(), self._store_failed)
+        else:
+            self._first_run()
+
+    def _store_failed(self, exc: BaseException) -> None:
+        from desktop.pages import error_text
+
+        log.error("could not open the store", exc_info=exc)
+        QMessageBox.critical(self, self.ui.t("ui.app.title"), error_text(exc, self.ui))
+
+    def _first_run(self) -> None:
+        from desktop.login import FirstRunDialog
+
+        def submit(values: dict[str, str]) -> None:
+            def ok(_info: Any) -> None:
+                self.dialog.accept()
+                self._store_ready()
+
+            def failed(exc: BaseException) -> None:
+                from desktop.pages import error_text
+
+                self.dialog.fail(error_text(exc, self.ui))
+
+            self.backend.init(**values, on_ok=ok, on_err=failed)
+
+        self.dialog = FirstRunDialog(self.ui, submit, self)
+        self.dialog.show()
+
+    def _store_ready(self) -> None:
+        self.ui.set_region(self.backend.region)
+        self._on_language(self.ui.lang)
+        self.ask_login()
+
+    def ask_login(self, locked_user: str | None = None) -> None:
+        from desktop.login import LoginDialog
+
+        def submit(username: str, password: str) -> None:
+            def ok(role: str | None) -> None:
+                if role is None:
+                    self.dialog.wrong()
+                    return
+                self.dialog.accept()
+                self.dialog = None
+                self._logged_in()
+
+            def failed(exc: BaseException) -> None:
+                from desktop.pages import error_text
+
+                self.dialog.fail(error_text(exc, self.ui))
+
+            self.backend.login(username, password, ok, failed)
+
+        self.dialog = LoginDialog(self.ui, submit, self, locked_user=locked_user)
+        self.dialog.show()
+
+    def _logged_in(self) -> None:
+        self.nav.blockSignals(True)
+        self.nav.clear()
+        for key, msgid, action in NAVIGATION:
+            if action and not roles.may(self.backend.role, action):
+                continue  # not offered to this role
+            item = QListWidgetItem(self.ui.t(msgid))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setData(Qt.ItemDataRole.UserRole + 1, msgid)
+            self.nav.addItem(item)
+        self.nav.blockSignals(False)
+        self.retranslate()
+        self.nav.setCurrentRow(0)
+        self.activateWindow()
+        self.status.refresh()
+        self._status_timer.start()
+        if hasattr(self, "idle_watcher"):
+            self.idle_watcher.armed = True
+        emit(self.logged_in, self.backend.role or "")
+
+    def lock(self) -> None:
+        """Lock the session: pages are dropped (they were built for the user's role)."""
+        if self.backend.role is None:
+            return
+        user = self.backend.username
+        self.backend.logout()
+        self._status_timer.stop()
+        self.stack.setCurrentWidget(self.lock_page)
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.nav.clear()
+        self.retranslate()
+        self.ask_login(locked_user=user)
+
+    # --- pages -----------------------------------------------------------------------------------
+
+    def _navigate(self, row: int) -> None:
+        item = self.nav.item(row)
+        if item is None:
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        page = self.pages.get(key) or self._build(key)
+        self.stack.setCurrentWidget(page)
+        page.refresh()
+
+    def page(self, key: str) -> Any:
+        """The page ``key`` (built if needed), made current."""
+        for row in range(self.nav.count()):
+            if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                self.nav.setCurrentRow(row)
+                return self.pages[key]
+        raise KeyError(key)
+
+    def _build(self, key: str) -> Any:
+        from desktop import pages
+
+        if key == "persons":
+            page = pages.PersonsPage(self.ui, self.backend)
+        elif key == "applications":
+            page = pages.ApplicationsPage(self.ui, self.backend)
+        elif key == "review":
+            page = pages.ReviewPage(self.ui, self.backend)
+        elif key == "sync":
+            page = pages.SyncPage(self.ui, self.backend, self.status)
+        elif key == "stats":
+            page = pages.StatsPage(self.ui, self.backend)
+        else:
+            page = pages.SettingsPage(self.ui, self.backend, self.idle_minutes)
+            page.idle_minutes_changed.connect(self._set_idle)
+        page.setObjectName(f"page_{key}")
+        self.pages[key] = page
+        self.stack.addWidget(page)
+        return page
+
+    def _set_idle(self, minutes: int) -> None:
+        self.idle_minutes = minutes
+        if hasattr(self, "idle_watcher"):
+            self.idle_watcher.minutes = minutes
+
+    def closeEvent(self, event: Any) -> None:
+        self._status_timer.stop()
+        super().closeEvent(event)

@@ -1,0 +1,203 @@
+"""Lookup as you type over the local persons (a million on a county counter) without freezing:
+the query runs on the store thread after a short pause in typing, stale queries are dropped before
+they run, and the table model fetches further pages only as the clerk scrolls (canFetchMore)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import fonts
+from desktop.backend import Backend
+from desktop.lang import UiLanguage
+from desktop.qtcompat import emit
+
+PAGE = 50
+MAX_ROWS = 1000
+DEBOUNCE_MS = 180
+COLUMNS = ("name_zh", "name_bo", "id_masked", "category")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PersonSearchModel(QAbstractTableModel):
+    searching = Signal(bool)
+
+    def __init__(self, backend: Backend, ui: UiLanguage) -> None:
+        super().__init__()
+        self.backend = backend
+        self.ui = ui
+        self.rows: list[dict[str, Any]] = []
+        self.query = ""
+        self._generation = 0
+        self._exhausted = True
+        self._fetching = False
+        ui.changed.connect(self._retranslate)
+
+    # --- Qt model --------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = row.get(column) or ""
+            if column == "category" and value:
+                return self.ui.t(f"category.{value}")
+            return value
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            msgid = {"id_masked": "field.id_number"}.get(COLUMNS[section], f"field.{COLUMNS[section]}")
+            return self.ui.t(msgid)
+        return None
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return (
+            not parent.isValid() and not self._exhausted and not self._fetching and len(self.rows) < MAX_ROWS
+        )
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._request(len(self.rows) + PAGE, append=True)
+
+    def _retranslate(self, _lang: str) -> None:
+        emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        if self.rows:
+            emit(self.dataChanged, self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
+
+    # --- searching -------------------------------------------------------------------------------
+
+    def search(self, query: str) -> None:
+        self.query = query.strip()
+        self._generation += 1
+        self.beginResetModel()
+        self.rows = []
+        self._exhausted = True
+        self._fetching = False
+        self.endResetModel()
+        if self.query:
+            self._request(PAGE, append=False)
+        else:
+            emit(self.searching, False)
+
+    def _request(self, limit: int, *, append: bool) -> None:
+        generation, query = self._generation, self.query
+        self._fetching = True
+        emit(self.searching, True)
+
+        def run() -> list[dict[str, Any]] | None:
+            if generation != self._generation:  # the clerk typed on: skip this stale query
+                return None
+            return self.backend.service_now().search_persons(query, limit=limit)
+
+        def done(hits: list[dict[str, Any]] | None) -> None:
+            if generation != self._generation or hits is None:
+                return
+            self._fetching = False
+            emit(self.searching, False)
+            new = hits[len(self.rows) :] if append else hits
+            if new:
+                self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(new) - 1)
+                self.rows.extend(new)
+                self.endInsertRows()
+            self._exhausted = len(hits) < limit
+
+        def failed(exc: BaseException) -> None:
+            self._fetching = False
+            emit(self.searching, False)
+            raise exc
+
+        self.backend.submit(run, done, failed)
+
+
+class PersonSearch(QWidget):
+    """A search box over a lazily filled table; ``chosen`` fires with a hit's dict on Enter/double-click."""
+
+    chosen = Signal(dict)
+
+    def __init__(self, backend: Backend, ui: UiLanguage) -> None:
+        super().__init__()
+        self.ui = ui
+        self.model = PersonSearchModel(backend, ui)
+        self.box = QLineEdit()
+        self.box.setObjectName("person_search_box")
+        self.box.setClearButtonEnabled(True)
+        self.status = QLabel()
+        self.status.setProperty("role", "hint")
+        self.table = QTableView()
+        self.table.setObjectName("person_search_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(fonts.row_height())
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._activate)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.box)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(lambda: self.model.search(self.box.text()))
+        self.box.textChanged.connect(lambda _t: self._timer.start())
+        self.box.returnPressed.connect(self._enter)
+        self.model.searching.connect(self._on_searching)
+        self.model.rowsInserted.connect(lambda *_a: self._on_searching(False))
+        ui.changed.connect(self.retranslate)
+        self.retranslate()
+
+    def retranslate(self, *_a: object) -> None:
+        self.box.setPlaceholderText(self.ui.t("ui.search.placeholder"))
+        self._on_searching(False)
+
+    def _on_searching(self, busy: bool) -> None:
+        if busy:
+            self.status.setText(self.ui.t("ui.search.searching"))
+        elif self.model.query:
+            self.status.setText(self.ui.t("ui.search.count", count=len(self.model.rows)))
+        else:
+            self.status.setText("")
+
+    def _enter(self) -> None:
+        self._timer.stop()
+        self.model.search(self.box.text())
+        self.table.setFocus()
+        if self.model.rows:
+            self.table.selectRow(0)
+
+    def show_first(self) -> None:
+        """Choose the first hit (Enter in the search box does this too)."""
+        if self.model.rows:
+            self.table.selectRow(0)
+            emit(self.chosen, self.model.rows[0])
+
+    def _activate(self, index: QModelIndex) -> None:
+        row = self.model.data(index, Qt.ItemDataRole.UserRole)
+        if row:
+            emit(self.chosen, row)

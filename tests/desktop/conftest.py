@@ -1,0 +1,80 @@
+"""Fixtures for the desktop tests: an offscreen Qt platform, a small seeded store copied per test,
+and a main window logged in as a given role (driven through the real login dialog)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop import sample_data
+
+STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One seeded store per region, built once; tests get copies."""
+    out = {}
+    for region in ("lhasa", "lianyungang"):
+        path = tmp_path_factory.mktemp(f"template-{region}") / "counter.db"
+        sample_data.seed(path, region)
+        out[region] = path
+    return out
+
+
+@pytest.fixture
+def store_copy(seeded_template: dict[str, Path], tmp_path: Path) -> Callable[[str], Path]:
+    def copy(region: str) -> Path:
+        target = tmp_path / f"{region}.db"
+        shutil.copy(seeded_template[region], target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def open_window(qtbot, store_copy) -> Iterator[Callable[..., object]]:
+    """``open_window(role, region="lhasa", lang="zh")`` → a shown MainWindow after a real login."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import fonts
+    from desktop.backend import Backend, store_module
+    from desktop.lang import UiLanguage
+    from desktop.main_window import MainWindow
+
+    made: list[tuple[object, Backend]] = []
+
+    def make(role: str = "clerk", region: str = "lhasa", lang: str = "zh") -> MainWindow:
+        app = QApplication.instance()
+        fonts.apply(app, tibetan_first=lang == "bo")
+        ui = UiLanguage(lang)
+        backend = Backend(store_copy(region), store_module())
+        window = MainWindow(ui, backend)
+        qtbot.addWidget(window)
+        window.show()
+        window.start()
+        qtbot.waitUntil(lambda: window.dialog is not None and window.dialog.isVisible(), timeout=10_000)
+        user, password = STAFF[role]
+        qtbot.keyClicks(window.dialog.username, user)
+        qtbot.keyClicks(window.dialog.password, password)
+        qtbot.keyClick(window.dialog.password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: backend.role == role and window.dialog is None, timeout=10_000)
+        qtbot.waitUntil(lambda: not backend.busy, timeout=10_000)
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)  # shortcuts need an active window
+        made.append((window, backend))
+        return window
+
+    yield make
+    for window, backend in made:
+        if getattr(window, "dialog", None) is not None:
+            window.dialog.close()
+        window.close()
+        backend.close()

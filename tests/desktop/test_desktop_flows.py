@@ -1,0 +1,171 @@
+"""The counter's main flows, driven through real widgets with key clicks (pytest-qt, offscreen):
+register a person (errors shown, then fixed and saved), look a person up, take in an application
+with its live entitlement, approve it as a reviewer, switch the UI language at run time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+import i18n
+from desktop import sample_data
+from desktop.keys import type_text
+
+pytestmark = pytest.mark.gui
+
+
+def _wait_idle(qtbot, window) -> None:
+    qtbot.waitUntil(lambda: not window.backend.busy, timeout=10_000)
+
+
+def test_register_person_shows_errors_then_saves(qtbot, open_window) -> None:
+    window = open_window("clerk", "lhasa")
+    page = window.page("persons")
+    page.tabs.setCurrentWidget(page.person)
+    form = page.person.form
+    id_edit = form.editor("id_number")
+    qtbot.keyClicks(id_edit, "54010219920517154")  # 17 characters: too short
+    issue = form.editors["id_number"].issue
+    assert issue.isVisibleTo(window)
+    assert "18" in issue.text()  # the length message, in Chinese
+    qtbot.keyClick(id_edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    _wait_idle(qtbot, window)
+    assert page.person.message.property("role") == "error"
+    assert form.editors["name_zh"].issue.isVisibleTo(window)  # required, shown after the save attempt
+
+    number = sample_data.resident_id("540102", dt.date(1992, 5, 17), 77)
+    id_edit.clear()
+    qtbot.keyClicks(id_edit, number)
+    assert not form.editors["id_number"].issue.isVisibleTo(window)
+    assert form.editors["birth_date"].raw() == "1992-05-17"  # filled from the ID number
+    assert form.editors["sex"].raw() == "female"
+    type_text(form.editor("name_zh"), "扎西·卓玛")
+    qtbot.keyClicks(form.editor("name_bo_wylie"), "bkra shis sgrol ma")
+    assert form.editors["name_bo"].raw() == "བཀྲ་ཤིས་སྒྲོལ་མ"
+    for name, choice in (("ethnicity", "04"), ("category", "employee")):
+        combo = form.editor(name)
+        combo.setCurrentIndex(combo.findData(choice))
+    employer = sample_data.employer_data("lhasa")["uscc"]
+    qtbot.keyClicks(form.editor("employer_uscc"), employer)
+    qtbot.keyClicks(form.editor("contribution_base"), "6500")
+    qtbot.keyClicks(form.editor("insured_since"), "2018-07-01")
+    qtbot.keyClick(form.editor("insured_since"), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "扎西·卓玛" in page.person.message.text(), timeout=10_000)
+    assert page.person.message.property("role") != "error"
+
+    found = window.backend.submit(lambda: window.backend.service_now().find_person(number)).result(10)
+    assert found["name_bo"] == "བཀྲ་ཤིས་སྒྲོལ་མ"
+    assert found["birth_date"] == "1992-05-17"
+
+
+def test_duplicate_id_number_is_refused_beside_the_field(qtbot, open_window) -> None:
+    window = open_window("clerk", "lianyungang")
+    page = window.page("persons")
+    page.tabs.setCurrentWidget(page.person)
+    form = page.person.form
+    existing = sample_data.person_data("lianyungang", 0, sample_data.employer_data("lianyungang")["uscc"])
+    form.set_values({k: v for k, v in existing.items()})
+    page.save_person()
+    qtbot.waitUntil(lambda: form.editors["id_number"].issue.isVisibleTo(window), timeout=10_000)
+    assert page.person.message.property("role") == "error"
+
+
+def test_lookup_as_you_type(qtbot, open_window) -> None:
+    window = open_window("clerk", "lhasa")
+    search = window.page("persons").search
+    qtbot.keyClicks(search.box, "bkra")
+    qtbot.waitUntil(lambda: len(search.model.rows) > 0, timeout=10_000)
+    assert any(row["name_bo"].startswith("བཀྲ་ཤིས") for row in search.model.rows)
+    assert search.model.data(search.model.index(0, 0)) == search.model.rows[0]["name_zh"]
+    qtbot.keyClick(search.box, Qt.Key.Key_Return)
+    assert search.table.hasFocus() or search.table.currentIndex().row() == 0
+
+
+def test_application_intake_with_live_entitlement_and_receipt(qtbot, open_window, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: shown.append(text))
+    window = open_window("clerk", "lianyungang")
+    page = window.page("applications")
+    form = page.form
+    person = sample_data.person_data("lianyungang", 5, "")
+    qtbot.keyClicks(form.editor("id_number"), person["id_number"])
+    qtbot.waitUntil(lambda: person["name_zh"] in page.person_line.text(), timeout=10_000)
+    assert form.editors["category"].raw() == "employee"  # filled from the person's enrollment
+    event = form.editor("event")
+    event.setCurrentIndex(event.findData("birth"))
+    form.revalidate()
+    qtbot.keyClicks(form.editor("event_date"), "2026-03-02")
+    qtbot.keyClicks(form.editor("employer_avg_monthly_wage"), "9000")
+    qtbot.keyClicks(form.editor("contribution_months"), "30")
+    decision = page.panel.decision
+    assert decision is not None and decision.eligible
+    assert decision.leave_days == 158  # Jiangsu: 98 national + 60 provincial
+    assert page.panel.findChild(object, "ui_entitlement_allowance").text().startswith("¥")
+    assert page.panel.findChild(object, "rule_national.base").text()  # each line shows its rule
+    qtbot.keyClick(form.editor("contribution_months"), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.last is not None, timeout=10_000)
+    assert page.last["status"] == "received"
+    assert page.last["receipt_no"] in page.message.text()
+    assert page.print_button.isEnabled()
+    qtbot.keyClick(page.print_button, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert shown and "PLACEHOLDER" not in shown[0]  # the placeholder speaks Chinese here …
+    assert "占位" in shown[0]  # … and says clearly that it is one
+
+
+def test_reviewer_approves_and_clerk_is_not_offered_it(qtbot, open_window) -> None:
+    clerk = open_window("clerk", "lhasa")
+    review = clerk.page("review")
+    assert not review.approve_button.isVisibleTo(clerk)
+    assert not review.reject_button.isVisibleTo(clerk)
+
+    window = open_window("reviewer", "lhasa")
+    review = window.page("review")
+    _wait_idle(qtbot, window)
+    row = next(i for i, a in enumerate(review.apps) if a["status"] == "received")
+    app_id = review.apps[row]["id"]
+    review.table.selectRow(row)
+    _wait_idle(qtbot, window)
+    assert review.start_button.isEnabled()
+    qtbot.mouseClick(review.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review.current and review.current.get("status") == "under_review", timeout=10_000)
+    qtbot.mouseClick(review.approve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: review.current and review.current.get("status") == "approved", timeout=10_000)
+    stored = window.backend.submit(lambda: window.backend.service_now().get_application(app_id)).result(10)
+    assert stored["status"] == "approved"
+    assert review.slip_button.isEnabled()
+
+
+def test_reject_needs_a_reason(qtbot, open_window) -> None:
+    window = open_window("reviewer", "lhasa")
+    review = window.page("review")
+    _wait_idle(qtbot, window)
+    row = next(i for i, a in enumerate(review.apps) if a["status"] == "under_review")
+    review.table.selectRow(row)
+    _wait_idle(qtbot, window)
+    qtbot.mouseClick(review.reject_button, Qt.MouseButton.LeftButton)
+    assert review.message.text() == window.ui.t("ui.review.reason_required")
+    qtbot.keyClicks(review.reason, "missing birth certificate")
+    qtbot.keyClick(review.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: review.current and review.current.get("status") == "rejected", timeout=10_000)
+
+
+def test_switch_language_at_run_time(qtbot, open_window) -> None:
+    window = open_window("clerk", "lhasa")
+    page = window.page("persons")
+    page.tabs.setCurrentWidget(page.person)
+    label = page.person.form.editors["name_zh"].label
+    assert window.nav.item(0).text() == "参保登记"
+    assert "རྒྱ་ཡིག་གི་མིང་།" in label.text() and "中文姓名" in label.text()  # bilingual on Lhasa forms
+    assert label.text().index("རྒྱ") < label.text().index("中文")  # Tibetan first
+    combo = window.language
+    assert combo.currentData() == "zh"
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # 中文 → བོད་ཡིག
+    assert window.ui.lang == "bo"
+    assert window.nav.item(0).text() == "འགན་སྲུང་ཐོ་འགོད།"
+    assert page.tabs.tabText(0) == "འཚོལ་བཤེར།"
+    window.ui.set_language("en")
+    assert window.nav.item(0).text() == "Registration"
+    assert label.text() == i18n.gettext("field.name_zh", "en") + " *"
