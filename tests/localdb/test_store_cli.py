@@ -1,0 +1,216 @@
+"""The store's CLI: init (with and without a keyring), register person|employer|application with JSON
+out and the exit-2 error envelope, key create, seed and search, backup/restore/doctor."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from conftest import ROOT, TODAY, application_data, bad_uscc, employer_data, person_data, uscc
+from keyring.backends import fail
+
+from liangxian.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, object, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out) if captured.out.strip() else None, captured.err
+
+
+def write(tmp_path: Path, name: str, data: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def init_args(db: Path) -> list[str]:
+    return [
+        "init",
+        "--db",
+        str(db),
+        "--region",
+        "lhasa",
+        "--county",
+        "540102",
+        "--counter",
+        "3",
+        "--admin",
+        "boss",
+    ]
+
+
+def test_init_makes_the_counter_key_when_a_keyring_exists(tmp_path, capsys, memory_keyring) -> None:
+    code, out, err = run(capsys, *init_args(tmp_path / "c.db"))
+    assert code == 0, err
+    counter = out["counter"]
+    assert (counter["county_code"], counter["counter_no"]) == ("540102", 3)
+    assert counter["public_key_b64"] and len(counter["public_key_b64"]) == 44
+    assert any(k[1] == f"counter-signing-key:{counter['id']}" for k in memory_keyring.items)
+
+
+def test_init_without_a_keyring_warns_bilingually_and_continues(tmp_path, capsys) -> None:
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        code, out, err = run(capsys, *init_args(tmp_path / "c.db"))
+    finally:
+        keyring.set_keyring(old)
+    assert code == 0
+    assert out["counter"]["public_key_b64"] is None
+    assert "密钥环" in err and "ལྡེ་མིག" in err
+
+
+def test_init_refuses_bad_settings_with_json_errors(tmp_path, capsys) -> None:
+    args = init_args(tmp_path / "c.db")
+    args[args.index("--county") + 1] = "999999"
+    code, out, _ = run(capsys, *args)
+    assert code == 2 and out["errors"][0]["field"] == "county_code"
+
+
+def test_register_person_employer_application(store, tmp_path, capsys) -> None:
+    db = str(store.path)
+    store.close()
+    e = write(tmp_path, "e.json", employer_data(uscc=uscc(org="MA6T2222"), name_zh="拉萨高原商贸有限公司"))
+    code, emp, err = run(capsys, "register", "employer", "--db", db, "--as", "clerk1", e)
+    assert code == 0, err
+    assert emp["id"] and emp["uscc"] == uscc(org="MA6T2222") and emp["avg_monthly_wage"] == "9000.00"
+    code, person, err = run(
+        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+    )
+    assert code == 0, err
+    assert person["id"] and person["name_zh"] == "张晓"
+    data = application_data(event_date="2026-09-01", filed_on=TODAY.isoformat())
+    code, app, err = run(
+        capsys, "register", "application", "--db", db, "--as", "clerk1", write(tmp_path, "a.json", data)
+    )
+    assert code == 0, err
+    assert app["receipt_no"].startswith("540102-03-") and app["status"] == "received"
+    assert app["decision"]["eligible"] is True
+
+
+def test_register_duplicate_person_exits_2_with_the_existing_record(store, tmp_path, capsys, clerk) -> None:
+    existing = clerk.register_person(person_data())
+    db = str(store.path)
+    code, out, _ = run(
+        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+    )
+    assert code == 2
+    assert out["errors"][0]["code"] == "person.duplicate"
+    assert out["existing"]["id"] == existing["id"]
+
+
+def test_register_invalid_input_exits_2_naming_fields(store, tmp_path, capsys) -> None:
+    db = str(store.path)
+    code, out, _ = run(
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        "--as",
+        "clerk1",
+        write(tmp_path, "p.json", person_data(phone="12345", category="astronaut")),
+    )
+    assert code == 2
+    by_field = {e["field"]: e for e in out["errors"]}
+    assert by_field["phone"]["code"] == "phone.format" and by_field["category"]["code"] == "category.unknown"
+    assert all(e["message_zh"] and e["message_bo"] for e in out["errors"])
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    code, out, _ = run(capsys, "register", "person", "--db", db, "--as", "clerk1", str(bad))
+    assert code == 2 and out["errors"][0]["code"] == "json.syntax"
+
+
+def test_register_as_an_unknown_user_or_with_the_wrong_role(store, tmp_path, capsys) -> None:
+    db = str(store.path)
+    code, out, _ = run(
+        capsys, "register", "person", "--db", db, "--as", "ghost", write(tmp_path, "p.json", person_data())
+    )
+    assert code == 2 and out["errors"][0]["code"] == "auth.unknown_user"
+    e = write(tmp_path, "e.json", employer_data(uscc=bad_uscc(org="MA6T7777"), name_zh="试点单位"))
+    code, out, _ = run(
+        capsys, "register", "employer", "--db", db, "--as", "clerk1", "--override-reason", "试点", e
+    )
+    assert code == 2 and out["errors"][0]["code"] == "auth.forbidden"
+    code, out, _ = run(
+        capsys, "register", "employer", "--db", db, "--as", "boss", "--override-reason", "试点", e
+    )
+    assert code == 0 and out["uscc_override_reason"] == "试点"
+
+
+def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
+    db = str(store.path)
+    store.close()
+    code, out, err = run(capsys, "seed", "--db", db, "--persons", "300", "--applications", "10")
+    assert code == 0, err
+    assert out["persons"] == 300 and out["applications"] == 10
+    code, found, _ = run(capsys, "search", "--db", db, "--json", "zx")
+    assert (
+        code == 0
+        and found
+        and set(found[0]) >= {"id", "name_zh", "name_bo", "id_masked", "category", "score"}
+    )
+    assert all("*" in r["id_masked"] for r in found)
+    assert [r["score"] for r in found] == sorted((r["score"] for r in found), reverse=True)
+    code, report, _ = run(capsys, "doctor", "--db", db)
+    assert (
+        code == 0 and report["integrity"] == "ok" and report["audit"]["ok"] and report["pending_outbox"] > 300
+    )
+    code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
+    assert code == 0 and Path(out["backup"]).exists()
+    code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
+    assert code == 2 and out["errors"][0]["code"] == "store.backup_failed"
+    code, out, _ = run(
+        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+    )
+    assert code == 0
+    code, out, _ = run(capsys, "restore", "--db", db, "--from", str(tmp_path / "b.db"))
+    assert code == 0 and out["previous_kept_as"]
+    code, found, _ = run(capsys, "search", "--db", db, "--json", person_data()["id_number"])
+    assert found == []  # the person registered after the backup is gone after the restore
+    code, found, _ = run(
+        capsys, "search", "--db", out["previous_kept_as"], "--json", person_data()["id_number"]
+    )
+    assert len(found) == 1  # and kept in the copy of the replaced database
+
+
+def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "LIANGXIAN_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
+    }
+    db = tmp_path / "c.db"
+    cli = [sys.executable, "-m", "liangxian"]
+    first = subprocess.run([*cli, *init_args(db)], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["counter"]["public_key_b64"] is None
+    assert "liangxian key create" in first.stderr
+    env["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.FileKeyringForTests"
+    made = subprocess.run(
+        [*cli, "key", "create", "--db", str(db)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert made.returncode == 0, made.stderr
+    counter = json.loads(made.stdout)["counter"]
+    again = subprocess.run(
+        [*cli, "key", "create", "--db", str(db)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert json.loads(again.stdout)["counter"]["public_key_b64"] == counter["public_key_b64"]  # kept
+    stored = json.loads((tmp_path / "keyring.json").read_text())
+    assert list(stored) == [f"liangxian\ncounter-signing-key:{counter['id']}"]
+
+
+@pytest.mark.parametrize("query", ["--help"])
+def test_help_lists_the_store_commands(capsys, query) -> None:
+    with pytest.raises(SystemExit):
+        main([query])
+    out = capsys.readouterr().out
+    for name in ("init", "register", "audit", "backup", "restore", "doctor", "seed", "search", "key"):
+        assert name in out

@@ -1,0 +1,101 @@
+"""Crash safety: a child process writes applications in a loop and is killed with SIGKILL at random
+moments, 50 times. After each kill the database opens, passes integrity_check and the audit chain,
+and every application the child had reported as committed is there with its audit event and outbox
+change (synchronous=FULL in WAL mode: an acknowledged write survives)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import time
+
+import pytest
+from conftest import TODAY, application_data, person_data
+
+import localdb
+from localdb import audit
+
+KILLS = 50
+
+
+def _child(path: str, out_fd: int) -> None:
+    """Runs in the forked child: open the store and write applications until killed."""
+    try:
+        store = localdb.open_store(path)
+        svc = store.service("clerk1", today=TODAY)
+        os.write(out_fd, b"ready\n")
+        while True:
+            app = svc.create_application(application_data())
+            # reported only after the commit returned: this is the acknowledgement the test checks
+            os.write(out_fd, f"{app['id']} {app['receipt_no']}\n".encode())
+    except BaseException:  # pragma: no cover - only in the child
+        os._exit(3)
+    os._exit(0)  # pragma: no cover
+
+
+def _reported(read_fd: int) -> list[tuple[str, str]]:
+    chunks = []
+    while True:
+        data = os.read(read_fd, 65536)
+        if not data:
+            break
+        chunks.append(data)
+    lines = b"".join(chunks).decode().split("\n")
+    return [tuple(line.split(" ")) for line in lines[:-1] if line and line != "ready"]  # last may be cut
+
+
+@pytest.mark.heavy
+def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
+    clerk.register_person(person_data())
+    path = str(store.path)
+    store.close()
+    rng = random.Random(20261128)
+    acknowledged: dict[str, str] = {}
+    started = time.monotonic()
+    for kill in range(KILLS):
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            os.close(read_fd)
+            _child(path, write_fd)
+        os.close(write_fd)
+        time.sleep(rng.uniform(0.0, 0.25))  # sometimes while opening, mostly mid-write
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
+            f"child ended early ({status})"
+        )
+        reported = _reported(read_fd)
+        os.close(read_fd)
+        acknowledged.update(dict(reported))
+
+        conn = sqlite3.connect(path)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], f"kill {kill}"
+            rows = dict(conn.execute("SELECT id, receipt_no FROM applications"))
+            missing = {a for a in acknowledged if a not in rows}
+            assert not missing, f"kill {kill}: acknowledged but lost: {missing}"
+            assert all(rows[a] == r for a, r in acknowledged.items())
+            audited = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT entity_id FROM audit_events WHERE action = 'application.create'"
+                )
+            }
+            queued = {r[0] for r in conn.execute("SELECT entity_id FROM outbox WHERE entity = 'application'")}
+            # every committed application (acknowledged or not) has its audit event and outbox change
+            assert set(rows) <= audited and set(rows) <= queued, f"kill {kill}"
+            assert len(set(rows.values())) == len(rows)  # receipt numbers stay unique
+            if kill % 10 == 9:
+                assert audit.verify(conn).ok, f"kill {kill}"
+        finally:
+            conn.close()
+    final = localdb.open_store(path)
+    try:
+        assert final.pending_outbox_count() >= len(acknowledged)
+    finally:
+        final.close()
+    assert len(acknowledged) > KILLS  # the child really was writing when killed
+    assert time.monotonic() - started < 120
