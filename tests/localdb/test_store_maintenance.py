@@ -1,0 +1,77 @@
+"""Backup, restore and doctor."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from conftest import checkpoint, person_data
+
+import localdb
+from localdb import maintenance
+
+
+def test_backup_is_a_consistent_copy_while_the_store_is_open(store, clerk, tmp_path) -> None:
+    clerk.register_person(person_data())
+    out = maintenance.backup(store.path, tmp_path / "b.db")
+    conn = sqlite3.connect(out["backup"])
+    assert conn.execute("SELECT count(*) FROM persons").fetchone() == (1,)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_doctor_reports_health_and_pending_outbox(store, clerk) -> None:
+    clerk.register_person(person_data())
+    report = maintenance.doctor(store.path)
+    assert report["ok"] and report["integrity"] == "ok" and report["foreign_keys"] == "ok"
+    assert report["pending_outbox"] == store.pending_outbox_count()
+    assert report["schema_status"] == "current" and report["journal_mode"] == "wal"
+    assert report["counts"]["persons"] == 1
+
+
+def _tamper(path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER audit_events_no_update")
+    conn.execute("UPDATE audit_events SET actor = 'x' WHERE seq = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_doctor_finds_a_broken_chain(store) -> None:
+    store.close()
+    _tamper(store.path)
+    report = maintenance.doctor(store.path)
+    assert not report["ok"] and report["audit"]["problems"][0]["seq"] == 1
+
+
+def test_restore_refuses_a_tampered_backup_and_changes_nothing(store, clerk, tmp_path) -> None:
+    clerk.register_person(person_data())
+    maintenance.backup(store.path, tmp_path / "b.db")
+    _tamper(tmp_path / "b.db")
+    with pytest.raises(localdb.errors.RestoreRefused):
+        maintenance.restore(tmp_path / "b.db", store.path)
+    assert store.find_person(person_data()["id_number"]) is not None
+    assert not list(tmp_path.glob("*.pre-restore-*"))
+
+
+def test_restore_refuses_a_backup_from_a_newer_app(store, tmp_path) -> None:
+    maintenance.backup(store.path, tmp_path / "b.db")
+    conn = sqlite3.connect(tmp_path / "b.db")
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(localdb.SchemaTooNew):
+        maintenance.restore(tmp_path / "b.db", store.path)
+
+
+def test_restore_into_a_new_place(store, clerk, tmp_path) -> None:
+    clerk.register_person(person_data())
+    store.close()
+    checkpoint(store.path)
+    target = tmp_path / "elsewhere" / "c.db"
+    out = maintenance.restore(store.path, target)
+    assert out["previous_kept_as"] is None
+    st = localdb.open_store(target)
+    try:
+        assert st.find_person(person_data()["id_number"])["name_zh"] == "张晓"
+    finally:
+        st.close()

@@ -1,0 +1,104 @@
+"""Search: ID number (full or prefix), Chinese name, pinyin full and initials (`zx` finds 张晓),
+Tibetan name and its Wylie form; employers by name or USCC. Best match first."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import id_number, person_data, uscc
+
+from localdb.search import classify
+
+
+@pytest.fixture
+def people(clerk):
+    made = {
+        "zhangxiao": clerk.register_person(person_data(id_number=id_number(seq=2), name_zh="张晓")),
+        "zhangxiaoming": clerk.register_person(person_data(id_number=id_number(seq=4), name_zh="张晓明")),
+        "zhaoxin": clerk.register_person(person_data(id_number=id_number(seq=6), name_zh="赵鑫")),
+        "tashi": clerk.register_person(
+            person_data(id_number=id_number(seq=8), name_zh="扎西·卓玛", name_bo="བཀྲ་ཤིས་སྒྲོལ་མ", ethnicity="04")
+        ),
+        "tsering": clerk.register_person(
+            person_data(
+                id_number=id_number("540103", "19850101", 10),
+                name_zh="次仁",
+                name_bo_wylie="tshe ring",
+                ethnicity="04",
+            )
+        ),
+    }
+    return made
+
+
+def ids(results) -> list[str]:
+    return [r["id"] for r in results]
+
+
+def test_pinyin_initials_zx_finds_zhang_xiao_first(store, people) -> None:
+    found = store.search_persons("zx")
+    assert found[0]["id"] == people["zhangxiao"]["id"] and found[0]["score"] == 1.0
+    assert {people["zhaoxin"]["id"], people["zhangxiaoming"]["id"], people["tashi"]["id"]} <= set(ids(found))
+
+
+def test_full_pinyin_with_or_without_spaces_and_capitals(store, people) -> None:
+    for q in ("zhangxiao", "zhang xiao", "ZhangXiao"):
+        found = store.search_persons(q)
+        assert ids(found)[:2] == [people["zhangxiao"]["id"], people["zhangxiaoming"]["id"]], q
+    assert ids(store.search_persons("zhaxizhuoma")) == [people["tashi"]["id"]]
+
+
+def test_chinese_name_exact_first_then_prefix(store, people) -> None:
+    assert ids(store.search_persons("张晓")) == [people["zhangxiao"]["id"], people["zhangxiaoming"]["id"]]
+    assert ids(store.search_persons("扎西·卓玛")) == [people["tashi"]["id"]]
+
+
+def test_id_number_full_prefix_and_lower_case(store, people) -> None:
+    number = people["tsering"]["id_number"]
+    assert ids(store.search_persons(number)) == [people["tsering"]["id"]]
+    assert ids(store.search_persons(number.lower())) == [people["tsering"]["id"]]
+    assert ids(store.search_persons("540103")) == [people["tsering"]["id"]]
+    assert len(store.search_persons("5401")) == 5
+    found = store.search_persons(number)[0]
+    assert found["id_masked"] == number[:6] + "********" + number[-4:] and "id_number" not in found
+
+
+def test_tibetan_name_and_wylie(store, people) -> None:
+    assert ids(store.search_persons("བཀྲ་ཤིས")) == [people["tashi"]["id"]]
+    assert ids(store.search_persons("བཀྲ་ཤིས་")) == [people["tashi"]["id"]]  # trailing tsheg typed
+    assert ids(store.search_persons("bkra shis")) == [people["tashi"]["id"]]
+    assert ids(store.search_persons("bkrashis sgrol")) == [people["tashi"]["id"]]
+    assert ids(store.search_persons("tshe ring")) == [people["tsering"]["id"]]
+    assert store.search_persons("tshe ring")[0]["name_bo"] == "ཚེ་རིང"
+
+
+def test_results_carry_the_contract_fields(store, people) -> None:
+    r = store.search_persons("zx")[0]
+    assert set(r) == {"id", "name_zh", "name_bo", "id_masked", "category", "score", "matched"}
+    assert r["category"] == "employee"
+
+
+def test_limit_and_empty_queries(store, people) -> None:
+    assert len(store.search_persons("z", limit=2)) == 2
+    assert store.search_persons("") == [] and store.search_persons("   ") == []
+    assert store.search_persons("qqqq") == []
+
+
+def test_employers_by_name_or_uscc(store, people) -> None:
+    by_name = store.search_employers("雪域")
+    assert [e["uscc"] for e in by_name] == [uscc()]
+    assert [e["uscc"] for e in store.search_employers(uscc()[:10])] == [uscc()]
+    assert store.search_employers(uscc())[0]["score"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("540102199003150027", "id_number"),
+        ("5401", "id_number"),
+        ("张晓", "name_zh"),
+        ("བཀྲ", "name_bo"),
+        ("zx", "latin"),
+    ],
+)
+def test_query_kinds(query: str, kind: str) -> None:
+    assert classify(query)[0] == kind
