@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from forms.policy import Entry, PolicyPack, load_pack
+from forms.policy import Entry, PolicyPack, load_pack, parse_divisor
 from forms.values import money_str, quantize_money
 from forms.workdays import add_days_skipping_holidays
 
@@ -237,7 +237,7 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
             reason_params["allowance.filing_deadline_passed"] = {"months": limit}
 
     eligible = not reasons
-    num, den = _divisor(rules.value("allowance_divisor"))
+    num, den = parse_divisor(rules.value("allowance_divisor"))
     wage = app.employer_avg_monthly_wage or Decimal("0")
     if eligible:
         daily_rate = quantize_money(wage * den / num)
@@ -262,15 +262,6 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
         calendar_exact=exact,
         citations=(category.citation, *rules.citations()),
     )
-
-
-def _divisor(value: object) -> tuple[Decimal, Decimal]:
-    """The pack's allowance divisor as an exact fraction: ``"30"``, ``"30.4"`` or ``"365/12"`` (regions
-    that compute the daily rate as monthly wage × 12 ÷ 365). Kept as a fraction so that the allowance
-    is rounded once, at the end."""
-    text = str(value).strip()
-    num, _, den = text.partition("/")
-    return Decimal(num), Decimal(den or "1")
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

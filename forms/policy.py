@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,11 @@ def load_pack(pack_id: str) -> PolicyPack:
         if len(set(dates)) != len(dates):
             raise PolicyError(f"{pack_id}.{name}: two entries share an effective_from date")
         params[name] = tuple(timeline)
+    for e in params.get("allowance_divisor", ()):
+        try:
+            parse_divisor(e.value)
+        except PolicyError as exc:
+            raise PolicyError(f"{pack_id}: {exc} (effective {e.effective_from})") from exc
     categories = {
         code: Category(
             code=code,
@@ -228,6 +234,21 @@ def load_pack(pack_id: str) -> PolicyPack:
         checklists={k: tuple(v) for k, v in raw["checklists"].items()},
         sources=sources,
     )
+
+
+def parse_divisor(value: object) -> tuple[Decimal, Decimal]:
+    """The allowance divisor as an exact fraction ``(numerator, denominator)``: ``"30"``, ``"30.4"`` or
+    ``"365/12"`` (regions that compute the daily rate as monthly wage × 12 ÷ 365). Kept as a fraction so
+    that the allowance is rounded once, at the end. PolicyError unless both parts are positive."""
+    text = str(value).strip()
+    num_text, _, den_text = text.partition("/")
+    try:
+        num, den = Decimal(num_text), Decimal(den_text or "1")
+    except InvalidOperation as exc:
+        raise PolicyError(f"allowance divisor {value!r} is not a number or fraction") from exc
+    if not (num.is_finite() and den.is_finite() and num > 0 and den > 0):
+        raise PolicyError(f"allowance divisor {value!r} must be positive")
+    return num, den
 
 
 def available_regions() -> list[str]:

@@ -11,6 +11,7 @@ county up for its name; an unknown county inside a known province is a warning, 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from stdnum.cn import ric as stdnum_ric
@@ -18,6 +19,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from forms import divisions
 from forms.errors import Issue, error, errors_only, warning
+from forms.values import normalize_typed
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class ResidentId:
 
 
 def compact(raw: str) -> str:
-    return stdnum_ric.compact(raw)
+    """Full-width characters folded (a Chinese input method types １１０…), spaces and dashes removed."""
+    return stdnum_ric.compact(re.sub(r"[\s\-]", "", normalize_typed(raw)))
 
 
 def check_resident_id(

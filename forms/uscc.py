@@ -13,12 +13,13 @@ from __future__ import annotations
 from stdnum.cn import uscc as stdnum_uscc
 
 from forms.errors import Issue, error
+from forms.values import normalize_typed
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 def compact(raw: str) -> str:
-    return stdnum_uscc.compact(raw)
+    return stdnum_uscc.compact(normalize_typed(raw))
 
 
 def check_uscc(raw: object, field_name: str = "uscc") -> tuple[str | None, list[Issue]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from forms.errors import Issue, error
@@ -16,13 +17,19 @@ _MONEY_RE = re.compile(r"^\d+(\.\d+)?$")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
+def normalize_typed(text: str) -> str:
+    """What a clerk typed, as plain ASCII where it can be: a Chinese input method gives full-width
+    digits, letters and punctuation (１３９, ．, －), which NFKC folds to their ASCII forms."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 def parse_date(
     raw: object, field: str, *, today: dt.date | None = None, allow_future: bool = True
 ) -> tuple[dt.date | None, list[Issue]]:
     if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
         value = raw
     elif isinstance(raw, str):
-        m = _DATE_RE.match(raw.strip())
+        m = _DATE_RE.match(normalize_typed(raw))
         if not m:
             return None, [error("date.format", field)]
         try:
@@ -48,7 +55,7 @@ def parse_money(raw: object, field: str) -> tuple[Decimal | None, list[Issue]]:
     elif isinstance(raw, Decimal):
         text = format(raw, "f")
     elif isinstance(raw, str):
-        text = raw.strip().replace(",", "").replace("，", "")
+        text = normalize_typed(raw).replace(",", "")
     else:
         return None, [error("money.format", field)]
     if text.startswith("-"):
@@ -99,7 +106,7 @@ def parse_mobile(raw: object, field: str) -> tuple[str | None, list[Issue]]:
     """Mainland mobile number: 11 digits, ``1[3-9]…``. Spaces, dashes and a +86 prefix are accepted."""
     if not isinstance(raw, str):
         return None, [error("phone.format", field)]
-    digits = re.sub(r"[\s\-()]", "", raw)
+    digits = re.sub(r"[\s\-()]", "", normalize_typed(raw))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

@@ -255,3 +255,16 @@ def test_event_before_every_rule_is_invalid_input() -> None:
     app, issues = application_from_json(_birth("lhasa", "2010-03-01") | {"insured_since": "2005-01-01"})
     assert app is None
     assert [i.code for i in issues] == ["application.before_merger_unknown"]
+
+
+@pytest.mark.parametrize("divisor", ["0", "-30", "thirty", "30/0"])
+def test_a_pack_with_a_bad_allowance_divisor_is_refused_when_loaded(policy_dir: Path, divisor: str) -> None:
+    """A zero, negative or non-numeric divisor must fail when the pack loads, not at the first decision."""
+    (policy_dir / "divisor.toml").write_text(
+        'amends = "lhasa"\n[sources]\nbad = "bad amendment"\n[params]\n'
+        f'allowance_divisor = [{{ effective_from = "2024-01-01", value = "{divisor}", source = "bad" }}]\n',
+        encoding="utf-8",
+    )
+    policy.reload()
+    with pytest.raises(policy.PolicyError, match="divisor"):
+        policy.load_pack("lhasa")

@@ -204,3 +204,24 @@ def test_gestation_weeks_as_hospitals_write_them(raw: object, weeks: int) -> Non
 )
 def test_gestation_weeks_errors(raw: object, code: str) -> None:
     assert codes(parse_gestation_weeks(raw, "g")[1]) == [code]
+
+
+# --- what a Chinese input method types ------------------------------------------------------------
+
+
+def test_full_width_digits_from_a_chinese_input_method_are_read() -> None:
+    assert parse_money("６５００．５０", "wage") == (Decimal("6500.50"), [])
+    assert parse_mobile("１３９ ００００ １２３４", "phone") == ("13900001234", [])
+    assert parse_date("２０２３－０６－１５", "event_date") == (dt.date(2023, 6, 15), [])
+    assert parse_int("１２", "months", lo=0, hi=99) == (12, [])
+
+
+def test_full_width_and_spaced_id_numbers_are_compacted() -> None:
+    from forms.ric import check_resident_id
+    from forms.uscc import check_uscc
+
+    parsed, issues = check_resident_id("１１０１０５ １９４９ １２３１ ００２ｘ")
+    assert issues == [] and parsed is not None and parsed.number == "11010519491231002X"
+    parsed, issues = check_resident_id("110105-19491231-002X")
+    assert issues == [] and parsed is not None
+    assert check_uscc("９１１１００００６０００３７３４１Ｌ") == ("91110000600037341L", [])
