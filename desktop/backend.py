@@ -132,9 +132,25 @@ class Backend(QObject):
                 admin_username=admin_username,
                 admin_password=admin_password,
             )
-            return self._remember(store)
+            info = self._remember(store)
+            info["key_problem"] = self._make_counter_key(store, admin_username)
+            return info
 
         self.submit(_init, on_ok, on_err)
+
+    @staticmethod
+    def _make_counter_key(store: Any, admin_username: str) -> BaseException | None:
+        """The counter's signing key (printed QR codes) goes into the OS keyring; without a usable
+        keyring the counter still works, and the problem is reported (printing will ask again)."""
+        from liangxian.keys import KeyringUnavailable, create_counter_key
+
+        try:
+            public = create_counter_key(store.counter.id)
+        except KeyringUnavailable as exc:
+            log.warning("no usable keyring for the counter key: %s", exc)
+            return exc
+        store.service(admin_username).set_counter_public_key(public)
+        return None
 
     def login(self, username: str, password: str, on_ok: OkCallback, on_err: ErrCallback) -> None:
         """``on_ok(role)``; role is None when the name or the password is wrong."""
@@ -175,6 +191,10 @@ class Backend(QObject):
                 emit(self.changed, changes)
 
         return self.submit(_call, _ok, on_err)
+
+    def store_now(self) -> Any:
+        """The open store, for code already running on the store thread (printing)."""
+        return self._store
 
     def service_now(self) -> Any:
         """The service object, for code already running on the store thread (searches)."""

@@ -273,9 +273,14 @@ class MainWindow(QMainWindow):
         from desktop.login import FirstRunDialog
 
         def submit(values: dict[str, str]) -> None:
-            def ok(_info: Any) -> None:
+            def ok(info: dict[str, Any]) -> None:
                 self.dialog.accept()
                 self._store_ready()
+                problem = info.get("key_problem")
+                if problem is not None:
+                    from desktop.pages import error_text
+
+                    self.statusBar().showMessage(error_text(problem, self.ui), 60_000)
 
             def failed(exc: BaseException) -> None:
                 from desktop.pages import error_text
@@ -341,12 +346,14 @@ class MainWindow(QMainWindow):
         user = self.backend.username
         self.backend.logout()
         self._status_timer.stop()
+        self.nav.blockSignals(True)  # clearing must not navigate (and rebuild a page)
+        self.nav.clear()
+        self.nav.blockSignals(False)
         self.stack.setCurrentWidget(self.lock_page)
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
-        self.nav.clear()
         self.retranslate()
         self.ask_login(locked_user=user)
 

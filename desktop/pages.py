@@ -558,9 +558,9 @@ class ReviewPage(Page):
 
     def print_(self) -> None:
         if self.current and self.slip_button.isEnabled():
-            from desktop.printing_bridge import print_document
+            from desktop.printing_bridge import print_document, slip_kind
 
-            print_document("approval_slip", self.current, self.backend, self.ui, self)
+            print_document(slip_kind(self.current), self.current, self.backend, self.ui, self)
 
 
 class SyncPage(Page):

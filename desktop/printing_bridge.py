@@ -1,12 +1,15 @@
-"""Printing from the counter: receipts at intake, approval slips after review.
+"""Printing from the counter: the receipt (受理回执) at intake, the approval slip (待遇核定通知单) or
+the rejection notice after review.
 
-The documents are built by ``printing/`` from the store's dicts through the mapping in
-``liangxian.commands.printing`` (reused here, never duplicated). Until that layer is present the
-action is a clearly labelled placeholder that says no document was printed.
+Documents are built by ``printing/`` from the store's records through the mapping in
+``liangxian.commands.printing`` (reused here, never duplicated), signed with the counter's key from
+the OS keyring, written as PDF, opened with the desktop's viewer and recorded as printed. When the
+printing layer is not installed the action is a clearly labelled placeholder that prints nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 from pathlib import Path
@@ -20,21 +23,59 @@ from desktop.backend import Backend
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
-KINDS = ("receipt", "approval_slip")
+KINDS = ("receipt", "approval", "rejection")
+PAPER = "a4"
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 def printing_available() -> bool:
     try:
+        import printing.documents  # noqa: F401
         from liangxian.commands import printing as cmd_printing
     except ImportError:
         return False
-    return hasattr(cmd_printing, "render_document")
+    return hasattr(cmd_printing, "document_from_store")
+
+
+def slip_kind(app: dict[str, Any]) -> str:
+    """The document after review: the approval slip for an approved, eligible application, else the
+    rejection notice (rejected, or approved with a not-eligible decision)."""
+    decision = app.get("decision") or {}
+    if app.get("status") in ("approved", "paid") and decision.get("eligible", True):
+        return "approval"
+    return "rejection"
+
+
+def _render(backend: Backend, kind: str, record_id: str) -> Path:
+    """On the store thread: build, sign and write the PDF, then record the print."""
+    from liangxian.commands import printing as cmd_printing
+    from liangxian.keys import load_counter_key
+    from printing.documents import build_pdf
+
+    store = backend.store_now()
+    service = backend.service_now()
+    app = store.get_application(record_id)
+    before = sum(1 for p in app.get("prints") or [] if p.get("kind") == kind)
+    today = dt.datetime.now(CHINA_TZ).date()
+    doc = cmd_printing.document_from_store(
+        store, kind, record_id, clerk=backend.username, reprint=before, today=today
+    )
+    pdf = build_pdf(doc, load_counter_key(store.counter.id), PAPER)
+    out = Path(tempfile.mkdtemp(prefix="liangxian-print-")) / f"{kind}-{app.get('receipt_no', record_id)}.pdf"
+    out.write_bytes(pdf)
+    service.record_print(record_id, kind)
+    return out
 
 
 def print_document(
-    kind: str, record: dict[str, Any], backend: Backend, ui: UiLanguage, parent: QWidget
+    kind: str,
+    record: dict[str, Any],
+    backend: Backend,
+    ui: UiLanguage,
+    parent: QWidget,
+    *,
+    open_pdf: bool = True,
 ) -> None:
-    """Render ``kind`` for ``record`` to a PDF, open it, and record the print in the store."""
     if not printing_available():
         QMessageBox.information(
             parent,
@@ -42,21 +83,17 @@ def print_document(
             ui.t("ui.print.placeholder", document=ui.t(f"ui.print.kind.{kind}")),
         )
         return
-    from liangxian.commands import printing as cmd_printing
-
-    def render() -> Path:
-        out = (
-            Path(tempfile.mkdtemp(prefix="liangxian-print-")) / f"{kind}-{record.get('receipt_no', 'x')}.pdf"
-        )
-        cmd_printing.render_document(backend.service_now(), kind, record["id"], out)
-        return out
 
     def done(path: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-        backend.call("record_print", record["id"], kind)
+        log.info("printed %s to %s", kind, path)
+        parent.window().statusBar().showMessage(ui.t("ui.print.done", path=str(path)), 15_000)
+        if open_pdf:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def failed(exc: BaseException) -> None:
-        log.error("printing failed", exc_info=exc)
-        QMessageBox.warning(parent, ui.t("ui.print.failed_title"), str(exc))
+        from desktop.pages import error_text
 
-    backend.submit(render, done, failed)
+        log.error("printing failed: %s", exc)
+        QMessageBox.warning(parent, ui.t("ui.print.failed_title"), error_text(exc, ui))
+
+    backend.submit(lambda: _render(backend, kind, record["id"]), done, failed)

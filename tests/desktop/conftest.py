@@ -8,12 +8,17 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from desktop import sample_data
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # tests.support, also under the bare pytest script
+    sys.path.insert(0, str(ROOT))
 
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
 

@@ -85,7 +85,10 @@ def test_lookup_as_you_type(qtbot, open_window) -> None:
 
 
 def test_application_intake_with_live_entitlement_and_receipt(qtbot, open_window, monkeypatch) -> None:
+    from desktop import printing_bridge
+
     shown: list[str] = []
+    monkeypatch.setattr(printing_bridge, "printing_available", lambda: False)  # printed in its own test
     monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: shown.append(text))
     window = open_window("clerk", "lianyungang")
     page = window.page("applications")
