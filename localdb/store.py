@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -179,10 +180,22 @@ class Store(Reads):
         self.write_engine = self.engine.execution_options(sqlite_immediate=True)
         self.write_lock = threading.RLock()
         self._store = self
+        self._counter_info: SimpleNamespace | None = None
         with self._read() as s:
             settings = dict(s.execute(select(m.Setting.key, m.Setting.value)).all())
             self.region: str = settings["region"]
             self._counter_id: str = settings["counter_id"]
+
+    @property
+    def counter_info(self):
+        """This counter's fixed identity (id, county_code, counter_no), read once."""
+        if self._counter_info is None:
+            with self._read() as s:
+                c = s.get(m.Counter, self._counter_id)
+                self._counter_info = SimpleNamespace(
+                    id=c.id, county_code=c.county_code, counter_no=c.counter_no
+                )
+        return self._counter_info
 
     @property
     def counter(self) -> m.Counter:

@@ -234,6 +234,8 @@ def test_application_gets_receipt_number_decision_and_rule_version(clerk, person
     assert d["eligible"] is True and d["allowance_days"] == 98 and d["allowance"] == "29400.00"
     assert d["rule"] == app["rule_version"] and app["rule_version"].startswith("lhasa/")
     assert app["form"]["employer_avg_monthly_wage"] == "9000.00"
+    assert clerk.get_application(app["id"]) == app  # what the write returned is what was stored
+    assert clerk.find_application(app["receipt_no"]) == app
     assert app["status_history"] == [
         {"from": None, "to": "received", "at": app["status_history"][0]["at"], "by": "clerk1", "note": None}
     ]
@@ -268,6 +270,7 @@ def test_documents_received_are_recorded(clerk, person) -> None:
     docs = list(load_pack("lhasa").checklists["allowance"])[:2]
     app = clerk.create_application(application_data(documents=docs))
     assert [d["code"] for d in app["documents"]] == docs
+    assert clerk.get_application(app["id"])["documents"] == app["documents"]
 
 
 def test_status_transitions_and_history(clerk, reviewer, person) -> None:
