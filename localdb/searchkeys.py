@@ -21,13 +21,55 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 _TIBETAN = re.compile(r"[\u0f00-\u0fff]")
 
 
+# Surnames read differently from the character's everyday reading (pypinyin reads 曾 as "ceng", 单 as
+# "dan"). A name starts with its surname, so the first syllable uses this table. Compound surnames first.
+SURNAME_READINGS = {
+    "尉迟": ("yu", "chi"),
+    "万俟": ("mo", "qi"),
+    "长孙": ("zhang", "sun"),
+    "曾": ("zeng",),
+    "单": ("shan",),
+    "解": ("xie",),
+    "仇": ("qiu",),
+    "朴": ("piao",),
+    "查": ("zha",),
+    "区": ("ou",),
+    "盖": ("ge",),
+    "乐": ("yue",),
+    "覃": ("qin",),
+    "缪": ("miao",),
+    "翟": ("zhai",),
+    "种": ("chong",),
+    "秘": ("bi",),
+    "员": ("yun",),
+    "召": ("shao",),
+    "隗": ("wei",),
+    "冼": ("xian",),
+    "折": ("she",),
+    "句": ("gou",),
+    "牟": ("mou",),
+    "繁": ("po",),
+    "黑": ("he",),
+    "宁": ("ning",),
+    "任": ("ren",),
+    "沈": ("shen",),
+    "华": ("hua",),
+}
+
+
 @lru_cache(maxsize=65536)
 def pinyin_keys(name_zh: str) -> tuple[str, str]:
-    """``(full, initials)`` of a Chinese name; the middle dot of transcribed names is dropped."""
+    """``(full, initials)`` of a Chinese name; the middle dot of transcribed names is dropped and the
+    surname is read as a surname (曾 → zeng)."""
     han = "".join(_HAN.findall(name_zh or ""))
     if not han:
         return "", ""
-    syllables = lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
+    head: tuple[str, ...] = ()
+    for surname in (han[:2], han[:1]):
+        if surname in SURNAME_READINGS:
+            head, han = SURNAME_READINGS[surname], han[len(surname) :]
+            break
+    syllables = [*head, *lazy_pinyin(han, style=Style.NORMAL, errors="ignore")] if han else list(head)
     full = _NOT_LETTER.sub("", "".join(syllables).lower().replace("ü", "v"))
     initials = "".join(s[0] for s in syllables if s).lower()
     return full, initials

@@ -102,3 +102,11 @@ def test_employers_by_name_or_uscc(store, people) -> None:
 )
 def test_query_kinds(query: str, kind: str) -> None:
     assert classify(query)[0] == kind
+
+
+def test_surnames_are_read_as_surnames(store, clerk) -> None:
+    zeng = clerk.register_person(person_data(id_number=id_number(seq=20), name_zh="曾小红"))
+    shan = clerk.register_person(person_data(id_number=id_number(seq=22), name_zh="单丽"))
+    assert ids(store.search_persons("zengxiaohong")) == [zeng["id"]]
+    assert ids(store.search_persons("zxh")) == [zeng["id"]]
+    assert ids(store.search_persons("shanli")) == [shan["id"]]
