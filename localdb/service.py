@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "print.record": frozenset(ROLES),
     "user.add": frozenset({"admin"}),
     "counter.set_key": frozenset({"admin"}),
+    "outbox.sync": frozenset(ROLES),  # whoever is logged in when the link comes back
 }
 
 RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = (
@@ -748,6 +749,39 @@ class Service(Reads):
             after = {"id": u.id, "username": u.username, "role": u.role, "active": True}
             self._log(s, "user.add", "user", u.id, None, after, op="create", base_version=None)
             return after
+
+    def mark_synced(self, outbox_ids: list[str], *, state: dict[str, str] | None = None) -> int:
+        """The server acknowledged these outbox changes: mark them synced (and record sync state,
+        e.g. the server's position) in one transaction with one audit event. Returns how many."""
+        self._allow("outbox.sync")
+        with self._write() as s:
+            now = utc_now()
+            done = s.execute(
+                update(m.OutboxChange)
+                .where(m.OutboxChange.id.in_(outbox_ids), m.OutboxChange.synced_at.is_(None))
+                .values(synced_at=now)
+            ).rowcount
+            for key, value in (state or {}).items():
+                s.merge(m.SyncState(key=key, value=value, updated_at=now))
+            append_audit(
+                s,
+                actor=self.username,
+                action="outbox.synced",
+                entity="outbox",
+                entity_id=outbox_ids[0] if outbox_ids else "",
+                after={"ids": list(outbox_ids), "marked": done, "state": state or {}},
+            )
+            return done
+
+    def record_sync_failure(self, outbox_ids: list[str], error_text: str) -> None:
+        """A push failed: count the attempt and keep the server's answer for the next try."""
+        self._allow("outbox.sync")
+        with self._write() as s:
+            s.execute(
+                update(m.OutboxChange)
+                .where(m.OutboxChange.id.in_(outbox_ids))
+                .values(attempts=m.OutboxChange.attempts + 1, last_error=error_text)
+            )
 
     def set_counter_public_key(self, public_key_b64: str) -> None:
         """Store this counter's public signing key (the private key stays in the OS keyring)."""

@@ -151,6 +151,35 @@ class Reads:
                 select(func.count()).select_from(m.OutboxChange).where(m.OutboxChange.synced_at.is_(None))
             )
 
+    def outbox_batch(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The oldest unsynced changes, in the order they were made (for the sync engine)."""
+        with self._read() as s:
+            rows = s.scalars(
+                select(m.OutboxChange)
+                .where(m.OutboxChange.synced_at.is_(None))
+                .order_by(m.OutboxChange.seq)
+                .limit(limit)
+            )
+            return [
+                {
+                    "seq": o.seq,
+                    "id": o.id,
+                    "entity": o.entity,
+                    "entity_id": o.entity_id,
+                    "op": o.op,
+                    "base_version": o.base_version,
+                    "payload": json.loads(o.payload_json),
+                    "created_at": o.created_at,
+                    "attempts": o.attempts,
+                    "last_error": o.last_error,
+                }
+                for o in rows
+            ]
+
+    def sync_state(self) -> dict[str, str]:
+        with self._read() as s:
+            return dict(s.execute(select(m.SyncState.key, m.SyncState.value)).all())
+
     def verify_login(self, username: str, password: str) -> str | None:
         """The user's role when the password is right, else None (argon2)."""
         with self._read() as s:

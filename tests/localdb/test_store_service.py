@@ -375,3 +375,18 @@ def test_money_is_exact_text(store, clerk) -> None:
     conn = sqlite3.connect(store.path)
     assert conn.execute("SELECT contribution_base FROM enrollments").fetchone()[0] == "6500.50"
     assert Decimal(p["enrollment"]["contribution_base"]) == Decimal("6500.50")
+
+
+def test_outbox_batches_and_marking_synced(store, clerk) -> None:
+    p = clerk.register_person(person_data())
+    batch = store.outbox_batch(limit=1000)
+    assert [b["seq"] for b in batch] == sorted(b["seq"] for b in batch)
+    mine = [b for b in batch if b["entity_id"] == p["id"]]
+    assert mine[0]["payload"]["id_number"] == p["id_number"] and mine[0]["op"] == "create"
+    clerk.record_sync_failure([mine[0]["id"]], "HTTP 503")
+    assert next(b for b in store.outbox_batch(1000) if b["id"] == mine[0]["id"])["attempts"] == 1
+    pending = store.pending_outbox_count()
+    assert clerk.mark_synced([mine[0]["id"]], state={"server_seq": "42"}) == 1
+    assert clerk.mark_synced([mine[0]["id"]]) == 0  # idempotent
+    assert store.pending_outbox_count() == pending - 1
+    assert store.sync_state() == {"server_seq": "42"}
