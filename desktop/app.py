@@ -45,9 +45,8 @@ def run(
     from PySide6.QtWidgets import QApplication
 
     from desktop import fonts
-    from desktop.backend import Backend, store_module
+    from desktop.backend import Backend
     from desktop.lang import UiLanguage
-    from desktop.login import IdleWatcher
     from desktop.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -55,11 +54,8 @@ def run(
     app.setApplicationName("liangxian")
     ui = UiLanguage(lang)
     fonts.apply(app, tibetan_first=lang == "bo")
-    backend = Backend(db, store_module())
+    backend = Backend(db)
     window = MainWindow(ui, backend, idle_minutes=idle_minutes)
-    window.idle_watcher = IdleWatcher(idle_minutes, window)
-    app.installEventFilter(window.idle_watcher)
-    window.idle_watcher.idle.connect(window.lock)
     status = {"code": 0}
 
     def shown() -> None:

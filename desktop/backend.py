@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.qtcompat import emit
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,11 @@ class Backend(QObject):
     _finished = Signal(object)
     changed = Signal(str)  # what changed: "persons", "employers", "applications", "outbox"
 
-    def __init__(self, path: Path | str, api: ModuleType) -> None:
+    def __init__(self, path: Path | str, api: ModuleType | None = None) -> None:
         super().__init__()
         self.path = Path(path)
-        self.api = api
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liangxian-store")
+        self._api = api
+        self._executor_: Any = None
         self._store: Any = None
         self._service: Any = None
         self.username: str | None = None
@@ -53,6 +55,14 @@ class Backend(QObject):
         self._finished.connect(self._deliver)
         self._pending = 0
         self._lock = threading.Lock()
+
+    @property
+    def _executor(self) -> Any:
+        if self._executor_ is None:  # made on first use: the window shows before the store opens
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor_ = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liangxian-store")
+        return self._executor_
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -81,10 +91,20 @@ class Backend(QObject):
             on_ok(future.result())
 
     @property
+    def api(self) -> ModuleType:
+        """The store package; imported on first use (on the store thread), not at start-up."""
+        if self._api is None:
+            self._api = store_module()
+        return self._api
+
+    @property
     def busy(self) -> bool:
         return self._pending > 0
 
     def close(self) -> None:
+        if self._executor_ is None:
+            return
+
         def _close() -> None:
             if self._store is not None:
                 self._store.close()
@@ -155,14 +175,17 @@ class Backend(QObject):
     def login(self, username: str, password: str, on_ok: OkCallback, on_err: ErrCallback) -> None:
         """``on_ok(role)``; role is None when the name or the password is wrong."""
 
-        def _login() -> str | None:
+        def _login() -> tuple[str | None, Any]:
             role = self._store.verify_login(username, password)
-            if role:
-                self._service = self._store.service(username)
-                self.username, self.role = username, role
-            return role
+            return role, (self._store.service(username) if role else None)
 
-        self.submit(_login, on_ok, on_err)
+        def _ok(result: tuple[str | None, Any]) -> None:
+            role, service = result  # the session changes on the UI thread, with what shows it
+            if role:
+                self._service, self.username, self.role = service, username, role
+            on_ok(role)
+
+        self.submit(_login, _ok, on_err)
 
     def logout(self) -> None:
         self.username = self.role = None

@@ -52,7 +52,9 @@ class UiLanguage(QObject):
 
     def t(self, msgid: str, /, **params: object) -> str:
         """The text of ``msgid`` in the UI language."""
-        return i18n.gettext(msgid, self._lang, **params)
+        from desktop.catalog_cache import gettext
+
+        return gettext(msgid, self._lang, **params)
 
     def form_languages(self) -> tuple[str, ...]:
         """Languages of form labels: the region's (e.g. ``("bo", "zh")`` in Lhasa), or the UI's."""
@@ -67,7 +69,9 @@ class UiLanguage(QObject):
 
     def label(self, msgid: str, /, sep: str = "\n") -> str:
         """A form label: bilingual on the forms of a multilingual region, else in the UI language."""
-        texts = [i18n.gettext(msgid, lang) for lang in self.form_languages()]
+        from desktop.catalog_cache import gettext
+
+        texts = [gettext(msgid, lang) for lang in self.form_languages()]
         return sep.join(dict.fromkeys(texts))
 
     def tibetan_heavy(self) -> bool:

@@ -8,7 +8,6 @@ the missing reference back, and only when a probe at first use shows the binding
 
 from __future__ import annotations
 
-import ctypes
 import sys
 from functools import cache
 from typing import Any
@@ -27,13 +26,20 @@ def _emit_steals_bool() -> bool:
     for _ in range(8):
         probe.ping.emit(0)
     lost = before - sys.getrefcount(True)
-    for _ in range(max(lost, 0)):  # give back what the probe itself took
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    if lost > 0:
+        _give_back(True, lost)  # what the probe itself took
     return lost > 0
+
+
+def _give_back(obj: object, count: int) -> None:
+    import ctypes
+
+    for _ in range(count):
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
 
 
 def emit(signal: SignalInstance, *args: Any) -> None:
     """``signal.emit(*args)`` without the reference leak described above."""
     result = signal.emit(*args)
     if isinstance(result, bool) and _emit_steals_bool():
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
+        _give_back(result, 1)

@@ -41,7 +41,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from desktop import fonts, sample_data
-    from desktop.backend import Backend, store_module
+    from desktop.backend import Backend
     from desktop.keys import press, type_text
     from desktop.lang import UiLanguage
     from desktop.login import FirstRunDialog
@@ -68,7 +68,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "counter.db"
         sample_data.seed(db, region)
-        backend = Backend(db, store_module())
+        backend = Backend(db)
         window = MainWindow(ui, backend)
         window.show()
         window.start()
