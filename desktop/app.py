@@ -48,7 +48,9 @@ def run(
     from desktop.backend import Backend
     from desktop.lang import UiLanguage
     from desktop.main_window import MainWindow
+    from desktop.qtcompat import guard_singletons
 
+    guard_singletons()  # before the first widget: see desktop/qtcompat.py
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("liangxian")

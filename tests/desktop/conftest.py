@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the desktop's catalog cache goes to a throw-away folder, not the user's ~/.cache
+os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="liangxian-test-cache-")
 
 import shutil
 import sys
@@ -19,6 +21,10 @@ from desktop import sample_data
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests.support, also under the bare pytest script
     sys.path.insert(0, str(ROOT))
+
+from desktop.qtcompat import guard_singletons  # noqa: E402
+
+guard_singletons()  # PySide6 6.12 drops references to None/True: see desktop/qtcompat.py
 
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
 
