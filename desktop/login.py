@@ -181,6 +181,7 @@ class LoginDialog(_Dialog):
     ):
         super().__init__(ui, parent)
         self.setObjectName("login")
+        self.setMinimumWidth(440)
         self.on_submit = on_submit
         self.locked_user = locked_user
         self.title = QLabel()

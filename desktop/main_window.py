@@ -79,12 +79,14 @@ class StatusInfo(QObject):
             service = self.backend.service_now()
             if service is None:
                 return {}
-            last = getattr(service, "last_sync_at", None)
+            state_of = getattr(service, "sync_state", None)
+            state = state_of() if callable(state_of) else {}
+            last = state.get("last_sync_at") or state.get("last_synced_at") or state.get("last_sync")
             queue = "received" if roles.may(self.backend.role, "application.approve") else "rejected"
             return {
                 "outbox": service.pending_outbox_count(),
                 "attention": len(service.list_applications(status=queue, limit=1000)),
-                "last_sync": last() if callable(last) else None,
+                "last_sync": last,
             }
 
         def ok(info: dict[str, Any]) -> None:

@@ -95,10 +95,15 @@ class _FormWithSave(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(_scroll(form), 1)
         layout.addLayout(bar)
+        form.changed.connect(self._edited)
 
     def retranslate(self) -> None:
         self.save_button.setText(self.ui.t("ui.action.save"))
         self.save_button.setToolTip("Ctrl+S")
+
+    def _edited(self, _result: object) -> None:
+        if self.message.property("role") == "error" and self.form.result and self.form.result.ok:
+            self.say("")
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.message.setProperty("role", "error" if error else "")
@@ -355,7 +360,9 @@ class ReviewPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(fonts.row_height())
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(REVIEW_COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
         self.detail = QLabel()
         self.detail.setObjectName("review_detail")
         self.detail.setWordWrap(True)
@@ -508,7 +515,7 @@ class ReviewPage(Page):
                 value = fmt.date(value, lang)
             rows.append((self.ui.label(f"field.{key}", sep=" "), value))
         decision = app.get("decision") or {}
-        html = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+        html = "".join(f"<tr><td nowrap><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
         if decision:
             html += f"<tr><td colspan=2><b>{t('ui.entitlement.title')}</b></td></tr>"
             for line in decision.get("leave_breakdown", []):
@@ -681,11 +688,18 @@ class SettingsPage(Page):
         self.counter_label.setText(t("ui.settings.counter"))
         c = self.backend.counter
         region = self.backend.region
+        code = c.get("county_code") or ""
+        from forms.divisions import lookup
+
+        county = lookup(code) if code else None
+        name = (
+            (county.name_bo if self.ui.lang == "bo" and county.name_bo else county.name_zh) if county else ""
+        )
         self.counter.setText(
             t(
                 "ui.settings.counter_text",
                 region=t(f"region.{region}") if region else "",
-                county=c.get("county_code", ""),
+                county=f"{name} {code}".strip(),
                 counter=c.get("counter_no", ""),
             )
         )
