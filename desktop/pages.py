@@ -138,6 +138,18 @@ class PersonsPage(Page):
             self.employer = _FormWithSave(DeclaredForm("employer", region, ui), ui)
             self.employer.save_button.clicked.connect(self.save_employer)
             self.tabs.addTab(self.employer, "")
+            # a supervisor may register an early pilot code that fails the check, with a reason
+            self.may_override = roles.may(backend.role, "employer.override_uscc")
+            self.override_label = QLabel()
+            self.override_reason = QLineEdit()
+            self.override_reason.setObjectName("override_reason")
+            self.override_reason.returnPressed.connect(self.save_employer)
+            row = QHBoxLayout()
+            row.addWidget(self.override_label)
+            row.addWidget(self.override_reason, 1)
+            self.employer.layout().insertLayout(1, row)
+            self.override_label.hide()
+            self.override_reason.hide()
         county = backend.counter.get("county_code")
         for part in (self.person, self.employer):
             if part and county:
@@ -148,6 +160,8 @@ class PersonsPage(Page):
         self.retranslate()
 
     def retranslate(self) -> None:
+        if self.employer:
+            self.override_label.setText(self.ui.t("ui.employers.override_reason"))
         self.tabs.setTabText(0, self.ui.t("ui.persons.search"))
         index = 1
         for part, msgid in ((self.person, "ui.persons.register"), (self.employer, "ui.employers.register")):
@@ -163,9 +177,28 @@ class PersonsPage(Page):
         elif current is self.employer:
             self.save_employer()
 
+    def _override_wanted(self, part: _FormWithSave, errors: list[Issue]) -> bool:
+        """Only a failing USCC check character stands in the way, and the user may override it."""
+        return (
+            part is self.employer
+            and self.may_override
+            and bool(errors)
+            and all(i.code == "uscc.checksum" for i in errors)
+        )
+
     def _save(self, part: _FormWithSave, method: str, changes: str) -> None:
         result = part.form.check_all()
-        if not result.ok:
+        kwargs: dict[str, Any] = {}
+        if self._override_wanted(part, result.errors):
+            self.override_label.show()
+            self.override_reason.show()
+            reason = self.override_reason.text().strip()
+            if not reason:
+                part.say(self.ui.t("ui.employers.override_needed"), error=True)
+                self.override_reason.setFocus()
+                return
+            kwargs["override_reason"] = reason
+        elif not result.ok:
             part.say(self.ui.t("ui.form.has_errors", count=len(result.errors)), error=True)
             bad = next((i.field for i in result.errors if i.field in part.form.editors), None)
             if bad:
@@ -179,6 +212,10 @@ class PersonsPage(Page):
             name = record.get("name_zh") or record.get("uscc") or ""
             part.say(self.ui.t("ui.form.saved", name=name))
             county = part.form.editors["county_code"].raw()
+            if part is self.employer:
+                self.override_reason.clear()
+                self.override_label.hide()
+                self.override_reason.hide()
             part.form.clear()
             part.form.editors["county_code"].set_raw(county)
             part.form.focus_first()
@@ -190,7 +227,7 @@ class PersonsPage(Page):
                 part.form.show_service_issues(issues)
             part.say(error_text(exc, self.ui), error=True)
 
-        self.backend.call(method, data, on_ok=ok, on_err=failed, changes=changes)
+        self.backend.call(method, data, on_ok=ok, on_err=failed, changes=changes, **kwargs)
 
     def save_person(self) -> None:
         if self.person:

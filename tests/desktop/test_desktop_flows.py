@@ -172,3 +172,32 @@ def test_switch_language_at_run_time(qtbot, open_window) -> None:
     window.ui.set_language("en")
     assert window.nav.item(0).text() == "Registration"
     assert label.text() == i18n.gettext("field.name_zh", "en") + " *"
+
+
+def test_supervisor_registers_an_early_pilot_code_with_a_reason(qtbot, open_window) -> None:
+    """GB 32100 check character wrong: a clerk cannot register it; a supervisor (admin) can, with a
+    reason the store records (domain.md, 'Codes and numbers')."""
+    good = sample_data.credit_code("540102", 555)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    data = {**sample_data.employer_data("lhasa"), "uscc": bad}
+
+    clerk = open_window("clerk", "lhasa")
+    page = clerk.page("persons")
+    page.tabs.setCurrentWidget(page.employer)
+    page.employer.form.set_values(data)
+    page.save_employer()
+    assert not page.override_reason.isVisibleTo(clerk)
+    assert page.employer.message.property("role") == "error"
+
+    admin = open_window("admin", "lhasa")
+    page = admin.page("persons")
+    page.tabs.setCurrentWidget(page.employer)
+    page.employer.form.set_values(data)
+    page.save_employer()
+    assert page.override_reason.isVisibleTo(admin)
+    assert page.employer.message.text() == admin.ui.t("ui.employers.override_needed")
+    qtbot.keyClicks(page.override_reason, "2015 pilot code on the business licence")
+    qtbot.keyClick(page.override_reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.employer.message.property("role") != "error", timeout=10_000)
+    found = admin.backend.submit(lambda: admin.backend.service_now().find_employer(bad)).result(10)
+    assert found is not None
