@@ -25,6 +25,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from printing.documents import build_pdf
+from printing.layout import BINARY_STREAMS
 from printing.samples import sample
 from printing.text import TIBETAN, Typesetter
 from printing.typefaces import register
@@ -52,6 +53,13 @@ def _strings_of(doc, key) -> list[tuple[str, float, float, float, str, bool]]:
 
 
 def bare_canvas(strings) -> bytes:
+    """The same strings, fonts and positions on a plain canvas, streams written as the documents
+    write them (binary, Flate)."""
+    with BINARY_STREAMS:
+        return _bare_canvas(strings)
+
+
+def _bare_canvas(strings) -> bytes:
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1, invariant=1, initialFontName=strings[0][0])
     for font, size, x, y, text, shaped in strings:

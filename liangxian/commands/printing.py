@@ -1,0 +1,476 @@
+"""``liangxian print``, ``print-samples`` and ``verify``: the composition root of ``printing/``.
+
+Maps the store's records (plain dicts: ISO dates, money as strings) onto ``printing.model`` values,
+loads the counter's signing key from the OS keyring, records the print (a reprint is marked 补打 with
+its count) and writes the PDF. ``verify`` checks a PDF or a scanned QR payload offline against known
+counter public keys: a keys JSON file, or the counters table of a local database.
+
+Exit status: 0 done / genuine; 1 the document does not verify (altered, unknown counter, wrong ID);
+2 invalid input or a condition the user must fix (no such record, no keyring, no font), with
+``{"errors": [...]}`` on stdout and the message in Chinese and Tibetan on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import i18n
+from forms.errors import Issue, error
+from liangxian.jsonio import EXIT_INVALID, emit
+
+log = logging.getLogger(__name__)
+
+EXIT_NOT_GENUINE = 1
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))  # Beijing time, also Lhasa's official time; no DST
+
+PRINT_HELP = """\
+Print one document of a record in the local database as PDF.
+
+KIND is receipt (受理回执, of an application), approval (待遇核定通知单, of an approved application
+with an eligible decision), rejection (不予受理/不予支付告知书, of a rejected application or one whose
+decision is not eligible) or enrollment (参保登记回执, of a person; --id is the person id). The language
+follows the region's policy pack (Lhasa: Tibetan then Chinese; Lianyungang: Chinese). The QR code is
+signed with this counter's Ed25519 key from the OS keyring. Every print is recorded; a reprint is
+marked 补打 with its count. Papers: a4, a5; 80mm for the receipt only."""
+
+SAMPLES_HELP = """\
+Write one of each document for both regions on every paper size from synthetic data, plus
+DIR/public-keys.json with the sample counters' public keys (an ephemeral in-memory key, never the
+keyring), for checking layouts and for `liangxian verify --keys DIR/public-keys.json`."""
+
+VERIFY_HELP = """\
+Verify a printed document offline: FILE.pdf (its embedded QR payload, the printed number, date and
+amount, and the QR code decoded from the rendered page when pdftoppm and zxing-cpp are installed) or
+the PAYLOAD text a scanner read from the QR code. Public keys come from --keys FILE (JSON:
+{"counters": [{"id", "public_key_b64"}]} or {counter_id: public_key_b64}) or from the counters table of
+--db PATH. With --id-number the payload's ID hash must match that ID number. Prints JSON; exit 0 when
+genuine, 1 when not (altered amount or number, unknown counter, wrong ID), 2 on unreadable input."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from printing.model import KINDS, PAPERS
+
+    p = sub.add_parser(
+        "print",
+        help="print a receipt, slip or notice as PDF",
+        description=PRINT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+    p.add_argument(
+        "--id", required=True, metavar="RECORD_ID", help="application id (person id for enrollment)"
+    )
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
+    p.add_argument("--paper", choices=PAPERS, default="a4", help="paper size (default a4)")
+    p.add_argument(
+        "--as", dest="user", metavar="USER", help="the staff user printing (default: the first admin)"
+    )
+    p.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    p.set_defaults(func=run_print)
+
+    p = sub.add_parser(
+        "print-samples",
+        help="write sample documents of every kind and paper",
+        description=SAMPLES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="the folder to write into (created if missing)"
+    )
+    p.set_defaults(func=run_samples)
+
+    p = sub.add_parser(
+        "verify",
+        help="verify a printed document's signed QR code offline",
+        description=VERIFY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "document", metavar="FILE.pdf|PAYLOAD", help="a PDF file, or the payload text of the QR code"
+    )
+    p.add_argument("--keys", metavar="FILE", help="counter public keys (JSON)")
+    p.add_argument("--db", metavar="PATH", help="take the counter public keys from this local database")
+    p.add_argument(
+        "--id-number", metavar="ID", help="also check that the document was issued for this ID number"
+    )
+    p.add_argument("--no-image", action="store_true", help="skip decoding the QR code from the rendered page")
+    p.set_defaults(func=run_verify)
+
+
+# --- errors ------------------------------------------------------------------------------------------
+
+
+def _fail(issue: Issue, code: int = EXIT_INVALID) -> int:
+    sys.stderr.write(f"{issue.message('zh')}\n{issue.message('bo')}\n")
+    emit({"errors": [issue.to_json()]})
+    return code
+
+
+def _fail_message(code: str, messages: dict[str, str], exit_code: int = EXIT_INVALID) -> int:
+    """For exceptions that carry their own bilingual message (keyring, fonts)."""
+    sys.stderr.write(f"{messages['zh']}\n{messages['bo']}\n")
+    emit(
+        {
+            "errors": [
+                {
+                    "code": code,
+                    "field": "",
+                    "message_zh": messages["zh"],
+                    "message_bo": messages["bo"],
+                    "message_en": messages["en"],
+                }
+            ]
+        }
+    )
+    return exit_code
+
+
+class NotApplicable(LookupError):
+    def __init__(self, kind: str, detail: str):
+        self.kind, self.detail = kind, detail
+        super().__init__(f"{kind}: {detail}")
+
+
+# --- store records → printing.model -----------------------------------------------------------------
+
+
+def _local_date(stamp: str | None, fallback: dt.date) -> dt.date:
+    """The date in China of a stored UTC timestamp."""
+    if not stamp:
+        return fallback
+    try:
+        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def _person(p: dict[str, Any]):
+    from printing.model import Person
+
+    return Person(id_number=p["id_number"], name_zh=p["name_zh"], name_bo=p.get("name_bo"))
+
+
+def _issuer(store: Any, clerk: str):
+    from printing.model import Issuer
+
+    c = store.counter
+    return Issuer(region=store.region, counter_id=c.id, clerk=clerk, counter_no=f"{c.counter_no:02d}")
+
+
+def _application_type(app: dict[str, Any]) -> str:
+    if app.get("claim_type") == "allowance" and app.get("event") == "miscarriage":
+        return "allowance_miscarriage"
+    return str(app.get("claim_type") or "allowance")
+
+
+def _last_change_to(app: dict[str, Any], status: str) -> dict[str, Any] | None:
+    changes = [c for c in app.get("status_history") or [] if c.get("to") == status]
+    return changes[-1] if changes else None
+
+
+def document_from_store(store: Any, kind: str, record_id: str, *, clerk: str, reprint: int, today: dt.date):
+    """The ``printing.model`` document of ``kind`` for a stored record. Raises the store's NotFound,
+    or NotApplicable when the record has no such document (e.g. an approval slip before approval)."""
+    from printing.model import (
+        ApprovalSlip,
+        Employer,
+        EnrollmentConfirmation,
+        Header,
+        LeaveItem,
+        Reason,
+        Receipt,
+        RejectionNotice,
+    )
+
+    issuer = _issuer(store, clerk)
+    if kind == "enrollment":
+        p = store.get_person(record_id)
+        en = p.get("enrollment")
+        if not en:
+            raise NotApplicable(kind, "no enrollment")
+        employer = None
+        if en.get("employer_id"):
+            e = store.get_employer(en["employer_id"])
+            employer = Employer(name_zh=e["name_zh"], uscc=e.get("uscc"), name_bo=e.get("name_bo"))
+        c = store.counter
+        number = f"{c.county_code}-{c.counter_no:02d}-E{str(en['id']).replace('-', '')[-10:].upper()}"
+        return EnrollmentConfirmation(
+            header=Header(number=number, issued_on=today, reprint=reprint),
+            issuer=issuer,
+            person=_person(p),
+            category=en.get("category") or p["category"],
+            insured_since=dt.date.fromisoformat(en["insured_since"]),
+            employer=employer,
+        )
+
+    app = store.get_application(record_id)
+    person = _person(app["person"])
+    form = app.get("form") or {}
+    category = form.get("category") or app["person"].get("category") or "employee"
+    decision = app.get("decision") or {}
+    # the business date the counter filed it (the service's "today"), else the creation time in China
+    filed_on = form.get("filed_on")
+    received_on = dt.date.fromisoformat(filed_on) if filed_on else _local_date(app.get("created_at"), today)
+    if kind == "receipt":
+        return Receipt(
+            header=Header(
+                number=app["receipt_no"], issued_on=received_on if not reprint else today, reprint=reprint
+            ),
+            issuer=issuer,
+            person=person,
+            category=category,
+            application_type=_application_type(app),
+            received_on=received_on,
+            documents_received=tuple(d["code"] for d in app.get("documents") or []),
+        )
+    if kind == "approval":
+        if app.get("status") not in ("approved", "paid"):
+            raise NotApplicable(kind, f"status {app.get('status')}")
+        if not decision.get("eligible"):
+            raise NotApplicable(kind, "decision not eligible")
+        approved = _last_change_to(app, "approved")
+        wage = form.get("employer_avg_monthly_wage")
+        return ApprovalSlip(
+            header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint),
+            issuer=issuer,
+            person=person,
+            category=category,
+            application_type=_application_type(app),
+            event=app["event"],
+            event_date=dt.date.fromisoformat(app["event_date"]),
+            leave_days=int(decision["leave_days"]),
+            leave_breakdown=tuple(
+                LeaveItem(x["code"], int(x["days"]), x.get("source", ""))
+                for x in decision.get("leave_breakdown", [])
+            ),
+            allowance_days=int(decision["allowance_days"]),
+            daily_rate=Decimal(decision["daily_rate"]),
+            allowance=Decimal(decision["allowance"]),
+            rule=decision.get("rule") or app.get("rule_version") or "",
+            approver=(approved or {}).get("by") or "",
+            leave_start=dt.date.fromisoformat(decision["leave_start"])
+            if decision.get("leave_start")
+            else None,
+            leave_end=dt.date.fromisoformat(decision["leave_end"]) if decision.get("leave_end") else None,
+            employer_avg_monthly_wage=Decimal(wage) if wage else None,
+        )
+    if kind == "rejection":
+        rejected = _last_change_to(app, "rejected")
+        not_eligible = decision and not decision.get("eligible", True)
+        if rejected is None and not not_eligible:
+            raise NotApplicable(kind, f"status {app.get('status')}")
+        params = decision.get("reason_params") or {}
+        reasons = tuple(Reason(code, dict(params.get(code, {}))) for code in decision.get("reasons", []))
+        return RejectionNotice(
+            header=Header(number=f"{app['receipt_no']}-N", issued_on=today, reprint=reprint),
+            issuer=issuer,
+            person=person,
+            application_type=_application_type(app),
+            stage="payment" if not_eligible else "intake",
+            reasons=reasons if not_eligible else (),
+            decided_by=(rejected or {}).get("by") or clerk,
+            rule=decision.get("rule") if not_eligible else None,
+            remarks=((rejected or {}).get("note"),) if (rejected or {}).get("note") else (),
+        )
+    raise NotApplicable(kind, "unknown kind")
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+
+def run_print(args: argparse.Namespace) -> int:
+    try:
+        import localdb
+    except ImportError as exc:  # the store is part of the product; say so rather than crash
+        return _fail(error("print.store_unavailable", "db", detail=str(exc)))
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
+    from printing.documents import PaperUnsupported, build_pdf
+    from printing.model import PAPERS_FOR
+    from printing.typefaces import FontMissing
+
+    if args.paper not in PAPERS_FOR[args.kind]:
+        return _fail(error("print.paper_unsupported", "paper", kind=args.kind, paper=args.paper))
+    if not Path(args.db).is_file():
+        return _fail(error("print.store_unavailable", "db", detail=args.db))
+    today = args.today or dt.datetime.now(CHINA_TZ).date()
+    try:
+        store = localdb.open_store(args.db)
+    except localdb.StoreError as exc:
+        return _fail(error("print.store_unavailable", "db", detail=str(exc)))
+    try:
+        user = args.user or next((u["username"] for u in store.users() if u["role"] == "admin"), None)
+        if user is None:
+            return _fail(error("print.store_unavailable", "db", detail="no staff user"))
+        try:
+            key = load_counter_key(store.counter.id)
+        except (KeyringUnavailable, CounterKeyMissing) as exc:
+            return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
+        try:
+            # build first with the next reprint count, record the print only once the PDF exists
+            before = sum(1 for _ in _prints(store, args.id, args.kind))
+            doc = document_from_store(store, args.kind, args.id, clerk=user, reprint=before, today=today)
+            pdf = build_pdf(doc, key, args.paper)
+        except localdb.NotFound:
+            return _fail(error("print.record_not_found", "id", id=args.id))
+        except NotApplicable as exc:
+            return _fail(error("print.kind_not_applicable", "kind", kind=exc.kind, detail=exc.detail))
+        except PaperUnsupported as exc:
+            return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
+        except FontMissing as exc:
+            return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
+        try:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_bytes(pdf)
+        except OSError as exc:
+            return _fail(error("print.write_failed", "out", path=args.out, detail=str(exc)))
+        recorded = store.service(user, today=today).record_print(args.id, args.kind)
+        if recorded != before:  # another print of the same record raced this one
+            log.warning("print count moved from %s to %s while printing", before, recorded)
+        emit(
+            {
+                "out": args.out,
+                "kind": args.kind,
+                "paper": args.paper,
+                "number": doc.header.number,
+                "reprint": before,
+                "bytes": len(pdf),
+            }
+        )
+        return 0
+    finally:
+        store.close()
+
+
+def _prints(store: Any, record_id: str, kind: str) -> list[dict[str, Any]]:
+    """Earlier prints of ``kind`` for a record: an application's print history, or for a person
+    (enrollment) the store's print records read the same way."""
+    import localdb
+
+    try:
+        app = store.get_application(record_id)
+    except localdb.NotFound:  # not an application: a person (enrollment confirmation)
+        return _print_records(store, record_id, kind)
+    return [p for p in app.get("prints") or [] if p.get("kind") == kind]
+
+
+def _print_records(store: Any, record_id: str, kind: str) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from localdb import models
+
+    with Session(store.engine) as s:
+        rows = s.scalars(
+            select(models.PrintRecord).where(
+                models.PrintRecord.record_id == record_id, models.PrintRecord.kind == kind
+            )
+        ).all()
+        return [{"kind": r.kind, "copy_no": r.copy_no} for r in rows]
+
+
+def run_samples(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from printing import seal
+    from printing.documents import build_pdf
+    from printing.model import KINDS, PAPERS_FOR
+    from printing.samples import LHASA_ISSUER, LYG_ISSUER, sample
+    from printing.typefaces import FontMissing
+
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(error("print.write_failed", "out", path=str(out), detail=str(exc)))
+    # samples are signed with throw-away keys: never the counter's key from the keyring
+    keys = {issuer.counter_id: Ed25519PrivateKey.generate() for issuer in (LHASA_ISSUER, LYG_ISSUER)}
+    written = []
+    try:
+        for region, issuer in (("lhasa", LHASA_ISSUER), ("lianyungang", LYG_ISSUER)):
+            for kind in KINDS:
+                for paper in PAPERS_FOR[kind]:
+                    doc = sample(kind, region, reprint=1 if (kind == "receipt" and paper == "a5") else 0)
+                    path = out / f"{region}-{kind}-{paper}.pdf"
+                    path.write_bytes(build_pdf(doc, keys[issuer.counter_id], paper))
+                    written.append(str(path))
+        keys_path = out / "public-keys.json"
+        public = {cid: k.public_key() for cid, k in keys.items()}
+        keys_path.write_text(json.dumps(seal.keys_document(public), indent=2) + "\n", encoding="utf-8")
+    except FontMissing as exc:
+        return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
+    except OSError as exc:
+        return _fail(error("print.write_failed", "out", path=str(out), detail=str(exc)))
+    emit({"out": str(out), "documents": written, "keys": str(keys_path)})
+    return 0
+
+
+def _keys_from_db(path: str):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    import localdb
+    from localdb import models
+    from printing import seal
+
+    store = localdb.open_store(path)
+    try:
+        with Session(store.engine) as s:
+            rows = [(c.id, c.public_key_b64) for c in s.scalars(select(models.Counter)) if c.public_key_b64]
+    finally:
+        store.close()
+    return seal.keys_from_b64(rows, where=path)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from printing import seal
+    from printing.verify import check_id_number, verify_payload, verify_pdf
+
+    try:
+        if args.keys:
+            keys = seal.load_keys_file(Path(args.keys))
+        elif args.db:
+            if not Path(args.db).is_file():
+                return _fail(error("print.store_unavailable", "db", detail=args.db))
+            keys = _keys_from_db(args.db)
+        else:
+            return _fail(error("verify.no_keys", "keys"))
+    except seal.SealError as exc:
+        return _fail(error(exc.code, "keys", **exc.params))
+
+    source = Path(args.document)
+    is_pdf = args.document.lower().endswith(".pdf") or source.is_file()
+    try:
+        if is_pdf:
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                return _fail(error("verify.pdf_unreadable", "document", path=args.document, detail=str(exc)))
+            result = verify_pdf(data, keys, where=args.document, check_image=not args.no_image)
+        else:
+            result = verify_payload(args.document, keys)
+        if args.id_number:
+            check_id_number(result.payload, args.id_number)
+    except seal.SealError as exc:
+        input_problem = exc.code in ("verify.pdf_unreadable", "verify.no_payload", "verify.payload_format")
+        field_name = "document"
+        issue = error(exc.code, field_name, **exc.params)
+        if input_problem:
+            return _fail(issue)
+        sys.stderr.write(f"{issue.message('zh')}\n{issue.message('bo')}\n")
+        emit({"valid": False, "errors": [issue.to_json()]})
+        return EXIT_NOT_GENUINE
+    out = result.to_json()
+    out["message"] = i18n.trilingual("print.verify.valid", counter=result.payload.counter)
+    emit(out)
+    return 0

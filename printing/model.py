@@ -1,0 +1,154 @@
+"""What a printed document says, as plain frozen values: domain values in, PDF bytes out.
+
+The builders (``printing.documents``) know nothing of the database or the desktop; the composition
+root (``liangxian/commands/printing.py``, later the desktop) maps stored records onto these classes.
+Money is ``Decimal`` (yuan), dates are ``datetime.date``. Office names, languages, checklists and the
+promised processing time come from the region's policy pack (``forms.policy``), not from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+Paper = Literal["a4", "a5", "80mm"]
+PAPERS: tuple[Paper, ...] = ("a4", "a5", "80mm")
+Kind = Literal["receipt", "approval", "rejection", "enrollment"]
+KINDS: tuple[Kind, ...] = ("receipt", "approval", "rejection", "enrollment")
+# which papers each document is laid out for (the 80 mm roll is for intake receipts only)
+PAPERS_FOR: dict[str, tuple[Paper, ...]] = {
+    "receipt": ("a4", "a5", "80mm"),
+    "approval": ("a4", "a5"),
+    "rejection": ("a4", "a5"),
+    "enrollment": ("a4", "a5"),
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    """The applicant or insured person. ``id_number`` is the full number: only its masked form
+    (first 6 and last 4) is printed, and only a salted hash of it goes into the QR code."""
+
+    id_number: str
+    name_zh: str
+    name_bo: str | None = None
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the paper: the region (its pack gives the office), the counter and the clerk."""
+
+    region: str
+    counter_id: str  # the counter whose key signs the QR payload
+    clerk: str
+    counter_no: str | None = None  # the window number shown to the applicant
+
+
+@dataclass(frozen=True)
+class Header:
+    """Document number, date of issue and reprint count (``reprint`` = times printed before; a
+    value above 0 marks the paper 补打, reprint)."""
+
+    number: str
+    issued_on: dt.date
+    reprint: int = 0
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """受理回执 — acknowledgement of an application taken at the counter."""
+
+    header: Header
+    issuer: Issuer
+    person: Person
+    category: str  # employee | flexible | volunteer | retiree
+    application_type: str  # a checklist key of the pack: allowance, medical, …
+    received_on: dt.date
+    documents_received: tuple[str, ...]  # doc codes (i18n ``doc.<code>``) handed in
+    processing_working_days: int | None = None  # None: the pack's value on ``received_on``
+
+    kind: Kind = field(default="receipt", init=False)
+
+
+@dataclass(frozen=True)
+class LeaveItem:
+    code: str  # i18n ``leave.<code>``
+    days: int
+    source: str  # the rule cited
+
+
+@dataclass(frozen=True)
+class ApprovalSlip:
+    """待遇核定通知单 — the maternity allowance (生育津贴) approved for one application."""
+
+    header: Header
+    issuer: Issuer
+    person: Person
+    category: str
+    application_type: str
+    event: str  # birth | miscarriage
+    event_date: dt.date
+    leave_days: int
+    leave_breakdown: tuple[LeaveItem, ...]
+    allowance_days: int
+    daily_rate: Decimal
+    allowance: Decimal
+    rule: str  # "<pack>/<version>" of the decision
+    approver: str
+    leave_start: dt.date | None = None
+    leave_end: dt.date | None = None
+    employer_avg_monthly_wage: Decimal | None = None  # 用人单位上年度职工月平均工资
+    citations: tuple[str, ...] = ()
+
+    kind: Kind = field(default="approval", init=False)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str  # i18n ``reason.<code>``
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RejectionNotice:
+    """不予受理告知书 (``stage="intake"``) or 不予支付告知书 (``stage="payment"``)."""
+
+    header: Header
+    issuer: Issuer
+    person: Person
+    application_type: str
+    stage: Literal["intake", "payment"]
+    reasons: tuple[Reason, ...]
+    decided_by: str
+    rule: str | None = None
+    citations: tuple[str, ...] = ()
+    remarks: tuple[str, ...] = ()  # the staff's own words (a rejection note), printed as entered
+
+    kind: Kind = field(default="rejection", init=False)
+
+
+@dataclass(frozen=True)
+class Employer:
+    name_zh: str
+    uscc: str | None = None  # unified social credit code
+    name_bo: str | None = None
+
+
+@dataclass(frozen=True)
+class EnrollmentConfirmation:
+    """参保登记回执 — one enrollment in employee medical insurance (and, with it, maternity
+    insurance for categories that join it)."""
+
+    header: Header
+    issuer: Issuer
+    person: Person
+    category: str
+    insured_since: dt.date
+    employer: Employer | None = None
+
+    kind: Kind = field(default="enrollment", init=False)
+
+
+Document = Receipt | ApprovalSlip | RejectionNotice | EnrollmentConfirmation

@@ -1,0 +1,162 @@
+"""Synthetic documents for both regions: ``liangxian print-samples``, the tests and the benchmark.
+
+Names, ID numbers and counters are made up; the ID numbers carry valid check digits. Dates are
+fixed so that the samples (and the tests reading them) do not depend on today's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from stdnum.cn import ric as stdnum_ric
+
+from forms.entitlement import Application, Decision, decide
+from printing.model import (
+    ApprovalSlip,
+    Document,
+    Employer,
+    EnrollmentConfirmation,
+    Header,
+    Issuer,
+    LeaveItem,
+    Person,
+    Reason,
+    Receipt,
+    RejectionNotice,
+)
+from printing.seal import KIND_CODES
+
+ISSUED_ON = dt.date(2026, 9, 28)  # the day before the National Day holidays: the promise skips them
+
+
+def make_id(first17: str) -> str:
+    return first17 + stdnum_ric.calc_check_digit(first17)
+
+
+LHASA_PERSON = Person(id_number=make_id("54010219930415002"), name_zh="扎西卓玛", name_bo="བཀྲ་ཤིས་སྒྲོལ་མ།")
+LYG_PERSON = Person(id_number=make_id("32070619920818004"), name_zh="王晓燕")
+LHASA_ISSUER = Issuer(region="lhasa", counter_id="lhasa-540102-01", clerk="次仁央宗", counter_no="01")
+LYG_ISSUER = Issuer(region="lianyungang", counter_id="lyg-320706-03", clerk="李敏", counter_no="03")
+LHASA_EMPLOYER = Employer(
+    name_zh="拉萨市城关区人民医院", uscc="12540102MB0123456X", name_bo="ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་མི་དམངས་སྨན་ཁང་།"
+)
+LYG_EMPLOYER = Employer(name_zh="连云港市海州区示例制造有限公司", uscc="91320706MA1XYZ1234")
+
+
+def approval_from_decision(
+    decision: Decision,
+    *,
+    header: Header,
+    issuer: Issuer,
+    person: Person,
+    category: str,
+    application_type: str,
+    event: str,
+    event_date: dt.date,
+    approver: str,
+    employer_avg_monthly_wage: Decimal | None = None,
+) -> ApprovalSlip:
+    """An approval slip from the entitlement engine's decision."""
+    return ApprovalSlip(
+        header=header,
+        issuer=issuer,
+        person=person,
+        category=category,
+        application_type=application_type,
+        event=event,
+        event_date=event_date,
+        leave_days=decision.leave_days,
+        leave_breakdown=tuple(LeaveItem(x.code, x.days, x.source) for x in decision.leave_breakdown),
+        allowance_days=decision.allowance_days,
+        daily_rate=decision.daily_rate,
+        allowance=decision.allowance,
+        rule=decision.rule,
+        approver=approver,
+        leave_start=decision.leave_start,
+        leave_end=decision.leave_end,
+        employer_avg_monthly_wage=employer_avg_monthly_wage,
+    )
+
+
+def _region(region: str) -> tuple[Person, Issuer, Employer, str]:
+    if region == "lhasa":
+        return LHASA_PERSON, LHASA_ISSUER, LHASA_EMPLOYER, "LS"
+    return LYG_PERSON, LYG_ISSUER, LYG_EMPLOYER, "LYG"
+
+
+def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
+    """One synthetic document of ``kind`` for ``region``."""
+    person, issuer, employer, prefix = _region(region)
+    number = f"{prefix}{issuer.counter_no}-{ISSUED_ON:%Y%m%d}-{KIND_CODES[kind]}0042"
+    header = Header(number=number, issued_on=ISSUED_ON, reprint=reprint)
+    if kind == "receipt":
+        return Receipt(
+            header=header,
+            issuer=issuer,
+            person=person,
+            category="employee",
+            application_type="allowance",
+            received_on=ISSUED_ON,
+            documents_received=("id_card", "birth_certificate", "discharge_summary", "bank_account"),
+        )
+    if kind == "approval":
+        wage = Decimal("9860.00") if region == "lhasa" else Decimal("7680.00")
+        event_date = dt.date(2026, 6, 2)
+        decision = decide(
+            Application(
+                region=region,
+                category="employee",
+                event="birth",
+                event_date=event_date,
+                babies=1,
+                caesarean=True,
+                employer_avg_monthly_wage=wage,
+                contribution_months=36,
+                filed_on=ISSUED_ON,
+            )
+        )
+        return approval_from_decision(
+            decision,
+            header=header,
+            issuer=issuer,
+            person=person,
+            category="employee",
+            application_type="allowance",
+            event="birth",
+            event_date=event_date,
+            approver="格桑" if region == "lhasa" else "张伟",
+            employer_avg_monthly_wage=wage,
+        )
+    if kind == "rejection":
+        if region == "lhasa":
+            return RejectionNotice(
+                header=header,
+                issuer=issuer,
+                person=person,
+                application_type="allowance",
+                stage="payment",
+                reasons=(Reason("allowance.contribution_months_short", {"months": 7, "required": 12}),),
+                decided_by=issuer.clerk,
+                rule="lhasa/2020-01-01",
+                citations=("《西藏自治区职工生育保险办法》及实施细则（confirm）",),
+            )
+        return RejectionNotice(
+            header=header,
+            issuer=issuer,
+            person=person,
+            application_type="medical",
+            stage="intake",
+            reasons=(Reason("intake.documents_missing", {"documents": ["invoices", "expense_list"]}),),
+            decided_by=issuer.clerk,
+        )
+    if kind == "enrollment":
+        return EnrollmentConfirmation(
+            header=header,
+            issuer=issuer,
+            person=person,
+            category="employee",
+            insured_since=dt.date(2026, 10, 1),
+            employer=employer,
+        )
+    raise ValueError(kind)
