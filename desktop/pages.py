@@ -160,6 +160,7 @@ class PersonsPage(Page):
         self.retranslate()
 
     def retranslate(self) -> None:
+        self._show_person(getattr(self, "person_shown", None))
         if self.employer:
             self.override_label.setText(self.ui.t("ui.employers.override_reason"))
         self.tabs.setTabText(0, self.ui.t("ui.persons.search"))
@@ -238,23 +239,27 @@ class PersonsPage(Page):
             self._save(self.employer, "register_employer", "employers")
 
     def show_person(self, hit: dict[str, Any]) -> None:
-        def ok(person: dict[str, Any]) -> None:
-            t, lang = self.ui.t, self.ui.lang
-            lines = []
-            for key in ("name_zh", "name_bo", "id_number", "sex", "birth_date", "category", "county_code"):
-                value = person.get(key)
-                if value in (None, ""):
-                    continue
-                if key == "sex":
-                    value = t(f"sex.{value}")
-                elif key == "category":
-                    value = t(f"category.{value}")
-                elif key == "birth_date":
-                    value = fmt.date(value, lang)
-                lines.append(f"<b>{self.ui.label(f'field.{key}', sep=' ')}</b>: {value}")
-            self.detail.setText("<br>".join(lines))
+        self.backend.call("get_person", hit["id"], on_ok=self._show_person)
 
-        self.backend.call("get_person", hit["id"], on_ok=ok)
+    def _show_person(self, person: dict[str, Any] | None) -> None:
+        self.person_shown = person
+        if person is None:
+            self.detail.clear()
+            return
+        t, lang = self.ui.t, self.ui.lang
+        lines = []
+        for key in ("name_zh", "name_bo", "id_number", "sex", "birth_date", "category", "county_code"):
+            value = person.get(key)
+            if value in (None, ""):
+                continue
+            if key == "sex":
+                value = t(f"sex.{value}")
+            elif key == "category":
+                value = t(f"category.{value}")
+            elif key == "birth_date":
+                value = fmt.date(value, lang)
+            lines.append(f"<b>{self.ui.label(f'field.{key}', sep=' ')}</b>: {value}")
+        self.detail.setText("<br>".join(lines))
 
 
 class ApplicationsPage(Page):
