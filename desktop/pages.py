@@ -430,11 +430,20 @@ class ReviewPage(Page):
             buttons.addWidget(b)
         actions.addRow(buttons)
         actions.addRow(self.reason_label, self.reason)
-        actions.addRow(self.reject_button)
+        self.withdraw_button = QPushButton()
+        self.withdraw_button.setObjectName("withdraw")
+        decide = QHBoxLayout()
+        decide.addWidget(self.reject_button)
+        decide.addWidget(self.withdraw_button)
+        actions.addRow(decide)
         actions.addRow(self.message)
         self.may_review = roles.may(backend.role, "application.approve")
-        for w in (self.start_button, self.approve_button, self.reason, self.reject_button, self.reason_label):
+        self.may_withdraw = roles.may(backend.role, "application.withdraw")
+        for w in (self.start_button, self.approve_button, self.reject_button):
             w.setVisible(self.may_review)
+        self.withdraw_button.setVisible(self.may_withdraw)
+        for w in (self.reason, self.reason_label):
+            w.setVisible(self.may_review or self.may_withdraw)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(_scroll(self.detail), 1)
@@ -454,7 +463,8 @@ class ReviewPage(Page):
         self.start_button.clicked.connect(lambda: self._act("start_review"))
         self.approve_button.clicked.connect(lambda: self._act("approve"))
         self.reject_button.clicked.connect(self.reject)
-        self.reason.returnPressed.connect(self.reject)
+        self.withdraw_button.clicked.connect(self.withdraw)
+        self.reason.returnPressed.connect(lambda: self.reject() if self.may_review else self.withdraw())
         self.slip_button.clicked.connect(self.print_)
         backend.changed.connect(lambda what: self.refresh() if what == "applications" else None)
         self.retranslate()
@@ -473,6 +483,7 @@ class ReviewPage(Page):
         self.start_button.setText(t("ui.review.start"))
         self.approve_button.setText(t("ui.review.approve"))
         self.reject_button.setText(t("ui.review.reject"))
+        self.withdraw_button.setText(t("ui.review.withdraw"))
         self.reason_label.setText(t("ui.review.reason"))
         self.slip_button.setText(t("ui.action.print_slip"))
         self.slip_button.setToolTip("Ctrl+P")
@@ -532,7 +543,9 @@ class ReviewPage(Page):
         self.start_button.setEnabled(self.may_review and status == "received")
         self.approve_button.setEnabled(self.may_review and status in ("received", "under_review"))
         self.reject_button.setEnabled(self.may_review and status in ("received", "under_review"))
-        self.reason.setEnabled(self.may_review and status in ("received", "under_review"))
+        open_ = status in ("received", "under_review")
+        self.withdraw_button.setEnabled(self.may_withdraw and open_)
+        self.reason.setEnabled((self.may_review or self.may_withdraw) and open_)
         self.slip_button.setEnabled(status in ("approved", "rejected", "paid"))
         if not app:
             self.detail.setText(self.ui.t("ui.review.none_selected"))
@@ -596,14 +609,21 @@ class ReviewPage(Page):
 
         self.backend.call(method, self.current["id"], *args, on_ok=ok, on_err=failed, changes="applications")
 
-    def reject(self) -> None:
+    def _with_reason(self, method: str) -> None:
         reason = self.reason.text().strip()
         if not reason:
             self.message.setProperty("role", "error")
             self.message.setText(self.ui.t("ui.review.reason_required"))
             self.reason.setFocus()
             return
-        self._act("reject", reason)
+        self._act(method, reason)
+
+    def reject(self) -> None:
+        self._with_reason("reject")
+
+    def withdraw(self) -> None:
+        """The applicant takes the application back (a reason is recorded)."""
+        self._with_reason("withdraw")
 
     def print_(self) -> None:
         if self.current and self.slip_button.isEnabled():

@@ -39,7 +39,7 @@ def _family_msgids() -> set[str]:
     ids |= {f"role.{r}" for r in ROLES}
     ids |= {f"region.{r}" for r in REGIONS}
     ids |= {f"ui.review.column.{c}" for c in REVIEW_COLUMNS}
-    ids |= {f"ui.review.done.{m}" for m in ("start_review", "approve", "reject")}
+    ids |= {f"ui.review.done.{m}" for m in ("start_review", "approve", "reject", "withdraw")}
     ids |= {f"ui.print.kind.{k}" for k in KINDS}
     return ids
 

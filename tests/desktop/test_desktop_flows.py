@@ -201,3 +201,16 @@ def test_supervisor_registers_an_early_pilot_code_with_a_reason(qtbot, open_wind
     qtbot.waitUntil(lambda: page.employer.message.property("role") != "error", timeout=10_000)
     found = admin.backend.submit(lambda: admin.backend.service_now().find_employer(bad)).result(10)
     assert found is not None
+
+
+def test_clerk_withdraws_an_application_with_a_reason(qtbot, open_window) -> None:
+    window = open_window("clerk", "lianyungang")
+    review = window.page("review")
+    _wait_idle(qtbot, window)
+    assert review.withdraw_button.isVisibleTo(window) and not review.approve_button.isVisibleTo(window)
+    row = next(i for i, a in enumerate(review.apps) if a["status"] == "received")
+    review.table.selectRow(row)
+    _wait_idle(qtbot, window)
+    qtbot.keyClicks(review.reason, "applicant asked to withdraw")
+    qtbot.keyClick(review.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: review.current and review.current.get("status") == "withdrawn", timeout=10_000)
