@@ -44,7 +44,7 @@ from printing.model import (
     Receipt,
     RejectionNotice,
 )
-from printing.text import Style, Typesetter
+from printing.text import Style, Typesetter, shared_typesetter
 
 KEYWORDS_PREFIX = "liangxian-qr:"
 
@@ -119,7 +119,8 @@ def _head(w: _Writer, doc: Document, title_msgid: str) -> list[Block]:
         )
     number = " / ".join(w.t("print.label.number")) + f"：{doc.header.number}"
     date = " / ".join(w.t("print.label.date")) + f"：{doc.header.issued_on.isoformat()}"
-    blocks.append(TextBlock([(f"{number}\u3000\u3000{date}", w.body)], space_after=5))
+    gap = "\n" if w.paper.name == "80mm" else "\u3000\u3000"  # the roll is too narrow for both
+    blocks.append(TextBlock([(f"{number}{gap}{date}", w.body)], space_after=5))
     return blocks
 
 
@@ -404,7 +405,7 @@ def build_pdf(
     Raises PaperUnsupported (e.g. an approval slip on the 80 mm roll) and FontMissing."""
     if paper not in PAPERS_FOR[doc.kind]:
         raise PaperUnsupported(doc.kind, paper)
-    ts = typesetter or Typesetter()
+    ts = typesetter or shared_typesetter()
     spec = PAPER_SPECS[paper]
     pack = pack or load_pack(doc.issuer.region)
     w = _Writer(pack, spec)

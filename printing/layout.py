@@ -256,10 +256,14 @@ class FooterBlock:
     def _stamp_d(self, width: float) -> float:
         return min(26 * mm, width * 0.45) if self.stamp else 0.0
 
+    # on a sheet the QR code sits this far in from the margin, so that its caption (wider than the
+    # code) stays inside the margin, clear of the printer's unprintable edge
+    _inset = 15.0
+
     def _sig_width(self, width: float) -> float:
         if self._stacked(width):
             return width
-        return width - self.qr_side - 16 - self._stamp_d(width) - 8
+        return width - self._inset - self.qr_side - 16 - self._stamp_d(width) - 8
 
     def _caption_height(self, ts: Typesetter) -> float:
         return _lines_height(_wrap_pieces(ts, self.caption, self.qr_side + 30), 0.1)
@@ -278,7 +282,7 @@ class FooterBlock:
     def draw(self, ts: Typesetter, c: Canvas, x: float, top: float, width: float) -> None:
         stacked = self._stacked(width)
         sw = self._sig_width(width)
-        sx = x if stacked else x + self.qr_side + 16
+        sx = x if stacked else x + self._inset + self.qr_side + 16
         y = top - 6
         for sig in [self.notes, *self.signatures]:
             if not sig:
@@ -298,7 +302,7 @@ class FooterBlock:
             _draw_lines(ts, c, lines, cx - d * 0.4, cy + h / 2, d * 0.8, "center", 0.05)
             if stacked:
                 y -= d + 6
-        qx = x + (width - self.qr_side) / 2 if stacked else x
+        qx = x + (width - self.qr_side) / 2 if stacked else x + self._inset
         qtop = y - 2 if stacked else top - 6
         draw_qr(c, self.qr_text, qx, qtop - self.qr_side, self.qr_side)
         cap_w = self.qr_side + 30

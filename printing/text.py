@@ -121,8 +121,8 @@ class Atom:
         return self.start + len(self.text)
 
 
-def atoms(text: str) -> list[Atom]:
-    """The unbreakable pieces of ``text`` in order."""
+def atoms(text: str, segments: list[tuple[str, str]] | None = None) -> list[Atom]:
+    """The unbreakable pieces of ``text`` in order (``segments``: ``_segments(text)`` if known)."""
     result: list[Atom] = []
 
     def push(script: str, piece: str, segment: int, start: int) -> None:
@@ -137,7 +137,7 @@ def atoms(text: str) -> list[Atom]:
             return
         result.append(Atom(script, piece, False, segment, start))
 
-    for index, (script, seg) in enumerate(_segments(text)):
+    for index, (script, seg) in enumerate(_segments(text) if segments is None else segments):
         if script == TIBETAN:
             start = 0
             for end in break_opportunities(seg):
@@ -248,7 +248,7 @@ class Typesetter:
 
     def _wrap_paragraph(self, text: str, style: Style, max_width: float) -> list[Line]:
         segments = _segments(text)
-        pieces = atoms(text)
+        pieces = atoms(text, segments)
         if not pieces:
             return [self._line(segments, [], style)]
         # measure every atom; Tibetan from its segment's shaping; over-long other atoms are cut
@@ -337,6 +337,18 @@ class Typesetter:
             else:
                 canvas.drawString(x, baseline, r.text)
             x += r.width
+
+
+_shared: Typesetter | None = None
+
+
+def shared_typesetter() -> Typesetter:
+    """One typesetter per process, so that its measurements serve every document (the desktop
+    prints many); registers the fonts on first use."""
+    global _shared
+    if _shared is None:
+        _shared = Typesetter()
+    return _shared
 
 
 def _utf16_hex(text: str) -> str:
