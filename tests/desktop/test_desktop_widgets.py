@@ -226,7 +226,7 @@ def test_no_display_is_said_clearly(tmp_path: Path) -> None:
 
 def test_app_font_and_heights_leave_room_for_tibetan_stacks(qtbot) -> None:
     from PySide6.QtGui import QFontMetrics
-    from PySide6.QtWidgets import QLineEdit
+    from PySide6.QtWidgets import QComboBox, QLineEdit
 
     from desktop import fonts
 
@@ -235,8 +235,14 @@ def test_app_font_and_heights_leave_room_for_tibetan_stacks(qtbot) -> None:
     loaded = fonts.load()
     assert loaded.tibetan == "Noto Serif Tibetan"
     assert loaded.chinese
-    edit = QLineEdit("བསྒྲུབས་སྐྱོང་")
-    qtbot.addWidget(edit)
-    edit.show()
-    ink = QFontMetrics(edit.font()).tightBoundingRect("བསྒྲུབས་སྐྱོང་").height()
+    stacks = "བསྒྲུབས་སྐྱོང་ཧཱུྃ"
+    edit = QLineEdit(stacks)
+    combo = QComboBox()
+    combo.addItem(stacks)
+    for widget in (edit, combo):
+        qtbot.addWidget(widget)
+        widget.show()
+    ink = QFontMetrics(edit.font()).tightBoundingRect(stacks).height()
     assert edit.height() >= ink + 4
+    assert combo.height() >= ink + 4
+    assert fonts.row_height() >= ink + 4  # table rows (lookup, review queue)
