@@ -568,9 +568,11 @@ class ReviewPage(Page):
                 value = t(f"{ {'claim_type': 'claim'}.get(key, key) }.{value}")
             elif key == "event_date":
                 value = fmt.date(value, lang)
-            rows.append((self.ui.label(f"field.{key}", sep=" "), value))
+            rows.append((t(f"field.{key}"), value))  # the queue reads in the UI language
         decision = app.get("decision") or {}
-        html = "".join(f"<tr><td nowrap><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+        html = "".join(
+            f"<tr><td style='white-space:nowrap'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows
+        )
         if decision:
             html += f"<tr><td colspan=2><b>{t('ui.entitlement.title')}</b></td></tr>"
             for line in decision.get("leave_breakdown", []):
