@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sqlite3
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def upgrade(engine: Engine, target: str = "head") -> None:
 
 
 def stamp_time() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def backup_to(path: Path | str, dest: Path | str) -> Path:
@@ -128,11 +129,16 @@ def backup_to(path: Path | str, dest: Path | str) -> Path:
     if dest.exists():
         raise FileExistsError(str(dest))
     dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")  # a killed backup never looks like a whole one
+    partial.unlink(missing_ok=True)
     conn = raw_connect(path)
     try:
-        conn.execute("VACUUM INTO ?", (str(dest),))
+        conn.execute("VACUUM INTO ?", (str(partial),))
     finally:
         conn.close()
+    with open(partial, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(partial, dest)
     return dest
 
 

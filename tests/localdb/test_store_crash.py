@@ -99,3 +99,48 @@ def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
         final.close()
     assert len(acknowledged) > KILLS  # the child really was writing when killed
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.heavy
+def test_sigkill_during_the_migration_at_start_loses_nothing(tmp_path) -> None:
+    """Killed while backing up or migrating a first-schema database: the next start migrates it
+    again from scratch (DDL is transactional) and the unsynced outbox changes are all there."""
+    from test_store_migrations import _first_schema_with_unsynced_data
+
+    from localdb import db
+
+    rng = random.Random(7)
+    for attempt in range(10):
+        path = tmp_path / f"old{attempt}.db"
+        before = _first_schema_with_unsynced_data(path)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                localdb.open_store(path).close()
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, 0.15))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        store = localdb.open_store(path)
+        try:
+            assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION)
+            assert store.pending_outbox_count() == 2
+        finally:
+            store.close()
+        conn = sqlite3.connect(path)
+        try:
+            got = conn.execute(
+                "SELECT id, entity, entity_id, op, payload_json, created_at, synced_at FROM outbox ORDER BY seq"
+            ).fetchall()
+            assert got == before["outbox"]
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            conn.close()
+        for backup in tmp_path.glob(f"old{attempt}.pre-*.db"):  # a finished backup is a whole database
+            conn = sqlite3.connect(backup)
+            try:
+                assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+                assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (3,)
+            finally:
+                conn.close()
