@@ -255,8 +255,18 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+S"), self, page_call("save"))
         QShortcut(QKeySequence("Ctrl+P"), self, page_call("print_"))
         QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.find_person)
         for n in range(1, len(NAVIGATION) + 1):
             QShortcut(QKeySequence(f"Ctrl+{n}"), self, lambda n=n: self._go_row(n - 1))
+
+    def find_person(self) -> None:
+        """Ctrl+F: the person lookup, ready for typing."""
+        if self.backend.role is None:
+            return
+        page = self.page("persons")
+        page.tabs.setCurrentIndex(0)
+        page.search.box.setFocus()
+        page.search.box.selectAll()
 
     def _go_row(self, row: int) -> None:
         if 0 <= row < self.nav.count():

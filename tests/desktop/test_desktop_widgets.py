@@ -246,3 +246,11 @@ def test_app_font_and_heights_leave_room_for_tibetan_stacks(qtbot) -> None:
     assert edit.height() >= ink + 4
     assert combo.height() >= ink + 4
     assert fonts.row_height() >= ink + 4  # table rows (lookup, review queue)
+
+
+def test_ctrl_f_jumps_to_the_lookup(qtbot, open_window) -> None:
+    window = open_window("clerk", "lianyungang")
+    window.page("applications")
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    search = window.page("persons").search
+    qtbot.waitUntil(search.box.hasFocus, timeout=5_000)
