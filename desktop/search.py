@@ -4,6 +4,7 @@ they run, and the table model fetches further pages only as the clerk scrolls (c
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
@@ -22,6 +23,7 @@ from desktop.backend import Backend
 from desktop.lang import UiLanguage
 from desktop.qtcompat import emit
 
+log = logging.getLogger(__name__)
 PAGE = 50
 MAX_ROWS = 1000
 DEBOUNCE_MS = 180
@@ -127,7 +129,7 @@ class PersonSearchModel(QAbstractTableModel):
         def failed(exc: BaseException) -> None:
             self._fetching = False
             emit(self.searching, False)
-            raise exc
+            log.error("person search %r failed", query, exc_info=exc)
 
         self.backend.submit(run, done, failed)
 
