@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -421,7 +422,7 @@ class DeclaredForm(QWidget):
         self._show(FormResult({}, [*extra, *issues]))
         for issue in issues:
             if issue.field in self.editors:
-                self.editors[issue.field].widget.setFocus()
+                self.focus_field(issue.field)
                 break
 
     def clear(self) -> None:
@@ -445,6 +446,16 @@ class DeclaredForm(QWidget):
         first = next(iter(self.editors.values()), None)
         if first is not None:
             first.widget.setFocus()
+
+    def focus_field(self, name: str) -> None:
+        """Put the cursor in a field and scroll it into view (the first one with a problem)."""
+        widget = self.editors[name].widget
+        widget.setFocus()
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(widget, 50, 80)
 
     def editor(self, name: str) -> QWidget:
         return self.editors[name].widget

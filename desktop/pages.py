@@ -203,7 +203,7 @@ class PersonsPage(Page):
             part.say(self.ui.t("ui.form.has_errors", count=len(result.errors)), error=True)
             bad = next((i.field for i in result.errors if i.field in part.form.editors), None)
             if bad:
-                part.form.editor(bad).setFocus()
+                part.form.focus_field(bad)
             return
         data = part.form.raw_data()
         part.save_button.setEnabled(False)
@@ -345,7 +345,7 @@ class ApplicationsPage(Page):
             self._say(self.ui.t("ui.form.has_errors", count=len(result.errors)), error=True)
             bad = next((i.field for i in result.errors if i.field in self.form.editors), None)
             if bad:
-                self.form.editor(bad).setFocus()
+                self.form.focus_field(bad)
             return
         data = self.form.raw_data()
         self.save_button.setEnabled(False)
