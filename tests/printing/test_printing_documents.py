@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -165,3 +166,44 @@ def test_only_the_receipt_goes_on_the_roll(kind: str) -> None:
 def test_documents_are_reproducible() -> None:
     doc = sample("approval", "lhasa")
     assert build_pdf(doc, KEY, "a5") == build_pdf(doc, KEY, "a5")
+
+
+def test_a_long_notice_runs_onto_a_second_page_with_page_numbers(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from printing.model import Reason, RejectionNotice
+
+    notice = sample("rejection", "lhasa")
+    assert isinstance(notice, RejectionNotice)
+    many = tuple(
+        Reason("allowance.contribution_months_short", {"months": m, "required": 12}) for m in range(14)
+    )
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(build_pdf(replace(notice, reasons=many), KEY, "a5"))
+    reader = PdfReader(pdf)
+    assert len(reader.pages) >= 2
+    text = pdftotext(pdf)
+    pages = len(reader.pages)
+    for n in range(1, pages + 1):
+        assert re.search(rf"{notice.header.number}\s+{n}/{pages}", text), n
+    assert "不足 12 个月" in text
+
+
+def test_a_missing_font_names_its_debian_package() -> None:
+    from printing import typefaces
+
+    spec = typefaces.SPECS[0]
+    replace_spec = typefaces.FontSpec(
+        spec.role,
+        spec.pdf_name,
+        "No Such Font Family",
+        spec.style,
+        ("/nonexistent/x.ttf",),
+        spec.package,
+        True,
+    )
+    with pytest.raises(typefaces.FontMissing) as exc:
+        typefaces.find_font(replace_spec)
+    assert exc.value.code == "print.font_missing"
+    assert "fonts-noto-core" in exc.value.message("zh")
+    assert "fonts-noto-core" in exc.value.message("bo")

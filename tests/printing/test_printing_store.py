@@ -259,3 +259,37 @@ def test_no_keyring_is_a_clear_bilingual_refusal(counter_db, tmp_path: Path, cap
     assert error["code"] == "keyring.unavailable"
     assert "PYTHON_KEYRING_BACKEND" in captured.err
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_rejected_application_gets_the_non_acceptance_notice_with_the_note(
+    counter_db, tmp_path: Path, capsys
+) -> None:
+    db, records = counter_db
+    app = records["application"]
+    store = localdb.open_store(db)
+    try:
+        reviewer = store.service("rev1", today=TODAY)
+        reviewer.start_review(app["id"])
+        reviewer.reject(app["id"], "出生医学证明为复印件，请补交原件")
+    finally:
+        store.close()
+    pdf = tmp_path / "notice.pdf"
+    code, out = _print(capsys, db, "rejection", app["id"], pdf)
+    assert code == 0, out
+    text = _text(pdf).replace("\n", "")
+    assert "不予受理告知书" in text
+    assert "出生医学证明为复印件，请补交原件" in text
+    assert "rev1" in text
+
+
+def test_receipt_dates_come_from_the_filing_day(counter_db, tmp_path: Path, capsys) -> None:
+    """受理日期 is the day the counter filed the application; the promise counts working days from it."""
+    from forms.workdays import add_working_days
+
+    db, records = counter_db
+    pdf = tmp_path / "receipt.pdf"
+    code, _out = _print(capsys, db, "receipt", records["application"]["id"], pdf)
+    assert code == 0
+    text = _text(pdf)
+    assert "受理日期" in text and TODAY.isoformat() in text
+    assert "承诺办结日期" in text and add_working_days(TODAY, 10)[0].isoformat() in text
