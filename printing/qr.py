@@ -150,17 +150,31 @@ def modules(text: str, level: str = "M") -> tuple[str, ...]:
     return tuple(best[1])
 
 
+def _rectangles(rows: tuple[str, ...]) -> list[tuple[int, int, int, int]]:
+    """Dark modules as rectangles ``(column, row, width, height)``: runs along each row, and a run
+    repeated at the same columns on the rows below extends downwards."""
+    done: list[tuple[int, int, int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}  # (start, end) → first row
+    for r, row in enumerate((*rows, "")):
+        runs = {(m.start(), m.end()) for m in re.finditer("1+", row)}
+        for key in [k for k in open_runs if k not in runs]:
+            top = open_runs.pop(key)
+            done.append((key[0], top, key[1] - key[0], r - top))
+        for key in runs:
+            open_runs.setdefault(key, r)
+    return done
+
+
 def draw(c: Canvas, text: str, x: float, y: float, side: float) -> None:
     """The QR code of ``text`` with its quiet zone, in a ``side`` × ``side`` square at (x, y)."""
     rows = modules(text)
     n = len(rows) + 2 * QUIET_ZONE
     box = side / n
     ops = ["q 0 g"]
-    for r, row in enumerate(rows):
-        bottom = y + side - (r + QUIET_ZONE + 1) * box
-        for m in re.finditer("1+", row):
-            left = x + (m.start() + QUIET_ZONE) * box
-            ops.append(f"{left:.3f} {bottom:.3f} {(m.end() - m.start()) * box:.3f} {box:.3f} re")
+    for col, row, w, h in _rectangles(rows):
+        left = x + (col + QUIET_ZONE) * box
+        bottom = y + side - (row + h + QUIET_ZONE) * box
+        ops.append(f"{left:.3f} {bottom:.3f} {w * box:.3f} {h * box:.3f} re")
     ops.append("f Q")
     # one literal path: thousands of canvas.rect() calls were most of a receipt's drawing time
     c.addLiteral("\n".join(ops))

@@ -55,3 +55,49 @@ def test_a_tampered_payload_from_a_real_page_fails(sample_pdfs, tmp_path: Path) 
     with pytest.raises(seal.SealError) as exc:
         seal.verify(tampered, KEYS)
     assert exc.value.code == "verify.signature_invalid"
+
+
+@pytest.mark.parametrize(
+    "text", ["hello", "LX1|R|540102-03-20261120-0001|abc|-|2026-11-20|c|" + "s" * 86, "9" * 200]
+)
+@pytest.mark.parametrize("level", ["L", "M", "Q", "H"])
+def test_reed_solomon_codewords_equal_reportlabs(text: str, level: str) -> None:
+    from reportlab.graphics.barcode import qrencoder
+
+    from printing.qr import _codewords
+
+    code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    code.addData(text)
+    code.version = code.calculate_version()
+    assert _codewords(code) == qrencoder.QRCode.createData(
+        code.version, code.errorCorrectLevel, code.dataList
+    )
+
+
+def test_chosen_mask_is_one_of_reportlabs_placements() -> None:
+    from reportlab.graphics.barcode import qrencoder
+
+    from printing.qr import modules
+
+    text = "LX1|A|540102-03-20261120-0001-A|abc|25600.00|2026-11-20|c|" + "s" * 86
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.version = code.calculate_version()
+    placements = []
+    for mask in range(8):
+        code.makeImpl(False, mask)
+        placements.append(tuple("".join("1" if m else "0" for m in row) for row in code.modules))
+    assert modules(text) in placements
+
+
+def test_rectangles_cover_exactly_the_dark_modules() -> None:
+    from printing.qr import _rectangles, modules
+
+    rows = modules("LX1|E|x|y|-|2026-01-01|c|" + "z" * 86)
+    grid = [[0] * len(rows) for _ in rows]
+    for col, row, w, h in _rectangles(rows):
+        for r in range(row, row + h):
+            for c in range(col, col + w):
+                assert grid[r][c] == 0
+                grid[r][c] = 1
+    assert tuple("".join(map(str, g)) for g in grid) == rows
