@@ -5,6 +5,7 @@ change (synchronous=FULL in WAL mode: an acknowledged write survives)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -88,8 +89,7 @@ def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
             # every committed application (acknowledged or not) has its audit event and outbox change
             assert set(rows) <= audited and set(rows) <= queued, f"kill {kill}"
             assert len(set(rows.values())) == len(rows)  # receipt numbers stay unique
-            if kill % 10 == 9:
-                assert audit.verify(conn).ok, f"kill {kill}"
+            assert audit.verify(conn).ok, f"kill {kill}"
         finally:
             conn.close()
     final = localdb.open_store(path)
@@ -97,6 +97,7 @@ def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
         assert final.pending_outbox_count() >= len(acknowledged)
     finally:
         final.close()
+    logging.getLogger(__name__).info("%d acknowledged writes survived %d kills", len(acknowledged), KILLS)
     assert len(acknowledged) > KILLS  # the child really was writing when killed
     assert time.monotonic() - started < 120
 
