@@ -19,7 +19,7 @@ QUIET_ZONE = 4  # modules of white border required around the code
 _RUN5 = re.compile(r"0{5,}|1{5,}")
 
 
-def _penalty(rows: list[str]) -> int:
+def _penalty(rows: list[str], bits: list[int]) -> int:
     cols = ["".join(col) for col in zip(*rows, strict=True)]
     lines = "|".join((*rows, *cols))  # one regex pass over every row and column
     runs = _RUN5.findall(lines)
@@ -27,7 +27,6 @@ def _penalty(rows: list[str]) -> int:
     score += 40 * (lines.count("00001011101") + lines.count("10111010000"))  # N3 (neither overlaps itself)
     n = len(rows)
     # N2: 2×2 blocks of one colour, with rows as bit masks
-    bits = [int(r, 2) for r in rows]
     pairs = (1 << (n - 1)) - 1
     for a, b in itertools.pairwise(bits):
         same = ~(a ^ b) & ~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & pairs
@@ -115,12 +114,18 @@ def _codewords(qr: qrencoder.QRCode) -> list[int]:
 
 
 @lru_cache(maxsize=64)
-def _flips(version: int, mask: int) -> tuple[tuple[int, int], ...]:
-    """Data modules whose mask bit differs between mask 0 and ``mask`` (depends on the version only)."""
-    probe = qrencoder.QRCode(version, qrencoder.QRErrorCorrectLevel.M)
-    probe.moduleCount = version * 4 + 17
-    first, other = qrencoder.QRUtil.getMask(0), qrencoder.QRUtil.getMask(mask)
-    return tuple((c, r) for c, r in probe.dataPosIterator() if first(r, c) != other(r, c))
+def _mask_differences(version: int, level: int) -> tuple[tuple[int, ...], ...]:
+    """For each mask, per row (as a bit mask) the modules that differ from the mask-0 placement:
+    the data modules where the two mask patterns differ and the format information. Both depend
+    on the version and error-correction level only, not on the data, so they are computed once."""
+    probe = qrencoder.QRCode(version, level)
+    probe.addData("0")
+    placements = []
+    for mask in range(8):
+        probe.makeImpl(False, mask)
+        placements.append([int(bytes(row).translate(_BITS), 2) for row in probe.modules])
+    first = placements[0]
+    return tuple(tuple(a ^ b for a, b in zip(first, rows, strict=True)) for rows in placements)
 
 
 @lru_cache(maxsize=64)
@@ -130,20 +135,15 @@ def modules(text: str, level: str = "M") -> tuple[str, ...]:
     qr.addData(text)
     qr.version = qr.calculate_version()
     qr.dataCache = _codewords(qr)
-    # place the data once (mask 0), then derive each other mask by flipping the data modules where
-    # the two masks differ and rewriting the format bits: 8 full placements cost three times as much
+    # place the data once (mask 0); every other mask is that placement XOR a fixed difference
     qr.makeImpl(False, 0)
-    base = [row[:] for row in qr.modules]
+    n = qr.getModuleCount()
+    base = [int(bytes(row).translate(_BITS), 2) for row in qr.modules]
     best: tuple[int, list[str]] | None = None
-    for mask in range(8):
-        qr.modules = [row[:] for row in base]
-        if mask:
-            qr.setupTypeInfo(False, mask)
-            grid = qr.modules
-            for col, row in _flips(qr.version, mask):
-                grid[row][col] = not grid[row][col]
-        rows = [bytes(row).translate(_BITS).decode("ascii") for row in qr.modules]
-        score = _penalty(rows)
+    for differences in _mask_differences(qr.version, qr.errorCorrectLevel):
+        bits = [a ^ b for a, b in zip(base, differences, strict=True)]
+        rows = [format(v, f"0{n}b") for v in bits]
+        score = _penalty(rows, bits)
         if best is None or score < best[0]:
             best = (score, rows)
     assert best is not None
