@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from stdnum.cn import ric as stdnum_ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -43,6 +44,19 @@ def check_resident_id(
     """Validate one ID number. Returns the parsed number (or None) and every issue found."""
     if not isinstance(raw, str) or not raw.strip():
         return None, [error("required", field_name)]
+    parsed, issues = _check_cached(raw, field_name, today or dt.date.today())
+    return parsed, list(issues)
+
+
+@lru_cache(maxsize=4096)
+def _check_cached(raw: str, field_name: str, today: dt.date) -> tuple[ResidentId | None, tuple[Issue, ...]]:
+    # A form checks the same number for the field itself, the derived birth date and sex, and the
+    # cross-field rules; the result depends only on these arguments.
+    parsed, issues = _check(raw, field_name, today)
+    return parsed, tuple(issues)
+
+
+def _check(raw: str, field_name: str, today: dt.date) -> tuple[ResidentId | None, list[Issue]]:
     number = compact(raw)
     if len(number) == 15 and number.isdigit():
         return None, [error("id.legacy_15", field_name)]
@@ -63,7 +77,7 @@ def check_resident_id(
     if birth is not None:
         if birth.year < 1900:
             issues.append(error("id.birthdate", field_name))
-        elif birth > (today or dt.date.today()):
+        elif birth > today:
             issues.append(error("id.birthdate_future", field_name))
     code = number[:6]
     province = divisions.province_name(code[:2])
