@@ -205,6 +205,7 @@ class TableBlock:
 
     def draw(self, ts: Typesetter, c: Canvas, x: float, top: float, width: float) -> None:
         y = top
+        grid = ["q", f"{RULE[0]} {RULE[1]} {RULE[2]} RG 0.5 w"]  # all cell borders as one path
         for index, (height, cells, widths) in enumerate(self._layout(ts, width)):
             if index < self.header_rows:
                 c.setFillColorRGB(0.93, 0.93, 0.93)
@@ -215,12 +216,12 @@ class TableBlock:
                     _draw_check(c, cx + w / 2, y - height / 2, cell.ticked)
                 else:
                     _draw_lines(ts, c, cell, cx + self.pad, y - self.pad, w - 2 * self.pad, "left", CELL_GAP)
-                if self.grid:
-                    c.setStrokeColorRGB(*RULE)
-                    c.setLineWidth(0.5)
-                    c.rect(cx, y - height, w, height, stroke=1, fill=0)
+                grid.append(f"{cx:.2f} {y - height:.2f} {w:.2f} {height:.2f} re")
                 cx += w
             y -= height
+        if self.grid:
+            grid.append("S Q")
+            c.addLiteral("\n".join(grid))
 
 
 def _draw_check(c: Canvas, cx: float, cy: float, ticked: bool) -> None:
