@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,12 @@ def _fail_message(code: str, messages: dict[str, str], exit_code: int = EXIT_INV
         }
     )
     return exit_code
+
+
+def _store_fail(exc: Any) -> int:
+    sys.stderr.write(exc.bilingual() + "\n")
+    emit({"errors": exc.to_json()})
+    return EXIT_INVALID
 
 
 class NotApplicable(LookupError):
@@ -286,6 +293,39 @@ def document_from_store(store: Any, kind: str, record_id: str, *, clerk: str, re
     raise NotApplicable(kind, "unknown kind")
 
 
+@dataclass(frozen=True)
+class Printed:
+    pdf: bytes
+    number: str  # the document number
+    reprint: int  # earlier prints of this kind for this record (0 = first print)
+
+
+def render_record(store: Any, kind: str, record_id: str, *, user: str, paper: str, today: dt.date) -> Printed:
+    """The PDF of one stored record, signed with this counter's key from the OS keyring, marked as
+    the next print (补打 with its count when printed before). Does not record the print: call
+    ``record_printed`` once it is really printed (the desktop previews first).
+
+    Raises the store's NotFound, NotApplicable, PaperUnsupported, FontMissing, and the keyring's
+    KeyringUnavailable or CounterKeyMissing."""
+    from liangxian.keys import load_counter_key
+    from printing.documents import build_pdf
+
+    key = load_counter_key(store.counter.id)
+    before = len(_prints(store, record_id, kind))
+    doc = document_from_store(store, kind, record_id, clerk=user, reprint=before, today=today)
+    return Printed(build_pdf(doc, key, paper), doc.header.number, before)
+
+
+def record_printed(
+    store: Any, record_id: str, kind: str, *, user: str, today: dt.date, expected: int | None = None
+) -> int:
+    """Record one print in the store (audited); returns how many prints there were before."""
+    before = store.service(user, today=today).record_print(record_id, kind)
+    if expected is not None and before != expected:  # another print of the same record raced this one
+        log.warning("print count moved from %s to %s while printing", expected, before)
+    return before
+
+
 # --- commands ----------------------------------------------------------------------------------------
 
 
@@ -294,8 +334,8 @@ def run_print(args: argparse.Namespace) -> int:
         import localdb
     except ImportError as exc:  # the store is part of the product; say so rather than crash
         return _fail(error("print.store_unavailable", "db", detail=str(exc)))
-    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
-    from printing.documents import PaperUnsupported, build_pdf
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable
+    from printing.documents import PaperUnsupported
     from printing.model import PAPERS_FOR
     from printing.typefaces import FontMissing
 
@@ -313,36 +353,36 @@ def run_print(args: argparse.Namespace) -> int:
         if user is None:
             return _fail(error("print.store_unavailable", "db", detail="no staff user"))
         try:
-            key = load_counter_key(store.counter.id)
+            store.service(user, today=today)  # an unknown or inactive user is refused before printing
+        except localdb.StoreError as exc:
+            return _store_fail(exc)
+        try:
+            printed = render_record(store, args.kind, args.id, user=user, paper=args.paper, today=today)
         except (KeyringUnavailable, CounterKeyMissing) as exc:
             return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
-        try:
-            # build first with the next reprint count, record the print only once the PDF exists
-            before = sum(1 for _ in _prints(store, args.id, args.kind))
-            doc = document_from_store(store, args.kind, args.id, clerk=user, reprint=before, today=today)
-            pdf = build_pdf(doc, key, args.paper)
         except localdb.NotFound:
             return _fail(error("print.record_not_found", "id", id=args.id))
         except NotApplicable as exc:
             return _fail(error("print.kind_not_applicable", "kind", kind=exc.kind, detail=exc.detail))
-        except PaperUnsupported as exc:
+        except (PaperUnsupported, FontMissing) as exc:
             return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
-        except FontMissing as exc:
-            return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
+        pdf, before = printed.pdf, printed.reprint
         try:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_bytes(pdf)
         except OSError as exc:
             return _fail(error("print.write_failed", "out", path=args.out, detail=str(exc)))
-        recorded = store.service(user, today=today).record_print(args.id, args.kind)
-        if recorded != before:  # another print of the same record raced this one
-            log.warning("print count moved from %s to %s while printing", before, recorded)
+        try:
+            record_printed(store, args.id, args.kind, user=user, today=today, expected=before)
+        except localdb.StoreError as exc:  # an unrecorded print must not be handed out
+            Path(args.out).unlink(missing_ok=True)
+            return _store_fail(exc)
         emit(
             {
                 "out": args.out,
                 "kind": args.kind,
                 "paper": args.paper,
-                "number": doc.header.number,
+                "number": printed.number,
                 "reprint": before,
                 "bytes": len(pdf),
             }

@@ -293,3 +293,43 @@ def test_receipt_dates_come_from_the_filing_day(counter_db, tmp_path: Path, caps
     text = _text(pdf)
     assert "受理日期" in text and TODAY.isoformat() in text
     assert "承诺办结日期" in text and add_working_days(TODAY, 10)[0].isoformat() in text
+
+
+def test_an_unknown_user_is_refused_before_anything_is_printed(counter_db, tmp_path: Path, capsys) -> None:
+    db, records = counter_db
+    out = tmp_path / "r.pdf"
+    code = main(
+        [
+            "print",
+            "receipt",
+            "--db",
+            str(db),
+            "--id",
+            records["application"]["id"],
+            "--out",
+            str(out),
+            "--as",
+            "nobody",
+        ]
+    )
+    assert code == 2
+    assert json.loads(capsys.readouterr().out)["errors"]
+    assert not out.exists()
+
+
+def test_render_and_record_for_the_desktop(counter_db, capsys) -> None:
+    """The desktop previews with render_record and records with record_printed once printed."""
+    from liangxian.commands.printing import record_printed, render_record
+
+    db, records = counter_db
+    app_id = records["application"]["id"]
+    store = localdb.open_store(db)
+    try:
+        first = render_record(store, "receipt", app_id, user="clerk1", paper="a5", today=TODAY)
+        again = render_record(store, "receipt", app_id, user="clerk1", paper="a5", today=TODAY)
+        assert first.reprint == again.reprint == 0  # previews are not prints
+        assert record_printed(store, app_id, "receipt", user="clerk1", today=TODAY) == 0
+        assert render_record(store, "receipt", app_id, user="clerk1", paper="a5", today=TODAY).reprint == 1
+    finally:
+        store.close()
+    assert first.pdf.startswith(b"%PDF")
