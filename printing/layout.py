@@ -158,7 +158,7 @@ class TableBlock:
             return self.fractions  # type: ignore[return-value]
         return self.fractions[index]  # type: ignore[return-value]
 
-    def _layout(self, ts: Typesetter, width: float):
+    def _layout(self, ts: Typesetter, width: float) -> list[tuple[float, list, list[float]]]:
         if self._cache is not None and self._cache[0] == width:
             return self._cache[1]
         laid = []

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import uharfbuzz
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import shapeStr
+from reportlab.pdfbase.ttfonts import TTFont, shapeStr
 from reportlab.pdfgen.canvas import Canvas
 
 from i18n.tibetan import break_opportunities
@@ -362,7 +363,7 @@ def _trailing_space_width(piece: str, width: float) -> float:
 
 
 @cache
-def _hb_font(font_name: str):
+def _hb_font(font_name: str) -> tuple[TTFont, uharfbuzz.Font]:
     ttf = pdfmetrics.getFont(font_name)
     return ttf, ttf.hbFont(1000)
 

@@ -20,11 +20,16 @@ import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import i18n
 from forms.errors import Issue, error
 from liangxian.jsonio import EXIT_INVALID, emit
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from printing.model import Document, Issuer, Person
 
 log = logging.getLogger(__name__)
 
@@ -162,13 +167,13 @@ def _local_date(stamp: str | None, fallback: dt.date) -> dt.date:
     return moment.astimezone(CHINA_TZ).date()
 
 
-def _person(p: dict[str, Any]):
+def _person(p: dict[str, Any]) -> Person:
     from printing.model import Person
 
     return Person(id_number=p["id_number"], name_zh=p["name_zh"], name_bo=p.get("name_bo"))
 
 
-def _issuer(store: Any, clerk: str):
+def _issuer(store: Any, clerk: str) -> Issuer:
     from printing.model import Issuer
 
     c = store.counter
@@ -186,7 +191,9 @@ def _last_change_to(app: dict[str, Any], status: str) -> dict[str, Any] | None:
     return changes[-1] if changes else None
 
 
-def document_from_store(store: Any, kind: str, record_id: str, *, clerk: str, reprint: int, today: dt.date):
+def document_from_store(
+    store: Any, kind: str, record_id: str, *, clerk: str, reprint: int, today: dt.date
+) -> Document:
     """The ``printing.model`` document of ``kind`` for a stored record. Raises the store's NotFound,
     or NotApplicable when the record has no such document (e.g. an approval slip before approval)."""
     from printing.model import (
@@ -455,7 +462,7 @@ def run_samples(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys_from_db(path: str):
+def _keys_from_db(path: str) -> dict[str, Ed25519PublicKey]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
