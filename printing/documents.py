@@ -40,7 +40,6 @@ from printing.model import (
     ApprovalSlip,
     Document,
     EnrollmentConfirmation,
-    Issuer,
     Receipt,
     RejectionNotice,
 )
@@ -93,13 +92,6 @@ class _Writer:
 
     def value(self, *texts: str | None) -> list[Piece]:
         return [(t, self.bold) for t in texts if t]
-
-
-def _issuer_rows(w: _Writer, issuer: Issuer) -> list[list[Sequence[Piece]]]:
-    rows: list[list[Sequence[Piece]]] = [[w.label("print.label.clerk"), w.value(issuer.clerk)]]
-    if issuer.counter_no:
-        rows.append([w.label("print.label.counter"), w.value(issuer.counter_no)])
-    return rows
 
 
 def _head(w: _Writer, doc: Document, title_msgid: str) -> list[Block]:
@@ -418,6 +410,8 @@ def build_pdf(
         body, signers, stamp = _rejection_blocks(w, doc)
     else:
         body, signers, stamp = _enrollment_blocks(w, doc)
+    if doc.issuer.counter_no:
+        signers = [*signers, ("print.label.counter", doc.issuer.counter_no)]
     blocks = [*_head(w, doc, title_msgid(doc)), *body, _footer(w, doc, qr_text, signers, stamp)]
     title = " ".join(i18n.gettext(title_msgid(doc), lang) for lang in w.langs)
     info = PdfInfo(
