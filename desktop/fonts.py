@@ -10,7 +10,6 @@ get a minimum height from the Tibetan font's metrics in every language.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
@@ -31,10 +30,12 @@ POINT_SIZE = 10
 DEEP_STACKS = "བསྒྲུབས་སྐྱོང་ཀྱྀ་ཧཱུྃ་གྲྭ"
 
 
-@dataclass
 class Fonts:
-    tibetan: str | None = None
-    chinese: str | None = None
+    """The family names of the loaded Tibetan and Chinese fonts (None when missing)."""
+
+    def __init__(self, tibetan: str | None = None, chinese: str | None = None) -> None:
+        self.tibetan = tibetan
+        self.chinese = chinese
 
     def families(self, tibetan_first: bool) -> list[str]:
         chinese = [self.chinese] if self.chinese else []

@@ -67,9 +67,11 @@ class StatusInfo(QObject):
         self.attention = 0
 
     def last_sync_text(self) -> str:
+        if not self.last_sync:
+            return self.ui.t("ui.status.never")
         from desktop import fmt
 
-        return fmt.datetime(self.last_sync, self.ui.lang) if self.last_sync else self.ui.t("ui.status.never")
+        return fmt.datetime(self.last_sync, self.ui.lang)
 
     def refresh(self) -> None:
         if self.backend.role is None:
