@@ -175,8 +175,6 @@ def test_receipt_printed_through_the_printing_layer(qtbot, open_window, memory_k
     create_counter_key(window.backend.counter["id"])
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
-    review = window.page("review")
-    _ = review
     apps = window.backend.submit(lambda: window.backend.service_now().list_applications()).result(10)
     printing_bridge.print_document("receipt", apps[0], window.backend, window.ui, window, open_pdf=False)
     qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()) or bool(warnings), timeout=20_000)
@@ -187,6 +185,18 @@ def test_receipt_printed_through_the_printing_layer(qtbot, open_window, memory_k
         lambda: window.backend.service_now().get_application(apps[0]["id"])
     ).result(10)
     assert [p["kind"] for p in stored["prints"]] == ["receipt"]
+
+    approved = next(a for a in apps if a["status"] == "approved")
+    full = window.backend.submit(lambda: window.backend.service_now().get_application(approved["id"])).result(
+        10
+    )
+    assert printing_bridge.slip_kind(full) == "approval"
+    window.statusBar().clearMessage()
+    printing_bridge.print_document("approval", full, window.backend, window.ui, window, open_pdf=False)
+    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()) or bool(warnings), timeout=20_000)
+    assert not warnings, warnings
+    slip = Path(window.statusBar().currentMessage().split("：")[-1].strip())
+    assert slip.name.startswith("approval-") and slip.read_bytes().startswith(b"%PDF")
 
 
 def test_placeholder_print_says_so(qtbot, open_window, monkeypatch) -> None:
