@@ -2,8 +2,9 @@
 the rejection notice after review.
 
 Documents are built by ``printing/`` from the store's records through the mapping in
-``liangxian.commands.printing`` (reused here, never duplicated), signed with the counter's key from
-the OS keyring, written as PDF, opened with the desktop's viewer and recorded as printed. When the
+``liangxian.commands.printing`` (its ``render_record`` / ``record_printed`` entry points, reused here,
+never duplicated), signed with the counter's key from the OS keyring, written as PDF, opened with the
+desktop's viewer and recorded as printed. When the
 printing layer is not installed the action is a clearly labelled placeholder that prints nothing.
 """
 
@@ -34,7 +35,7 @@ def printing_available() -> bool:
         from liangxian.commands import printing as cmd_printing
     except ImportError:
         return False
-    return hasattr(cmd_printing, "document_from_store")
+    return hasattr(cmd_printing, "render_record") and hasattr(cmd_printing, "record_printed")
 
 
 def slip_kind(app: dict[str, Any]) -> str:
@@ -47,23 +48,17 @@ def slip_kind(app: dict[str, Any]) -> str:
 
 
 def _render(backend: Backend, kind: str, record_id: str) -> Path:
-    """On the store thread: build, sign and write the PDF, then record the print."""
+    """On the store thread: build and sign the PDF (the printing layer's desktop entry points),
+    write it, then record the print."""
     from liangxian.commands import printing as cmd_printing
-    from liangxian.keys import load_counter_key
-    from printing.documents import build_pdf
 
     store = backend.store_now()
-    service = backend.service_now()
-    app = store.get_application(record_id)
-    before = sum(1 for p in app.get("prints") or [] if p.get("kind") == kind)
+    user = backend.username or ""
     today = dt.datetime.now(CHINA_TZ).date()
-    doc = cmd_printing.document_from_store(
-        store, kind, record_id, clerk=backend.username, reprint=before, today=today
-    )
-    pdf = build_pdf(doc, load_counter_key(store.counter.id), PAPER)
-    out = Path(tempfile.mkdtemp(prefix="liangxian-print-")) / f"{kind}-{app.get('receipt_no', record_id)}.pdf"
-    out.write_bytes(pdf)
-    service.record_print(record_id, kind)
+    printed = cmd_printing.render_record(store, kind, record_id, user=user, paper=PAPER, today=today)
+    out = Path(tempfile.mkdtemp(prefix="liangxian-print-")) / f"{kind}-{printed.number}.pdf"
+    out.write_bytes(printed.pdf)
+    cmd_printing.record_printed(store, record_id, kind, user=user, today=today, expected=printed.reprint)
     return out
 
 
