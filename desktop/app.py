@@ -88,7 +88,3 @@ def run(
     finally:
         backend.close()
     return status["code"]
-
-
-if __name__ == "__main__":
-    raise SystemExit(run(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("counter.db")))

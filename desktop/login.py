@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -227,8 +228,15 @@ class LoginDialog(_Dialog):
         self.password.setFocus()
         self.fail(self.ui.t("ui.login.failed"))
 
-    def reject(self) -> None:  # Escape must not leave an unlocked window behind
-        pass
+    def reject(self) -> None:
+        """Escape does nothing; closing the login (title bar) closes the counter app, which must
+        not stay open behind a dismissed login."""
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        parent = self.parentWidget()
+        super().closeEvent(event)
+        if parent is not None and not self.result():
+            QTimer.singleShot(0, parent.close)
 
 
 class IdleWatcher(QObject):

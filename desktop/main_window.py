@@ -330,6 +330,7 @@ class MainWindow(QMainWindow):
             self.backend.init(**values, on_ok=ok, on_err=failed)
 
         self.dialog = FirstRunDialog(self.ui, submit, self)
+        self.dialog.rejected.connect(self.close)  # no counter set up: nothing to show
         self.dialog.show()
 
     def _store_ready(self) -> None:

@@ -264,3 +264,26 @@ def test_ctrl_f_jumps_to_the_lookup(qtbot, open_window) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     search = window.page("persons").search
     qtbot.waitUntil(search.box.hasFocus, timeout=5_000)
+
+
+def test_dismissing_first_run_or_login_closes_the_window(qtbot, tmp_path: Path, store_copy) -> None:
+    from desktop.backend import Backend
+    from desktop.lang import UiLanguage
+    from desktop.main_window import MainWindow
+
+    for db, expected in ((tmp_path / "none" / "c.db", "first_run"), (store_copy("lhasa"), "login")):
+        backend = Backend(db)
+        window = MainWindow(UiLanguage("zh"), backend)
+        qtbot.addWidget(window)
+        window.show()
+        window.start()
+        qtbot.waitUntil(lambda w=window: w.dialog is not None and w.dialog.isVisible(), timeout=10_000)
+        assert window.dialog.objectName() == expected
+        qtbot.keyClick(window.dialog, Qt.Key.Key_Escape)
+        if expected == "login":
+            assert window.dialog.isVisible()  # Escape does not dismiss the login …
+            window.dialog.close()  # … closing it does, and takes the window along
+        qtbot.waitUntil(lambda w=window: not w.isVisible(), timeout=5_000)
+        assert backend.role is None
+        backend.close()
+    assert not (tmp_path / "none" / "c.db").exists()
