@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import application_data, person_data
 
 from liangxian.cli import main
 from localdb import audit
+from tests.support.store_data import application_data, person_data
 
 
 @pytest.fixture

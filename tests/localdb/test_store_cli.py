@@ -11,10 +11,10 @@ from pathlib import Path
 
 import keyring
 import pytest
-from conftest import ROOT, TODAY, application_data, bad_uscc, employer_data, person_data, uscc
 from keyring.backends import fail
 
 from liangxian.cli import main
+from tests.support.store_data import ROOT, TODAY, application_data, bad_uscc, employer_data, person_data, uscc
 
 
 def run(capsys, *argv: str) -> tuple[int, object, str]:

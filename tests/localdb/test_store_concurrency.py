@@ -7,10 +7,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from conftest import TODAY, application_data, person_data
-
 import localdb
 from localdb import audit
+from tests.support.store_data import TODAY, application_data, person_data
 
 
 def test_concurrent_writers_serialise(store, clerk) -> None:

@@ -13,10 +13,10 @@ import sqlite3
 import time
 
 import pytest
-from conftest import TODAY, application_data, person_data
 
 import localdb
 from localdb import audit
+from tests.support.store_data import TODAY, application_data, person_data
 
 KILLS = 50
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import checkpoint, person_data
 
 import localdb
 from localdb import maintenance
+from tests.support.store_data import checkpoint, person_data
 
 
 def test_backup_is_a_consistent_copy_while_the_store_is_open(store, clerk, tmp_path) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT
 
 import i18n
 from localdb import errors
+from tests.support.store_data import ROOT
 
 CODE = re.compile(r"\berror\(\s*\"([a-z0-9_.]+)\"")
 SOURCES = [*(ROOT / "localdb").rglob("*.py"), *(ROOT / "liangxian" / "commands").glob("store.py")]

@@ -10,11 +10,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, id_number, person_data, uscc
 
 import localdb
 from localdb import audit, db
 from localdb.models import Base
+from tests.support.store_data import TODAY, id_number, person_data, uscc
 
 
 def test_revision_table_matches_the_scripts() -> None:
@@ -176,7 +176,7 @@ def _digest(path: Path) -> str:
 
 @pytest.mark.parametrize("how", ["user_version", "revision"])
 def test_a_database_from_a_newer_app_is_refused_untouched(store, tmp_path: Path, how: str) -> None:
-    from conftest import checkpoint
+    from tests.support.store_data import checkpoint
 
     path = store.path
     store.close()

@@ -4,9 +4,9 @@ Tibetan name and its Wylie form; employers by name or USCC. Best match first."""
 from __future__ import annotations
 
 import pytest
-from conftest import id_number, person_data, uscc
 
 from localdb.search import classify
+from tests.support.store_data import id_number, person_data, uscc
 
 
 @pytest.fixture

@@ -7,11 +7,19 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from conftest import TODAY, application_data, bad_uscc, employer_data, id_number, person_data, uscc
 
 import localdb
 from forms.errors import ValidationFailed
 from localdb import InvalidTransition, PermissionDenied
+from tests.support.store_data import (
+    TODAY,
+    application_data,
+    bad_uscc,
+    employer_data,
+    id_number,
+    person_data,
+    uscc,
+)
 
 
 def counts(store: localdb.Store) -> dict[str, int]:
