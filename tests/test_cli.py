@@ -44,3 +44,14 @@ def test_console_entry_point_runs() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert '"valid": true' in result.stdout
+
+
+def test_every_subcommand_is_owned_by_the_module_that_defines_it() -> None:
+    """``liangxian X`` imports only X's module; the owner table must name the right one."""
+    from liangxian.cli import COMMAND_OWNERS
+
+    assert set(COMMAND_OWNERS) == set(_subcommands())
+    for name, module in COMMAND_OWNERS.items():
+        parser = build_parser([name])
+        action = next(a for a in parser._actions if a.dest == "command")
+        assert name in action.choices, f"{name} is not defined by liangxian.commands.{module}"
