@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 _NOT_LETTER = re.compile(r"[^a-z]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _TIBETAN = re.compile(r"[\u0f00-\u0fff]")
@@ -57,6 +55,14 @@ SURNAME_READINGS = {
 }
 
 
+def _pinyin(han: str) -> list[str]:
+    # pypinyin loads its phrase dictionary (~0.3 s) on import: only when a name is first keyed, not
+    # when the store (or the GUI) starts.
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(han, style=Style.NORMAL, errors="ignore")
+
+
 @lru_cache(maxsize=65536)
 def pinyin_keys(name_zh: str) -> tuple[str, str]:
     """``(full, initials)`` of a Chinese name; the middle dot of transcribed names is dropped and the
@@ -69,7 +75,7 @@ def pinyin_keys(name_zh: str) -> tuple[str, str]:
         if surname in SURNAME_READINGS:
             head, han = SURNAME_READINGS[surname], han[len(surname) :]
             break
-    syllables = [*head, *lazy_pinyin(han, style=Style.NORMAL, errors="ignore")] if han else list(head)
+    syllables = [*head, *_pinyin(han)] if han else list(head)
     full = _NOT_LETTER.sub("", "".join(syllables).lower().replace("ü", "v"))
     initials = "".join(s[0] for s in syllables if s).lower()
     return full, initials
