@@ -53,7 +53,7 @@ def run(
     assert isinstance(app, QApplication)
     app.setApplicationName("liangxian")
     ui = UiLanguage(lang)
-    fonts.apply(app, tibetan_first=lang == "bo")
+    fonts.apply(app, tibetan_first=lang == "bo", lang=lang)
     backend = Backend(db)
     window = MainWindow(ui, backend, idle_minutes=idle_minutes)
     status = {"code": 0}

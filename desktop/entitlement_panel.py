@@ -1,5 +1,11 @@
 """The live entitlement (待遇测算): leave days, daily rate and total allowance, each leave line with the
-rule it comes from, recomputed by ``forms.entitlement`` as the application is filled in."""
+rule it comes from, recomputed by ``forms.entitlement`` as the application is filled in.
+
+The panel sits in a scroll area without a horizontal scroll bar, which makes it at least as wide as
+its layout's minimum width: a label that does not wrap (a long Tibetan or Chinese value) would widen
+the whole panel past the visible area, cutting the citations and pushing the days out of sight. So
+every text label here wraps, and the minimum width is that of the longest unbreakable word (a money
+amount, a date); Qt breaks Chinese between characters and Tibetan after a tsheg."""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ class EntitlementPanel(QFrame):
         layout = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setProperty("role", "title")
+        self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.status = QLabel()
         self.status.setObjectName("entitlement_status")
@@ -35,6 +42,7 @@ class EntitlementPanel(QFrame):
         layout.addWidget(self.lines_host)
         self.totals_host = QWidget()
         self.totals = QGridLayout(self.totals_host)
+        self.totals.setColumnStretch(1, 1)
         layout.addWidget(self.totals_host)
         self.reasons = QLabel()
         self.reasons.setObjectName("entitlement_reasons")
@@ -90,8 +98,11 @@ class EntitlementPanel(QFrame):
         self.status.setText(t("ui.entitlement.eligible") if d.eligible else t("ui.entitlement.not_eligible"))
         for row, line in enumerate(d.leave_breakdown):
             name = QLabel(t(f"leave.{line.code}"))
+            name.setObjectName(f"leave_{line.code}")
+            name.setWordWrap(True)
             days = QLabel(t("ui.entitlement.days", days=fmt.number(line.days, lang)))
-            days.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            days.setObjectName(f"days_{line.code}")
+            days.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             source = QLabel(line.source)
             source.setProperty("role", "hint")
             source.setWordWrap(True)
@@ -118,7 +129,11 @@ class EntitlementPanel(QFrame):
             )
         for row, (msgid, value) in enumerate(rows):
             key = QLabel(t(msgid))
+            key.setWordWrap(True)
+            key.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             val = QLabel(value)
+            val.setWordWrap(True)
+            val.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             val.setObjectName(msgid.replace(".", "_"))
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.totals.addWidget(key, row, 0)

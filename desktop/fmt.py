@@ -1,4 +1,8 @@
-"""Dates, numbers and money in the UI language's locale (Babel; bo_CN for Tibetan)."""
+"""Dates, numbers and money in the UI language's locale (Babel; bo_CN for Tibetan).
+
+Babel's bo_CN dates take the month from CLDR's month names, which are written with Tibetan digits
+(``ཟླ་༧``), while the year and day come out in Western digits: ``2026 ལོའི་ཟླ་༧ཚེས་10``. A date
+keeps one digit system, the Western one used on forms and in the ID numbers beside it."""
 
 from __future__ import annotations
 
@@ -7,9 +11,16 @@ from decimal import Decimal
 
 from desktop.lang import BABEL_LOCALES
 
+_WESTERN_DIGITS = str.maketrans("༠༡༢༣༤༥༦༧༨༩", "0123456789")
+
 
 def _locale(lang: str) -> str:
     return BABEL_LOCALES.get(lang, lang)
+
+
+def western_digits(text: str) -> str:
+    """``text`` with Tibetan digits (༠–༩) written as Western ones (0–9)."""
+    return text.translate(_WESTERN_DIGITS)
 
 
 def date(value: dt.date | str | None, lang: str) -> str:
@@ -22,7 +33,7 @@ def date(value: dt.date | str | None, lang: str) -> str:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return format_date(value, format="medium", locale=_locale(lang))
+    return western_digits(format_date(value, format="medium", locale=_locale(lang)))
 
 
 def datetime(value: dt.datetime | str | None, lang: str) -> str:
@@ -35,7 +46,7 @@ def datetime(value: dt.datetime | str | None, lang: str) -> str:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-    return format_datetime(value, format="short", locale=_locale(lang))
+    return western_digits(format_datetime(value, format="short", locale=_locale(lang)))
 
 
 def number(value: int | Decimal | float, lang: str) -> str:

@@ -5,6 +5,11 @@ Tibetan stacks (e.g. སྐྱོང) reach far above and below the Latin line, 
 its *primary* font's metrics, not from the fallback font that draws the glyphs. So when Tibetan is on
 screen the Tibetan font comes first in the family list, and line edits, combo boxes and table rows
 get a minimum height from the Tibetan font's metrics in every language.
+
+Noto Serif Tibetan draws its letters small on the em square, so when the UI language is Tibetan the
+whole UI is set a size larger. A Chinese or English UI keeps the usual size, also on a Lhasa counter
+whose bilingual form labels carry Tibetan lines: there Chinese is what is read first, and the larger
+size would crowd the tables (names elided in the review queue).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTableView
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,10 @@ CHINESE_FILES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
 )
 POINT_SIZE = 10
+# Tibetan letters sit small on their em square, which keeps room for the stacks above and below (at
+# 10 pt Noto Serif Tibetan's ཀ is 9 px wide, Droid Sans Fallback's 国 11 px), so a Tibetan UI uses a
+# larger size for everything.
+TIBETAN_POINT_SIZE = 12
 # deep stacks (above and below the line) to measure how much room Tibetan ink needs
 DEEP_STACKS = "བསྒྲུབས་སྐྱོང་ཀྱྀ་ཧཱུྃ་གྲྭ"
 
@@ -75,14 +84,24 @@ def tibetan_line_height(point_size: int = POINT_SIZE) -> int:
     return QFontMetrics(font).tightBoundingRect(DEEP_STACKS).height() + 8
 
 
-def apply(app: QApplication, tibetan_first: bool) -> None:
-    """Set the application font and the minimum heights that keep Tibetan stacks unclipped."""
+_FIT_ROWS = "liangxian_fit_rows"  # a table's property: its rows follow apply()
+
+
+def point_size(lang: str) -> int:
+    """The UI's point size for the UI language ``lang``."""
+    return TIBETAN_POINT_SIZE if lang == "bo" else POINT_SIZE
+
+
+def apply(app: QApplication, tibetan_first: bool, lang: str = "zh") -> None:
+    """Set the application font (sized for the UI language ``lang``) and the minimum heights that
+    keep Tibetan stacks unclipped; tables made with :func:`fit_rows` follow the new row height."""
     fonts = load()
+    size = point_size(lang)
     font = QFont()
     font.setFamilies(fonts.families(tibetan_first))
-    font.setPointSize(POINT_SIZE)
+    font.setPointSize(size)
     app.setFont(font)
-    line = max(tibetan_line_height(), QFontMetrics(font).height())
+    line = max(tibetan_line_height(size), QFontMetrics(font).height())
     field = line + 4
     app.setStyleSheet(
         f"""
@@ -97,6 +116,15 @@ def apply(app: QApplication, tibetan_first: bool) -> None:
         """
     )
     app.setProperty("liangxian_row_height", line + 6)
+    for widget in app.allWidgets():
+        if isinstance(widget, QTableView) and widget.property(_FIT_ROWS):
+            widget.verticalHeader().setDefaultSectionSize(line + 6)
+
+
+def fit_rows(table: QTableView) -> None:
+    """Rows tall enough for Tibetan stacks, now and whenever :func:`apply` changes the font."""
+    table.setProperty(_FIT_ROWS, True)
+    table.verticalHeader().setDefaultSectionSize(row_height())
 
 
 def row_height() -> int:

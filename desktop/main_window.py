@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
 
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            fonts.apply(app, tibetan_first=self.ui.tibetan_heavy())
+            fonts.apply(app, tibetan_first=self.ui.tibetan_heavy(), lang=lang)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -59,7 +59,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
         written.append(path)
 
     ui = UiLanguage(lang)
-    fonts.apply(app, tibetan_first=lang == "bo" or region == "lhasa")
+    fonts.apply(app, tibetan_first=lang == "bo" or region == "lhasa", lang=lang)
     first = FirstRunDialog(ui, lambda _v: None)
     first.region.setCurrentIndex(first.region.findData(region))
     first.resize(560, first.sizeHint().height())

@@ -65,7 +65,7 @@ def open_window(qtbot, store_copy) -> Iterator[Callable[..., object]]:
 
     def make(role: str = "clerk", region: str = "lhasa", lang: str = "zh") -> MainWindow:
         app = QApplication.instance()
-        fonts.apply(app, tibetan_first=lang == "bo")
+        fonts.apply(app, tibetan_first=lang == "bo", lang=lang)
         ui = UiLanguage(lang)
         backend = Backend(store_copy(region), store_module())
         window = MainWindow(ui, backend)
