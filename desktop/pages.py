@@ -420,13 +420,15 @@ class ReviewPage(Page):
         self.reject_button.setObjectName("reject")
         self.slip_button = QPushButton()
         self.slip_button.setObjectName("print_slip")
+        self.paid_button = QPushButton()
+        self.paid_button.setObjectName("mark_paid")
         self.message = QLabel()
         self.message.setObjectName("message_review")
         self.message.setWordWrap(True)
         self.reason_label = QLabel()
         actions = QFormLayout()
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.approve_button, self.slip_button):
+        for b in (self.start_button, self.approve_button, self.paid_button, self.slip_button):
             buttons.addWidget(b)
         actions.addRow(buttons)
         actions.addRow(self.reason_label, self.reason)
@@ -442,11 +444,18 @@ class ReviewPage(Page):
         for w in (self.start_button, self.approve_button, self.reject_button):
             w.setVisible(self.may_review)
         self.withdraw_button.setVisible(self.may_withdraw)
+        self.may_mark_paid = roles.may(backend.role, "application.mark_paid")
+        self.paid_button.setVisible(self.may_mark_paid)
+        from desktop.print_preview import PrintHistory
+
+        self.history = PrintHistory(ui)
+        self.history.reprint.connect(self.reprint)
         for w in (self.reason, self.reason_label):
             w.setVisible(self.may_review or self.may_withdraw)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(_scroll(self.detail), 1)
+        right_layout.addWidget(self.history)
         right_layout.addLayout(actions)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -466,6 +475,7 @@ class ReviewPage(Page):
         self.withdraw_button.clicked.connect(self.withdraw)
         self.reason.returnPressed.connect(lambda: self.reject() if self.may_review else self.withdraw())
         self.slip_button.clicked.connect(self.print_)
+        self.paid_button.clicked.connect(lambda: self._act("mark_paid"))
         backend.changed.connect(lambda what: self.refresh() if what == "applications" else None)
         self.retranslate()
         self.refresh()
@@ -487,6 +497,8 @@ class ReviewPage(Page):
         self.reason_label.setText(t("ui.review.reason"))
         self.slip_button.setText(t("ui.action.print_slip"))
         self.slip_button.setToolTip("Ctrl+P")
+        self.paid_button.setText(t("ui.review.mark_paid"))
+        self.history.retranslate()
         self._fill()
         self._show_detail()
 
@@ -502,6 +514,7 @@ class ReviewPage(Page):
                     self.table.selectRow(row)
                     self.current = {**(self.current or {}), **app}
                     self._show_detail()
+                    self.backend.call("get_application", keep, on_ok=self._loaded)  # its prints too
 
         self.backend.call("list_applications", status=status, limit=200, on_ok=ok)
 
@@ -547,6 +560,8 @@ class ReviewPage(Page):
         self.withdraw_button.setEnabled(self.may_withdraw and open_)
         self.reason.setEnabled((self.may_review or self.may_withdraw) and open_)
         self.slip_button.setEnabled(status in ("approved", "rejected", "paid"))
+        self.paid_button.setEnabled(self.may_mark_paid and status == "approved")
+        self.history.show_prints(app)
         if not app:
             self.detail.setText(self.ui.t("ui.review.none_selected"))
             return
@@ -632,6 +647,13 @@ class ReviewPage(Page):
             from desktop.printing_bridge import print_document, slip_kind
 
             print_document(slip_kind(self.current), self.current, self.backend, self.ui, self)
+
+    def reprint(self, kind: str) -> None:
+        """Print a document of the application again (the preview marks it 补打 with its count)."""
+        if self.current:
+            from desktop.printing_bridge import print_document
+
+            print_document(kind, self.current, self.backend, self.ui, self)
 
 
 class SyncPage(Page):

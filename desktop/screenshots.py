@@ -36,6 +36,51 @@ def _settle(app, backend) -> None:
     _wait(app, lambda: not backend.busy)
 
 
+def _throwaway_keyring() -> None:
+    """An in-memory keyring for this process: the synthetic counters sign their documents with a
+    throw-away key, never one from (or left in) the OS keyring."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class _Memory(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.items: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.items.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.items[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.items.pop((service, username), None)
+
+    keyring.set_keyring(_Memory())
+
+
+def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:
+    """The print preview of the selected application's receipt, then (saved, so printed once) the
+    review page with its print history."""
+    from desktop.printing_bridge import print_document, printing_available
+
+    if not printing_available() or review.current is None:
+        return
+    from liangxian.keys import create_counter_key
+
+    create_counter_key(backend.counter["id"])
+    preview = print_document("receipt", review.current, backend, window.ui, window)
+    _wait(app, lambda: preview.page_count > 0 and not preview.busy, 30)
+    save(preview, "print-preview")
+    preview.save_to(tmp / "receipt.pdf")
+    _wait(app, lambda: preview.printed is not None and preview.printed.reprint == 1 and not preview.busy, 30)
+    preview.close()
+    _wait(app, lambda: bool(review.history.rows))
+    _settle(app, backend)
+
+
 def shoot(out: Path, region: str, lang: str) -> list[Path]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QWidget
@@ -133,6 +178,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
         _settle(app, backend)
         review.table.selectRow(0)
         _settle(app, backend)
+        _shoot_preview(app, backend, window, review, save, Path(tmp))
         save(window, "review")
         for key in ("sync", "stats", "settings"):
             window.page(key)
@@ -154,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     args.out.mkdir(parents=True, exist_ok=True)
+    _throwaway_keyring()
     total = 0
     for region, lang in CONFIGS:
         paths = shoot(args.out, region, lang)

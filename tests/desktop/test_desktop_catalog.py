@@ -31,6 +31,7 @@ def _family_msgids() -> set[str]:
     from desktop.login import REGIONS
     from desktop.main_window import NAVIGATION
     from desktop.pages import REVIEW_COLUMNS, ReviewPage
+    from desktop.print_preview import HISTORY_COLUMNS, PAPERS
     from desktop.printing_bridge import KINDS
     from desktop.roles import ROLES
 
@@ -39,8 +40,10 @@ def _family_msgids() -> set[str]:
     ids |= {f"role.{r}" for r in ROLES}
     ids |= {f"region.{r}" for r in REGIONS}
     ids |= {f"ui.review.column.{c}" for c in REVIEW_COLUMNS}
-    ids |= {f"ui.review.done.{m}" for m in ("start_review", "approve", "reject", "withdraw")}
+    ids |= {f"ui.review.done.{m}" for m in ("start_review", "approve", "reject", "withdraw", "mark_paid")}
     ids |= {f"ui.print.kind.{k}" for k in KINDS}
+    ids |= {f"ui.preview.paper.{p}" for p in PAPERS}
+    ids |= {f"ui.print.history.{c}" for c in HISTORY_COLUMNS}
     return ids
 
 

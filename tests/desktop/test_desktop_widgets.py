@@ -18,19 +18,6 @@ from desktop import sample_data
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def memory_keyring():
-    import keyring
-
-    from tests.support.keyring_backend import MemoryKeyring
-
-    old = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(old)
-
-
 def test_first_run_creates_the_counter_then_asks_for_login(qtbot, tmp_path: Path, memory_keyring) -> None:
     from desktop.backend import Backend, store_module
     from desktop.lang import UiLanguage
@@ -164,7 +151,7 @@ def test_lookup_model_fetches_more_rows_only_when_asked(qtbot, tmp_path: Path) -
     backend.close()
 
 
-def test_receipt_printed_through_the_printing_layer(qtbot, open_window, memory_keyring, monkeypatch) -> None:
+def test_receipt_and_slip_open_in_the_print_preview(qtbot, open_window, memory_keyring, tmp_path) -> None:
     from desktop import printing_bridge
 
     if not printing_bridge.printing_available():
@@ -173,30 +160,28 @@ def test_receipt_printed_through_the_printing_layer(qtbot, open_window, memory_k
 
     window = open_window("clerk", "lianyungang")
     create_counter_key(window.backend.counter["id"])
-    warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))
     apps = window.backend.submit(lambda: window.backend.service_now().list_applications()).result(10)
-    printing_bridge.print_document("receipt", apps[0], window.backend, window.ui, window, open_pdf=False)
-    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()) or bool(warnings), timeout=20_000)
-    assert not warnings, warnings
-    pdf = Path(window.statusBar().currentMessage().split("：")[-1].strip())
-    assert pdf.read_bytes().startswith(b"%PDF")
+    preview = printing_bridge.print_document("receipt", apps[0], window.backend, window.ui, window)
+    qtbot.waitUntil(lambda: preview.page_count > 0 and not preview.busy, timeout=20_000)
+    assert preview.printed.number == apps[0]["receipt_no"]
+    assert preview.save_to(tmp_path / "receipt.pdf")
+    qtbot.waitUntil(lambda: preview.printed is not None and preview.printed.reprint == 1, timeout=20_000)
+    assert (tmp_path / "receipt.pdf").read_bytes().startswith(b"%PDF")
     stored = window.backend.submit(
         lambda: window.backend.service_now().get_application(apps[0]["id"])
     ).result(10)
     assert [p["kind"] for p in stored["prints"]] == ["receipt"]
+    preview.close()
 
     approved = next(a for a in apps if a["status"] == "approved")
     full = window.backend.submit(lambda: window.backend.service_now().get_application(approved["id"])).result(
         10
     )
     assert printing_bridge.slip_kind(full) == "approval"
-    window.statusBar().clearMessage()
-    printing_bridge.print_document("approval", full, window.backend, window.ui, window, open_pdf=False)
-    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()) or bool(warnings), timeout=20_000)
-    assert not warnings, warnings
-    slip = Path(window.statusBar().currentMessage().split("：")[-1].strip())
-    assert slip.name.startswith("approval-") and slip.read_bytes().startswith(b"%PDF")
+    slip = printing_bridge.print_document("approval", full, window.backend, window.ui, window)
+    qtbot.waitUntil(lambda: slip.page_count > 0 and not slip.busy, timeout=20_000)
+    assert slip.printed.number.endswith("-A") and slip.printed.pdf.startswith(b"%PDF")
+    slip.close()
 
 
 def test_placeholder_print_says_so(qtbot, open_window, monkeypatch) -> None:
