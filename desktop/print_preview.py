@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QRectF, QSizeF, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -209,6 +209,8 @@ class PrintPreview(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.paper.activated.connect(lambda _i: self.load())
         self.print_button.setDefault(True)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.print_)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.save_pdf)
         ui.changed.connect(lambda _lang: self.retranslate())
         self.resize(760, 900)
         self.retranslate()
@@ -240,6 +242,7 @@ class PrintPreview(QDialog):
         self.print_button.setText(t("ui.preview.print"))
         self.print_button.setToolTip("Ctrl+P")
         self.save_button.setText(t("ui.preview.save_pdf"))
+        self.save_button.setToolTip("Ctrl+S")
         self.close_button.setText(t("ui.preview.close"))
         self._show_info()
 
