@@ -40,25 +40,10 @@ def _throwaway_keyring() -> None:
     """An in-memory keyring for this process: the synthetic counters sign their documents with a
     throw-away key, never one from (or left in) the OS keyring."""
     import keyring
-    from keyring.backend import KeyringBackend
 
-    class _Memory(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from liangxian.keys import MemoryKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.items: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.items.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.items[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.items.pop((service, username), None)
-
-    keyring.set_keyring(_Memory())
+    keyring.set_keyring(MemoryKeyring())
 
 
 def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:

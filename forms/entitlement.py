@@ -37,6 +37,25 @@ class Application:
     filed_on: dt.date | None = None
     leave_start: dt.date | None = None
 
+    @classmethod
+    def from_values(cls, region: str, v: dict) -> Application:
+        """From the clean values of the maternity application form (``forms.declarations.validate``)."""
+        return cls(
+            region=region,
+            category=v["category"],
+            event=v["event"],
+            event_date=v["event_date"],
+            babies=v["babies"] if v.get("babies") is not None else 1,
+            dystocia=bool(v.get("dystocia")),
+            caesarean=bool(v.get("caesarean")),
+            gestation_weeks=v.get("gestation_weeks"),
+            employer_avg_monthly_wage=v.get("employer_avg_monthly_wage"),
+            contribution_months=v.get("contribution_months"),
+            insured_since=v.get("insured_since"),
+            filed_on=v.get("filed_on"),
+            leave_start=v.get("leave_start"),
+        )
+
 
 @dataclass(frozen=True)
 class LeaveLine:
@@ -312,22 +331,7 @@ def application_from_json(data: object, *, today: dt.date | None = None):
     issues = [i for i in result.issues if i.field in (*ENTITLE_FIELDS, "region", "")]
     if errors_only(issues):
         return None, issues
-    v = result.values
-    app = Application(
-        region=region,
-        category=v["category"],
-        event=v["event"],
-        event_date=v["event_date"],
-        babies=v["babies"] if v["babies"] is not None else 1,
-        dystocia=bool(v["dystocia"]),
-        caesarean=bool(v["caesarean"]),
-        gestation_weeks=v["gestation_weeks"],
-        employer_avg_monthly_wage=v["employer_avg_monthly_wage"],
-        contribution_months=v["contribution_months"],
-        insured_since=v["insured_since"],
-        filed_on=v["filed_on"],
-        leave_start=v["leave_start"],
-    )
+    app = Application.from_values(region, result.values)
     # An event older than every rule a pack holds (e.g. before the 2012 national leave rules) cannot
     # be decided; say so as invalid input rather than fail in the engine.
     from forms.policy import NoRuleInForce

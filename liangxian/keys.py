@@ -16,6 +16,7 @@ import keyring
 import keyring.errors
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from keyring.backend import KeyringBackend
 
 import i18n
 
@@ -107,3 +108,25 @@ def load_counter_key(counter_id: str) -> Ed25519PrivateKey:
 
 def _private_from_text(text: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives only in this process: for synthetic counters (screenshots, sample
+    documents) and tests, which sign with throw-away keys and must never read or leave one in the OS
+    keyring. Chosen explicitly with ``keyring.set_keyring(MemoryKeyring())``; never picked by itself."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.items.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)

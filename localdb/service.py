@@ -515,21 +515,7 @@ class Service(Reads):
             if issues:
                 raise ValidationFailed(issues)
             v = result.values
-            facts = Facts(
-                region=self.region,
-                category=v["category"],
-                event=v["event"],
-                event_date=v["event_date"],
-                babies=v["babies"] if v["babies"] is not None else 1,
-                dystocia=bool(v["dystocia"]),
-                caesarean=bool(v["caesarean"]),
-                gestation_weeks=v["gestation_weeks"],
-                employer_avg_monthly_wage=v["employer_avg_monthly_wage"],
-                contribution_months=v["contribution_months"],
-                insured_since=v["insured_since"],
-                filed_on=v["filed_on"],
-                leave_start=v["leave_start"],
-            )
+            facts = Facts.from_values(self.region, v)
             try:
                 decision = decide(facts)
             except NoRuleInForce as exc:

@@ -1,4 +1,5 @@
-"""Test-only keyring backends. ``MemoryKeyring`` lives in one process; ``FileKeyringForTests``
+"""Keyring backends for tests. ``MemoryKeyring`` (the product's, from ``liangxian.keys``) lives in one
+process; ``FileKeyringForTests``
 persists in the JSON file named by ``LIANGXIAN_TEST_KEYRING_FILE`` so that CLI subprocesses share
 it (chosen with ``PYTHON_KEYRING_BACKEND=tests.support.keyring_backend.FileKeyringForTests``).
 Never used by product code: real counters use the OS keyring."""
@@ -12,23 +13,7 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
+from liangxian.keys import MemoryKeyring  # noqa: F401  (re-exported for the tests)
 
 
 class FileKeyringForTests(KeyringBackend):
