@@ -115,7 +115,10 @@ class MemoryKeyring(KeyringBackend):
     documents) and tests, which sign with throw-away keys and must never read or leave one in the OS
     keyring. Chosen explicitly with ``keyring.set_keyring(MemoryKeyring())``; never picked by itself."""
 
-    priority = 1  # type: ignore[assignment]
+    # Below keyring's fail backend (0), like its null backend: keyring registers every backend class
+    # it sees and picks the highest priority, so a positive one would make this the choice on any box
+    # without an OS keyring — `init` would then "store" the private key in memory and lose it at exit.
+    priority = -1  # type: ignore[assignment]
 
     def __init__(self) -> None:
         super().__init__()
