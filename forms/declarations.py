@@ -20,7 +20,7 @@ from typing import Any
 import i18n
 from forms import divisions
 from forms.errors import Issue, error, errors_only
-from forms.policy import PolicyPack, load_pack
+from forms.policy import NoRuleInForce, PolicyPack, load_pack
 from forms.ric import check_resident_id
 from forms.uscc import check_uscc
 from forms.values import (
@@ -314,7 +314,11 @@ def _rule_leave_start_window(v: Values, ctx: Context) -> list[Issue]:
     start, event = v.get("leave_start"), v.get("event_date")
     if not start or not event:
         return []
-    earliest = event - dt.timedelta(days=int(ctx.pack.value("leave_prenatal_max_days", event)))
+    try:
+        prenatal = int(ctx.pack.value("leave_prenatal_max_days", event))
+    except NoRuleInForce:
+        return []  # an event older than every rule: refused as application.before_merger_unknown
+    earliest = event - dt.timedelta(days=prenatal)
     if not earliest <= start <= event:
         return [error("application.leave_start_window", "leave_start", earliest=earliest.isoformat())]
     return []

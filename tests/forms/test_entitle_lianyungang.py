@@ -411,6 +411,12 @@ INVALID = [
         "event_date",
         id="event-older-than-every-rule",
     ),
+    pytest.param(
+        app(event_date="2011-05-01", leave_start="2011-04-25", insured_since="2005-01-01"),
+        "application.before_merger_unknown",
+        "event_date",
+        id="event-older-than-every-rule-with-a-leave-start",
+    ),
 ]
 
 
