@@ -173,6 +173,7 @@ def seed(
     """Fill ``store`` through the service layer of ``username`` (an admin is needed to move
     applications along). Returns counts."""
     from forms.errors import ValidationFailed
+    from localdb.errors import DuplicateEmployer
 
     rng = random.Random(seed)
     today = dt.date.today()
@@ -182,6 +183,8 @@ def seed(
     for row in employer_rows(store.region, n_employers, rng):
         try:
             employers.append(svc.register_employer(row)["uscc"])
+        except DuplicateEmployer as exc:  # seeded before with this seed: use the one on file
+            employers.append(exc.existing["uscc"])
         except ValidationFailed:
             continue
     written = svc.bulk_register_persons(person_rows(store.region, persons, employers, rng, today))

@@ -214,3 +214,14 @@ def test_help_lists_the_store_commands(capsys, query) -> None:
     out = capsys.readouterr().out
     for name in ("init", "register", "audit", "backup", "restore", "doctor", "seed", "search", "key"):
         assert name in out
+
+
+def test_seed_twice_with_the_same_seed_reuses_its_employers(store, capsys) -> None:
+    """The second run's employers are already on file: they are used, not a crash (IndexError from an
+    empty employer list, as a traceback)."""
+    db = str(store.path)
+    store.close()
+    for _ in range(2):
+        code, out, err = run(capsys, "seed", "--db", db, "--persons", "20", "--applications", "0")
+        assert code == 0, err
+        assert out["employers"] >= 3
