@@ -228,7 +228,9 @@ def _county(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
 def _documents(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
     known = {d for docs in ctx.pack.checklists.values() for d in docs}
     if not isinstance(raw, list) or any(not isinstance(d, str) or d not in known for d in raw):
-        bad = raw if not isinstance(raw, list) else [d for d in raw if d not in known]
+        bad = (
+            raw if not isinstance(raw, list) else [d for d in raw if not isinstance(d, str) or d not in known]
+        )
         return None, [error("choice.unknown", f.name, value=bad)]
     return list(dict.fromkeys(raw)), []
 

@@ -152,6 +152,9 @@ def test_valid_application() -> None:
         ),
         pytest.param({"claim_type": "medical"}, ("required", "medical_amount"), id="medical-needs-amount"),
         pytest.param({"documents": ["passport"]}, ("choice.unknown", "documents"), id="unknown-document"),
+        pytest.param(
+            {"documents": ["id_card", 1, {}]}, ("choice.unknown", "documents"), id="document-not-a-code"
+        ),
     ],
 )
 def test_application_cross_field_rules(changes: dict, expected: tuple[str, str]) -> None:
