@@ -554,8 +554,9 @@ class ReviewPage(Page):
         app = self.current
         status = app.get("status") if app else None
         self.start_button.setEnabled(self.may_review and status == "received")
-        self.approve_button.setEnabled(self.may_review and status in ("received", "under_review"))
-        self.reject_button.setEnabled(self.may_review and status in ("received", "under_review"))
+        # the store's transitions: received → under_review → approved / rejected
+        self.approve_button.setEnabled(self.may_review and status == "under_review")
+        self.reject_button.setEnabled(self.may_review and status == "under_review")
         open_ = status in ("received", "under_review")
         self.withdraw_button.setEnabled(self.may_withdraw and open_)
         self.reason.setEnabled((self.may_review or self.may_withdraw) and open_)

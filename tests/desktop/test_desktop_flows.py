@@ -141,6 +141,20 @@ def test_reviewer_approves_and_clerk_is_not_offered_it(qtbot, open_window) -> No
     assert review.slip_button.isEnabled()
 
 
+def test_a_received_application_offers_start_review_not_approve_or_reject(qtbot, open_window) -> None:
+    """The store allows received → under_review → approved / rejected only; approve and reject on a
+    received application were offered and then refused with an invalid-transition error."""
+    window = open_window("reviewer", "lhasa")
+    review = window.page("review")
+    _wait_idle(qtbot, window)
+    row = next(i for i, a in enumerate(review.apps) if a["status"] == "received")
+    review.table.selectRow(row)
+    _wait_idle(qtbot, window)
+    assert review.start_button.isEnabled()
+    assert not review.approve_button.isEnabled()
+    assert not review.reject_button.isEnabled()
+
+
 def test_reject_needs_a_reason(qtbot, open_window) -> None:
     window = open_window("reviewer", "lhasa")
     review = window.page("review")
