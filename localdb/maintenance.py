@@ -8,7 +8,6 @@ coherent. The doctor only reads.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -79,20 +78,23 @@ def restore(source: Path | str, target: Path | str) -> dict[str, Any]:
         raise RestoreRefused(path=str(source))
     kept = None
     if target.exists():
+        # a directory, a file that is not ours or one from a newer app is refused and left untouched
+        db.check_not_newer(*db.schema_state(target))
         kept = target.with_name(f"{target.stem}.pre-restore-{db.stamp_time()}{target.suffix or '.db'}")
         db.backup_to(target, kept)
-        dst = db.raw_connect(target)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        dst = None
-    if dst is not None:
-        src = db.raw_connect(source, readonly=True)
+    # SQLite's backup API also for a new file: what the backup's WAL holds comes along (it was
+    # checked with it), and a live target's journal stays coherent
+    src = db.raw_connect(source, readonly=True)
+    try:
+        dst = db.raw_connect(target)
         try:
             src.backup(dst)
         finally:
-            src.close()
             dst.close()
+    finally:
+        src.close()
     return {
         "restored": str(target),
         "from": str(source),

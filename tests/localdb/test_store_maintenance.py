@@ -75,3 +75,32 @@ def test_restore_into_a_new_place(store, clerk, tmp_path) -> None:
         assert st.find_person(person_data()["id_number"])["name_zh"] == "张晓"
     finally:
         st.close()
+
+
+def test_restore_into_a_new_place_takes_what_the_backups_wal_holds(store, clerk, tmp_path) -> None:
+    """The backup is checked with its WAL; the copy must hold the same (a plain file copy left the
+    WAL's committed records behind)."""
+    clerk.register_person(person_data())  # in the WAL while the store is open
+    target = tmp_path / "elsewhere" / "c.db"
+    maintenance.restore(store.path, target)
+    conn = sqlite3.connect(target)
+    try:
+        assert conn.execute("SELECT count(*) FROM persons").fetchone() == (1,)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("what", ["directory", "not-a-database"])
+def test_restore_over_something_that_is_not_a_store_is_refused_untouched(store, tmp_path, what) -> None:
+    """A clean NotAStore (a JSON error at the CLI), not an sqlite3 traceback, and nothing written."""
+    maintenance.backup(store.path, tmp_path / "b.db")
+    target = tmp_path / "target"
+    if what == "directory":
+        target.mkdir()
+    else:
+        target.write_bytes(b"not a database at all")
+    with pytest.raises(localdb.errors.NotAStore):
+        maintenance.restore(tmp_path / "b.db", target)
+    if what != "directory":
+        assert target.read_bytes() == b"not a database at all"
+    assert not list(tmp_path.glob("*.pre-restore-*"))
