@@ -344,6 +344,16 @@ def _rule_id_matches_sex(v: Values, ctx: Context) -> list[Issue]:
     return []
 
 
+def _rule_allowance_for_women(v: Values, ctx: Context) -> list[Issue]:
+    """生育津贴 (maternity allowance) is paid to the insured woman herself (女职工劳动保护特别规定 art. 8);
+    a male employee claims the childbirth medical costs of his unemployed spouse (claim_type medical)."""
+    if v.get("claim_type") == "allowance" and v.get("id_number"):
+        parsed, _ = check_resident_id(v["id_number"], today=ctx.today)
+        if parsed and parsed.sex == "male":
+            return [error("application.allowance_for_women", "claim_type")]
+    return []
+
+
 def _rule_employee_needs_employer(v: Values, ctx: Context) -> list[Issue]:
     return []  # expressed by required_when on employer_uscc; kept as a named hook for the store
 
@@ -363,6 +373,7 @@ RULES: dict[str, Callable[[Values, Context], list[Issue]]] = {
     "employee_needs_months": _rule_employee_needs_months,
     "filed_not_before_event": _rule_filed_not_before_event,
     "leave_start_window": _rule_leave_start_window,
+    "allowance_for_women": _rule_allowance_for_women,
     "id_matches_birth_date": _rule_id_matches_birth_date,
     "id_matches_sex": _rule_id_matches_sex,
     "employee_needs_employer": _rule_employee_needs_employer,

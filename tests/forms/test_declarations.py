@@ -183,3 +183,14 @@ def test_medical_cost_claim_does_not_need_the_allowance_base() -> None:
     result = validate("maternity_application", allowance, "lhasa", today=TODAY)
     assert ("application.wage_required", "employer_avg_monthly_wage") in codes(result)
     assert ("application.months_required", "contribution_months") in codes(result)
+
+
+def test_the_allowance_is_claimed_by_the_insured_woman_herself() -> None:
+    """女职工劳动保护特别规定 art. 8 and domain.md: 生育津贴 is paid to the female employee; a male
+    employee claims childbirth medical costs for his unemployed spouse, never the allowance."""
+    male = "540103199005120214"  # 堆龙德庆区, 1990-05-12, male
+    result = validate("maternity_application", application(id_number=male), "lhasa", today=TODAY)
+    assert ("application.allowance_for_women", "claim_type") in codes(result)
+    medical = application(id_number=male, claim_type="medical", medical_amount="3200.00")
+    assert validate("maternity_application", medical, "lhasa", today=TODAY).ok
+    assert validate("maternity_application", application(), "lhasa", today=TODAY).ok
