@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -251,20 +252,28 @@ class AuditEvent(Base):
 
 
 class OutboxChange(Base):
-    """A change waiting to be sent to the central server (sync/ reads and marks these)."""
+    """A change waiting to be sent to the central server (sync/ reads and marks these).
+
+    Its payload is the ``after`` of the audit event ``audit_seq`` written in the same transaction
+    (schema revision 0003: not a second copy of the same JSON). ``payload_json`` is only set on
+    changes queued before 0003 that no audit event holds verbatim; one of the two is always there."""
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("payload_json IS NOT NULL OR audit_seq IS NOT NULL", name="ck_outbox_payload"),
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     id: Mapped[str] = mapped_column(Uid, unique=True)
     entity: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(10))
     base_version: Mapped[int | None] = mapped_column(Integer)
-    payload_json: Mapped[str] = mapped_column(Text)
+    payload_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(32))
     synced_at: Mapped[str | None] = mapped_column(String(32), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    audit_seq: Mapped[int | None] = mapped_column(ForeignKey("audit_events.seq"))
 
 
 class SyncState(Base):

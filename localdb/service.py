@@ -82,8 +82,8 @@ _AUDIT_INSERT = (
     "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _OUTBOX_INSERT = (
-    "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, created_at, synced_at, "
-    "attempts) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)"
+    "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, audit_seq, created_at, "
+    "synced_at, attempts) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, NULL, 0)"
 )
 _SETTING_UPSERT = (
     "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -131,21 +131,26 @@ def append_audit(
     return append_audit_many(s, actor=actor, events=[(action, entity, entity_id, before, after)])
 
 
-def append_outbox_many(s: Session, changes: list[tuple[str, str, str, Any, int | None]]) -> None:
-    """Queue changes ``(entity, entity_id, op, data, base_version)`` for the sync engine."""
+def append_outbox_many(s: Session, changes: list[tuple[str, str, str, int | None, int]]) -> None:
+    """Queue changes ``(entity, entity_id, op, base_version, audit_seq)`` for the sync engine.
+
+    The change's payload is not copied into the outbox: it is the ``after`` of audit event
+    ``audit_seq``, appended in the same transaction (append-only and hash-chained, so what is sent
+    is exactly what was audited). Rows queued before schema 0003 that had no such event keep their
+    own copy in ``payload_json``; ``Reads.outbox_batch`` reads both the same way."""
     now = utc_now()
     rows = [
-        (new_id(), entity, entity_id, op, base, _dump(data), now)
-        for entity, entity_id, op, data, base in changes
+        (new_id(), entity, entity_id, op, base, audit_seq, now)
+        for entity, entity_id, op, base, audit_seq in changes
     ]
     if rows:
         s.connection().exec_driver_sql(_OUTBOX_INSERT, rows)
 
 
 def append_outbox(
-    s: Session, *, entity: str, entity_id: str, op: str, data: Any, base_version: int | None
+    s: Session, *, entity: str, entity_id: str, op: str, base_version: int | None, audit_seq: int
 ) -> None:
-    append_outbox_many(s, [(entity, entity_id, op, data, base_version)])
+    append_outbox_many(s, [(entity, entity_id, op, base_version, audit_seq)])
 
 
 def bootstrap(
@@ -202,7 +207,7 @@ def bootstrap(
         s.add(user)
         s.flush()
         counter = {"id": counter_id, "county_code": county.code, "counter_no": counter_no, "region": region}
-        append_audit(
+        init_seq = append_audit(
             s, actor=user.username, action="store.init", entity="counter", entity_id=counter_id, after=counter
         )
         append_audit(
@@ -213,7 +218,9 @@ def bootstrap(
             entity_id=user.id,
             after={"username": user.username, "role": "admin"},
         )
-        append_outbox(s, entity="counter", entity_id=counter_id, op="create", data=counter, base_version=None)
+        append_outbox(
+            s, entity="counter", entity_id=counter_id, op="create", base_version=None, audit_seq=init_seq
+        )
 
 
 class Service(Reads):
@@ -261,7 +268,7 @@ class Service(Reads):
         op: str,
         base_version: int | None,
     ) -> None:
-        append_audit(
+        seq = append_audit(
             s,
             actor=self.username,
             action=action,
@@ -270,7 +277,8 @@ class Service(Reads):
             before=before,
             after=after,
         )
-        append_outbox(s, entity=entity, entity_id=entity_id, op=op, data=after, base_version=base_version)
+        # the outbox change's payload is this audit event's ``after`` (same transaction)
+        append_outbox(s, entity=entity, entity_id=entity_id, op=op, base_version=base_version, audit_seq=seq)
 
     # --- employers -------------------------------------------------------------------------------------
 
@@ -461,12 +469,15 @@ class Service(Reads):
             if persons:
                 s.execute(m.Person.__table__.insert(), persons)
                 s.execute(m.Enrollment.__table__.insert(), enrollments)
-                append_audit_many(
+                last = append_audit_many(
                     s,
                     actor=self.username,
                     events=[("person.register", "person", pid, None, a) for pid, a in events],
                 )
-                append_outbox_many(s, [("person", pid, "create", a, None) for pid, a in events])
+                first = last - len(events) + 1  # the events got consecutive seqs, in this order
+                append_outbox_many(
+                    s, [("person", pid, "create", None, first + i) for i, (pid, _) in enumerate(events)]
+                )
             return len(persons)
 
     # --- applications ----------------------------------------------------------------------------------

@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 
 
+def _outbox_payload(o: m.OutboxChange, audited_after: str | None) -> Any:
+    if o.payload_json is not None:  # queued before schema 0003 with its own copy
+        return json.loads(o.payload_json)
+    if o.audit_seq is None:  # pragma: no cover - the table's check constraint forbids it
+        raise ValueError(f"outbox change {o.id} has no payload")
+    # the audit event's ``after`` (None for a change without one, as the copy "null" was before)
+    return None if audited_after is None else json.loads(audited_after)
+
+
 class Reads:
     """Read queries shared by Store and Service (each in its own short read transaction)."""
 
@@ -152,10 +161,13 @@ class Reads:
             )
 
     def outbox_batch(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The oldest unsynced changes, in the order they were made (for the sync engine)."""
+        """The oldest unsynced changes, in the order they were made (for the sync engine). The payload
+        is read from the change's audit event (``audit_seq``), or from its own copy for a change
+        queued before schema 0003."""
         with self._read() as s:
-            rows = s.scalars(
-                select(m.OutboxChange)
+            rows = s.execute(
+                select(m.OutboxChange, m.AuditEvent.after_json)
+                .outerjoin(m.AuditEvent, m.AuditEvent.seq == m.OutboxChange.audit_seq)
                 .where(m.OutboxChange.synced_at.is_(None))
                 .order_by(m.OutboxChange.seq)
                 .limit(limit)
@@ -168,12 +180,12 @@ class Reads:
                     "entity_id": o.entity_id,
                     "op": o.op,
                     "base_version": o.base_version,
-                    "payload": json.loads(o.payload_json),
+                    "payload": _outbox_payload(o, audited),
                     "created_at": o.created_at,
                     "attempts": o.attempts,
                     "last_error": o.last_error,
                 }
-                for o in rows
+                for o, audited in rows
             ]
 
     def sync_state(self) -> dict[str, str]:

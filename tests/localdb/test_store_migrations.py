@@ -1,6 +1,8 @@
 """Migrations: the models and the migration scripts describe the same schema; a database from the
 first schema holding unsynced outbox changes is upgraded to the latest (after an automatic backup)
-with nothing lost; a database from a newer app is refused and left untouched."""
+with nothing lost, every change reading back through ``outbox_batch`` exactly as before (0003 points
+the changes at their audit events instead of keeping a copy); a database from a newer app is refused
+and left untouched."""
 
 from __future__ import annotations
 
@@ -41,9 +43,23 @@ def test_models_match_the_migrated_schema(tmp_path: Path) -> None:
     assert diff == []
 
 
+def outbox_changes(conn: sqlite3.Connection) -> list[tuple]:
+    """Every outbox change (synced or not) with its payload text, on any schema revision: from
+    0003 on, the payload of most changes is the ``after`` of their audit event."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(outbox)")}
+    payload = "coalesce(o.payload_json, a.after_json)" if "audit_seq" in columns else "o.payload_json"
+    join = "LEFT JOIN audit_events a ON a.seq = o.audit_seq" if "audit_seq" in columns else ""
+    return conn.execute(
+        f"SELECT o.id, o.entity, o.entity_id, o.op, o.base_version, {payload}, o.created_at, o.synced_at "
+        f"FROM outbox o {join} ORDER BY o.seq"
+    ).fetchall()
+
+
 def _first_schema_with_unsynced_data(path: Path) -> dict:
-    """A counter database as version 0001 left it: persons, an employer, an application and
-    unsynced outbox changes, written the way the 0001 app wrote them."""
+    """A counter database as version 0001 left it: persons, an employer, an application, its audit
+    chain and outbox changes (one synced, three not), written the way the 0001 app wrote them: the
+    same JSON text in the audit event's ``after`` and in the outbox payload. One change (o-3) has no
+    audit event holding its payload verbatim, so 0003 must keep its own copy."""
     engine = db.make_engine(path)
     db.upgrade(engine, "0001")
     engine.dispose()
@@ -75,13 +91,18 @@ def _first_schema_with_unsynced_data(path: Path) -> dict:
         "'2025-12-01', '{}', 'received', 'boss', ?, ?, 1)",
         (now, now),
     )
+    p1 = '{"id":"p-1","name_zh":"张晓","version":1}'
+    p2 = '{"id":"p-2","name_bo":"བཀྲ་ཤིས་སྒྲོལ་མ","name_zh":"扎西卓玛","version":1}'
+    a1_received = '{"id":"a-1","receipt_no":"540102-03-20260105-0001","status":"received","version":1}'
+    a1_review = '{"id":"a-1","receipt_no":"540102-03-20260105-0001","status":"under_review","version":2}'
     prev = audit.GENESIS
     events = [
-        ("person.register", "person", "p-1"),
-        ("person.register", "person", "p-2"),
-        ("application.create", "application", "a-1"),
+        ("person.register", "person", "p-1", None, p1),
+        ("person.register", "person", "p-2", None, p2),
+        ("application.create", "application", "a-1", None, a1_received),
+        ("application.start_review", "application", "a-1", a1_received, a1_review),
     ]
-    for seq, (action, entity, entity_id) in enumerate(events, start=1):
+    for seq, (action, entity, entity_id, before_json, after_json) in enumerate(events, start=1):
         row = dict(
             seq=seq,
             id=f"ev-{seq}",
@@ -90,17 +111,18 @@ def _first_schema_with_unsynced_data(path: Path) -> dict:
             action=action,
             entity=entity,
             entity_id=entity_id,
-            before_json=None,
-            after_json='{"x":1}',
+            before_json=before_json,
+            after_json=after_json,
         )
         digest = audit.event_hash(prev, **row)
         conn.execute("INSERT INTO audit_events VALUES (?,?,?,?,?,?,?,?,?,?,?)", (*row.values(), prev, digest))
         prev = digest
-    conn.executemany("INSERT INTO settings VALUES (?, ?)", [(audit.HEAD_SEQ, "3"), (audit.HEAD_HASH, prev)])
+    conn.executemany("INSERT INTO settings VALUES (?, ?)", [(audit.HEAD_SEQ, "4"), (audit.HEAD_HASH, prev)])
     outbox = [
-        ("o-1", "person", "p-1", "create", None, '{"name_zh":"张晓"}', now, "2026-01-05T03:00:00.000000Z"),
-        ("o-2", "person", "p-2", "create", None, '{"name_zh":"扎西卓玛"}', now, None),
+        ("o-1", "person", "p-1", "create", None, p1, now, "2026-01-05T03:00:00.000000Z"),
+        ("o-2", "person", "p-2", "create", None, p2, now, None),
         ("o-3", "application", "a-1", "create", None, '{"receipt_no":"540102-03-20260105-0001"}', now, None),
+        ("o-4", "application", "a-1", "update", 1, a1_review, now, None),
     ]
     conn.executemany(
         "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, created_at, synced_at) "
@@ -108,10 +130,26 @@ def _first_schema_with_unsynced_data(path: Path) -> dict:
         outbox,
     )
     conn.commit()
+    changes = outbox_changes(conn)
     snapshot = {
-        "outbox": conn.execute(
-            "SELECT id, entity, entity_id, op, payload_json, created_at, synced_at FROM outbox ORDER BY seq"
-        ).fetchall(),
+        "outbox": changes,
+        # what outbox_batch must return for the unsynced ones, built from the 0001 rows themselves
+        "batch": [
+            {
+                "seq": seq,
+                "id": id_,
+                "entity": entity,
+                "entity_id": entity_id,
+                "op": op,
+                "base_version": base,
+                "payload": json.loads(payload),
+                "created_at": created,
+                "attempts": 0,
+                "last_error": None,
+            }
+            for seq, (id_, entity, entity_id, op, base, payload, created, synced) in enumerate(changes, 1)
+            if synced is None
+        ],
         "persons": conn.execute("SELECT id, id_number, name_zh, name_bo FROM persons ORDER BY id").fetchall(),
         "audit": conn.execute("SELECT * FROM audit_events ORDER BY seq").fetchall(),
     }
@@ -123,25 +161,35 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
     path = tmp_path / "old.db"
     before = _first_schema_with_unsynced_data(path)
     assert db.schema_state(path) == ("0001", 1)
+    assert len(before["batch"]) == 3
 
     store = localdb.open_store(path)
     try:
-        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION)
+        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0003", 3)
         conn = sqlite3.connect(path)
-        assert (
-            conn.execute(
-                "SELECT id, entity, entity_id, op, payload_json, created_at, synced_at FROM outbox ORDER BY seq"
-            ).fetchall()
-            == before["outbox"]
-        )
+        # every change, synced or not, is there with the same payload text
+        assert outbox_changes(conn) == before["outbox"]
+        # 0003: the payload held verbatim by an audit event is read from it, not kept twice; the
+        # change no event holds keeps its copy
+        assert conn.execute(
+            "SELECT id, audit_seq, payload_json IS NULL FROM outbox ORDER BY seq"
+        ).fetchall() == [
+            ("o-1", 1, 1),
+            ("o-2", 2, 1),
+            ("o-3", None, 0),
+            ("o-4", 4, 1),
+        ]
         assert (
             conn.execute("SELECT id, id_number, name_zh, name_bo FROM persons ORDER BY id").fetchall()
             == before["persons"]
         )
         assert conn.execute("SELECT * FROM audit_events ORDER BY seq").fetchall() == before["audit"]
-        assert conn.execute("SELECT attempts FROM outbox").fetchall() == [(0,), (0,), (0,)]
+        assert conn.execute("SELECT attempts FROM outbox").fetchall() == [(0,)] * 4
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         conn.close()
-        assert store.pending_outbox_count() == 2
+        assert store.pending_outbox_count() == 3
+        # the sync engine reads the unsynced changes exactly as the 0001 rows held them
+        assert store.outbox_batch() == before["batch"]
         # the search keys of 0002 were backfilled for the old persons
         assert [r["id"] for r in store.search_persons("zx")] == ["p-1", "p-2"]  # 张晓 exact, 扎西卓玛 prefix
         assert [r["id"] for r in store.search_persons("zxzm")] == ["p-2"]
@@ -149,19 +197,92 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
         # and the app goes on writing on top of the old data, the chain unbroken
         clerk = store.service("boss", today=TODAY)
         assert clerk.record_print("a-1", "receipt") == 0
-        clerk.register_person(person_data(id_number=id_number(seq=6), name_zh="李娜"))
-        assert store.pending_outbox_count() == 4
+        lina = clerk.register_person(person_data(id_number=id_number(seq=6), name_zh="李娜"))
+        assert store.pending_outbox_count() == 5
+        batch = store.outbox_batch()
+        assert batch[:3] == before["batch"]
+        assert [(b["entity"], b["op"]) for b in batch[3:]] == [("print", "create"), ("person", "create")]
+        assert batch[4]["entity_id"] == lina["id"] and batch[4]["payload"] == lina
         conn = sqlite3.connect(path)
         assert audit.verify(conn).ok
         conn.close()
     finally:
         store.close()
-    backups = list(tmp_path.glob("old.pre-0001-to-0002-*.db"))
+    backups = list(tmp_path.glob(f"old.pre-0001-to-{db.HEAD}-*.db"))
     assert len(backups) == 1
     assert db.schema_state(backups[0]) == ("0001", 1)
     conn = sqlite3.connect(backups[0])
-    assert conn.execute("SELECT count(*) FROM outbox WHERE synced_at IS NULL").fetchone() == (2,)
+    assert conn.execute("SELECT count(*) FROM outbox WHERE synced_at IS NULL").fetchone() == (3,)
+    assert outbox_changes(conn) == before["outbox"]
     conn.close()
+
+
+def test_upgrade_from_0002_moves_real_payloads_onto_their_audit_events(tmp_path: Path) -> None:
+    """A database the 0002 app wrote (its real service layer: a copy of every payload in the outbox)
+    comes through 0003 with every change pointing at its audit event, none left with a copy, and
+    ``outbox_batch`` returning exactly what it returned before."""
+    from tests.support.store_data import application_data, employer_data
+
+    path = tmp_path / "v2.db"
+    store = localdb.init_store(
+        path, region="lhasa", county_code="540102", counter_no=3, admin_username="boss", admin_password=None
+    )
+    try:
+        boss = store.service("boss", today=TODAY)
+        boss.register_employer(employer_data())
+        boss.register_person(person_data())
+        boss.bulk_register_persons(person_data(id_number=id_number(seq=s)) for s in range(10, 14))
+        app = boss.create_application(application_data())
+        boss.start_review(app["id"])
+        boss.record_print(app["id"], "receipt")
+        boss.record_print(app["id"], "receipt")
+        expected = store.outbox_batch(1000)
+    finally:
+        store.close()
+    # the same data as the 0002 app kept it: payload copies in the outbox, no audit_seq
+    conn = sqlite3.connect(path)
+    rows = outbox_changes(conn)
+    conn.close()
+    old = tmp_path / "old2.db"
+    engine = db.make_engine(old)
+    db.upgrade(engine, "0002")
+    engine.dispose()
+    conn = sqlite3.connect(old)
+    conn.execute("ATTACH ? AS new", (str(path),))
+    for table in ("counties", "counters", "settings", "users", "employers", "persons", "enrollments"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
+    for table in ("applications", "status_changes", "decisions", "documents_received"):
+        conn.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
+    conn.execute("INSERT INTO receipt_sequences SELECT * FROM new.receipt_sequences")
+    conn.execute("INSERT INTO print_records SELECT * FROM new.print_records")
+    conn.execute("INSERT INTO audit_events SELECT * FROM new.audit_events")
+    conn.executemany(
+        "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, created_at, synced_at) "
+        "VALUES (?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    conn.commit()
+    conn.execute("DETACH new")
+    assert conn.execute("SELECT count(*) FROM outbox WHERE payload_json IS NULL").fetchone() == (0,)
+    conn.close()
+
+    store = localdb.open_store(old)
+    try:
+        assert store.outbox_batch(1000) == expected
+    finally:
+        store.close()
+    conn = sqlite3.connect(old)
+    try:
+        assert outbox_changes(conn) == rows
+        assert conn.execute("SELECT count(*) FROM outbox WHERE payload_json IS NOT NULL").fetchone() == (0,)
+        linked = conn.execute(
+            "SELECT o.entity, o.entity_id, a.entity, a.entity_id FROM outbox o JOIN audit_events a "
+            "ON a.seq = o.audit_seq"
+        ).fetchall()
+        assert len(linked) == len(rows) and all(o[:2] == o[2:] for o in linked)
+        assert audit.verify(conn).ok
+    finally:
+        conn.close()
 
 
 def test_a_current_database_is_opened_without_a_backup(store, tmp_path: Path) -> None:

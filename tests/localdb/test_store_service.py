@@ -3,6 +3,7 @@ audit event and outbox change, status transitions, receipt numbers, prints, user
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal
 
@@ -126,6 +127,16 @@ def test_every_write_has_one_audit_event_and_one_outbox_change(store, clerk) -> 
         "create",
         "person",
     )
+    # the outbox change carries no copy of the payload: it points at its audit event, whose ``after``
+    # is exactly what the sync engine gets
+    seq, audit_seq, copy = conn.execute(
+        "SELECT a.seq, o.audit_seq, o.payload_json FROM outbox o JOIN audit_events a ON a.seq = o.audit_seq "
+        "WHERE o.entity_id = ?",
+        (p["id"],),
+    ).fetchone()
+    assert audit_seq == seq == conn.execute("SELECT max(seq) FROM audit_events").fetchone()[0]
+    assert copy is None
+    assert next(b for b in store.outbox_batch(1000) if b["entity_id"] == p["id"])["payload"] == p
 
 
 def test_a_duplicate_id_number_offers_the_existing_record(store, clerk) -> None:
@@ -369,6 +380,40 @@ def test_only_an_admin_adds_users(clerk, boss) -> None:
     assert codes(exc) == {("username", "user.duplicate")}
     with pytest.raises(ValidationFailed):
         boss.add_user("y", "janitor", "pw")
+
+
+def test_each_outbox_change_reads_its_own_audit_event(store, clerk, reviewer, boss) -> None:
+    """Single writes, a bulk batch (consecutive audit seqs) and updates: every change's payload is the
+    ``after`` of the audit event of its own write, same entity, nothing copied."""
+    clerk.register_person(person_data())
+    bulk = [person_data(id_number=id_number(seq=s), name_zh="王芳") for s in range(20, 26)]
+    assert clerk.bulk_register_persons(bulk, batch=4) == 6
+    app = clerk.create_application(application_data())
+    reviewer.start_review(app["id"])
+    reviewer.approve(app["id"], "ok")
+    boss.set_counter_public_key("A" * 43 + "=")
+    conn = sqlite3.connect(store.path)
+    try:
+        rows = conn.execute(
+            "SELECT o.entity, o.entity_id, o.payload_json, a.entity, a.entity_id, a.after_json "
+            "FROM outbox o LEFT JOIN audit_events a ON a.seq = o.audit_seq ORDER BY o.seq"
+        ).fetchall()
+        assert conn.execute("PRAGMA foreign_key_check(outbox)").fetchall() == []
+    finally:
+        conn.close()
+    assert len(rows) == len({r[1] for r in rows}) + 3  # updates: the application twice, the counter
+    for entity, entity_id, copy, a_entity, a_entity_id, after in rows:
+        assert copy is None and (a_entity, a_entity_id) == (entity, entity_id) and after is not None
+    batch = store.outbox_batch(1000)
+    assert [b["payload"] for b in batch] == [json.loads(r[5]) for r in rows]
+    mine = [b for b in batch if b["entity_id"] == app["id"]]
+    assert [(b["op"], b["base_version"], b["payload"]["status"]) for b in mine] == [
+        ("create", None, "received"),
+        ("update", 1, "under_review"),
+        ("update", 2, "approved"),
+    ]
+    names = [b["payload"]["id_number"] for b in batch if b["entity"] == "person"]
+    assert names == [id_number()] + [d["id_number"] for d in bulk]
 
 
 def test_pending_outbox_counts_unsynced_changes(store, clerk) -> None:
