@@ -48,6 +48,8 @@ def read_json(source: str) -> tuple[Any, list[Issue]]:
         return json.loads(text, parse_float=Decimal), []
     except json.JSONDecodeError as exc:
         return None, [error("json.syntax", "file", detail=f"line {exc.lineno} column {exc.colno}: {exc.msg}")]
+    except RecursionError:  # nested deeper than the parser's recursion limit
+        return None, [error("json.syntax", "file", detail="nested too deeply")]
 
 
 def fail(issues: list[Issue], code: int = EXIT_INVALID) -> int:

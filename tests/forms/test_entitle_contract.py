@@ -99,6 +99,13 @@ def test_real_subprocess_not_json_is_exit_2() -> None:
     assert json.loads(result.stdout)["errors"][0]["code"] == "json.syntax"
 
 
+def test_json_nested_too_deep_is_exit_2_not_a_traceback() -> None:
+    result = run_cli("entitle", "-", stdin="[" * 100_000 + "]" * 100_000)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["errors"][0]["code"] == "json.syntax"
+
+
 @pytest.mark.parametrize("region", ["lianyungang", "lhasa"])
 def test_output_keys_and_types(entitle, region: str) -> None:
     code, out = entitle(employee(region))
