@@ -93,3 +93,9 @@ class DuplicateEmployer(ValidationFailed):
 
 class BackupFailed(StoreError):
     code = "store.backup_failed"
+
+
+class CreateFailed(StoreError):
+    """The database file could not be made there (a file in the way, no write permission, disk full)."""
+
+    code = "store.create_failed"

@@ -217,15 +217,24 @@ def run_init(args: argparse.Namespace) -> int:
     from localdb import init_store
 
     def action() -> int:
+        import sqlite3
+
+        from sqlalchemy.exc import DBAPIError
+
+        from localdb.errors import CreateFailed
+
         password = _read_password(args.password_stdin)
-        store = init_store(
-            args.db,
-            region=args.region,
-            county_code=args.county,
-            counter_no=args.counter,
-            admin_username=args.admin,
-            admin_password=password,
-        )
+        try:
+            store = init_store(
+                args.db,
+                region=args.region,
+                county_code=args.county,
+                counter_no=args.counter,
+                admin_username=args.admin,
+                admin_password=password,
+            )
+        except (OSError, sqlite3.Error, DBAPIError) as exc:
+            raise CreateFailed(path=args.db, detail=str(getattr(exc, "orig", None) or exc)) from exc
         try:
             _make_key(store, args.admin)
             emit(

@@ -66,6 +66,15 @@ def test_init_without_a_keyring_warns_bilingually_and_continues(tmp_path, capsys
     assert "密钥环" in err and "ལྡེ་མིག" in err
 
 
+def test_init_where_no_database_can_be_made_is_a_json_error(tmp_path, capsys) -> None:
+    """--db inside a regular file: exit 2 with store.create_failed, not an OSError traceback."""
+    (tmp_path / "a-file").write_text("x")
+    code, out, _ = run(capsys, *init_args(tmp_path / "a-file" / "c.db"))
+    assert code == 2
+    assert out["errors"][0]["code"] == "store.create_failed"
+    assert out["errors"][0]["message_zh"] and out["errors"][0]["message_bo"]
+
+
 def test_init_refuses_bad_settings_with_json_errors(tmp_path, capsys) -> None:
     args = init_args(tmp_path / "c.db")
     args[args.index("--county") + 1] = "999999"
