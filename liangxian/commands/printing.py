@@ -281,7 +281,10 @@ def document_from_store(
         )
     if kind == "rejection":
         rejected = _last_change_to(app, "rejected")
-        not_eligible = decision and not decision.get("eligible", True)
+        # the stored decision is the allowance's: it refuses nothing on a medical-cost claim
+        not_eligible = (
+            app.get("claim_type") != "medical" and bool(decision) and not decision.get("eligible", True)
+        )
         if rejected is None and not not_eligible:
             raise NotApplicable(kind, f"status {app.get('status')}")
         params = decision.get("reason_params") or {}

@@ -211,6 +211,31 @@ def test_ineligible_application_gets_the_non_payment_notice(counter_db, tmp_path
     assert "不足 12 个月" in text
 
 
+def test_a_medical_cost_claim_is_not_refused_by_the_allowance_decision(
+    counter_db, tmp_path: Path, capsys
+) -> None:
+    """A 生育医疗费用 claim needs no contribution months (forms: medical claims); the allowance decision
+    stored beside it says 'not eligible: months short', which must not print a 不予支付告知书 for the
+    medical costs at intake. Only a reviewer's rejection does."""
+    db, _records = counter_db
+    store = localdb.open_store(db)
+    try:
+        medical = store.service("clerk1", today=TODAY).create_application(
+            {
+                "id_number": _id_number(2),
+                "claim_type": "medical",
+                "medical_amount": "3200.00",
+                "event": "birth",
+                "event_date": "2026-10-01",
+                "documents": ["id_card", "invoices"],
+            }
+        )
+    finally:
+        store.close()
+    code, out = _print(capsys, db, "rejection", medical["id"], tmp_path / "notice.pdf")
+    assert code == 2 and out["errors"][0]["code"] == "print.kind_not_applicable"
+
+
 def test_enrollment_confirmation_of_a_person(counter_db, tmp_path: Path, capsys) -> None:
     db, records = counter_db
     pdf = tmp_path / "enrollment.pdf"
