@@ -73,9 +73,6 @@ class FieldDecl:
     def choice_label(self, value: str, lang: str) -> str:
         return i18n.gettext(f"{self.choice_msgid}.{value}", lang) if self.choice_msgid else value
 
-    def label_text(self, lang: str) -> str:
-        return i18n.gettext(self.label, lang)
-
     def help_text(self, lang: str) -> str | None:
         return i18n.gettext(self.help, lang) if self.help else None
 

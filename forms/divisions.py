@@ -37,10 +37,6 @@ def province_name(code2: str) -> str | None:
     return _table()["provinces"].get(code2)
 
 
-def province_name_bo(code2: str) -> str | None:
-    return _table()["provinces_bo"].get(code2)
-
-
 def _stdnum_name(code6: str) -> str | None:
     """County name from python-stdnum's table, with its ``[1983-2014]`` validity markers removed.
     Several names may share a code over time; the latest is the one an office would recognise."""

@@ -59,11 +59,6 @@ def _backend():
     return backend
 
 
-def backend_name() -> str:
-    backend = keyring.get_keyring()
-    return f"{type(backend).__module__}.{type(backend).__name__}"
-
-
 def _username(counter_id: str) -> str:
     return f"counter-signing-key:{counter_id}"
 
@@ -71,10 +66,6 @@ def _username(counter_id: str) -> str:
 def public_key_b64(key: Ed25519PublicKey) -> str:
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
-
-
-def public_key_from_b64(text: str) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text))
 
 
 def create_counter_key(counter_id: str) -> str:
