@@ -162,14 +162,13 @@ class Backend(QObject):
     def _make_counter_key(store: Any, admin_username: str) -> BaseException | None:
         """The counter's signing key (printed QR codes) goes into the OS keyring; without a usable
         keyring the counter still works, and the problem is reported (printing will ask again)."""
-        from liangxian.keys import KeyringUnavailable, create_counter_key
+        from liangxian.keys import KeyringUnavailable, provision_counter_key
 
         try:
-            public = create_counter_key(store.counter.id)
+            provision_counter_key(store, admin_username)
         except KeyringUnavailable as exc:
             log.warning("no usable keyring for the counter key: %s", exc)
             return exc
-        store.service(admin_username).set_counter_public_key(public)
         return None
 
     def login(self, username: str, password: str, on_ok: OkCallback, on_err: ErrCallback) -> None:

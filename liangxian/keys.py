@@ -11,6 +11,7 @@ refused. Tests choose their own backend through ``keyring.set_keyring``.
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import keyring
 import keyring.errors
@@ -84,6 +85,15 @@ def create_counter_key(counter_id: str) -> str:
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(str(exc)) from exc
     return public_key_b64(private.public_key())
+
+
+def provision_counter_key(store: Any, acting_user: str) -> str:
+    """Make the counter's key pair (private key into the keyring) and record the public key in the
+    store, as ``acting_user`` (an admin). Returns the public key; KeyringUnavailable when no usable
+    keyring exists — the store is then left without a public key."""
+    public = create_counter_key(store.counter.id)
+    store.service(acting_user).set_counter_public_key(public)
+    return public
 
 
 def load_counter_key(counter_id: str) -> Ed25519PrivateKey:

@@ -189,10 +189,10 @@ def _counter_json(store: Any) -> dict[str, Any]:
 def _make_key(store: Any, username: str) -> bool:
     """Create the key in the keyring and store the public key; False (with a bilingual warning on
     stderr) when no keyring backend is usable."""
-    from liangxian.keys import KeyringUnavailable, create_counter_key
+    from liangxian.keys import KeyringUnavailable, provision_counter_key
 
     try:
-        public = create_counter_key(store.counter.id)
+        provision_counter_key(store, username)
     except KeyringUnavailable as exc:
         sys.stderr.write(
             "\n".join(
@@ -206,7 +206,6 @@ def _make_key(store: Any, username: str) -> bool:
             + "\n"
         )
         return False
-    store.service(username).set_counter_public_key(public)
     return True
 
 
@@ -358,32 +357,19 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 
 def run_key_create(args: argparse.Namespace) -> int:
-    from liangxian.keys import KeyringUnavailable, create_counter_key
+    from forms.errors import Issue
+    from liangxian.keys import KeyringUnavailable, provision_counter_key
     from localdb import open_store
 
     def action() -> int:
         store = open_store(args.db)
         try:
+            admin = next(u["username"] for u in store.users() if u["role"] == "admin")
             try:
-                public = create_counter_key(store.counter.id)
+                provision_counter_key(store, admin)
             except KeyringUnavailable as exc:
                 sys.stderr.write(f"{exc.message('zh')}\n{exc.message('bo')}\n")
-                emit(
-                    {
-                        "errors": [
-                            {
-                                "code": exc.code,
-                                "field": "",
-                                "message_zh": exc.message("zh"),
-                                "message_bo": exc.message("bo"),
-                                "message_en": exc.message("en"),
-                            }
-                        ]
-                    }
-                )
-                return EXIT_INVALID
-            admin = next(u["username"] for u in store.users() if u["role"] == "admin")
-            store.service(admin).set_counter_public_key(public)
+                return fail([Issue(exc.code, "", params={"detail": exc.detail})])
             emit({"counter": _counter_json(store)})
         finally:
             store.close()
