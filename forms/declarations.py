@@ -19,7 +19,7 @@ from typing import Any
 
 import i18n
 from forms import divisions
-from forms.errors import Issue, error, errors_only
+from forms.errors import Issue, error, errors_only, warning
 from forms.policy import NoRuleInForce, PolicyPack, load_pack
 from forms.ric import check_resident_id
 from forms.uscc import check_uscc
@@ -262,9 +262,12 @@ Values = dict[str, Any]
 
 
 def _rule_event_not_before_insured(v: Values, ctx: Context) -> list[Issue]:
+    # A warning, not an error: an event before the person was insured is a real case the counter
+    # must decide (domain.md: not covered on the event date → "not eligible" with its reason), and
+    # also a common typing slip the clerk should look at.
     if v.get("event_date") and v.get("insured_since") and v["event_date"] < v["insured_since"]:
         return [
-            error("application.before_insured", "event_date", insured_since=v["insured_since"].isoformat())
+            warning("application.before_insured", "event_date", insured_since=v["insured_since"].isoformat())
         ]
     return []
 

@@ -198,12 +198,18 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
         rules.extra_dates.append(pack.merged_on)
     reasons: list[str] = []
     reason_params: dict[str, dict] = {}
+    # domain.md (eligibility): covered by maternity insurance on the event date, else not eligible.
+    if app.insured_since is not None and app.event_date < app.insured_since:
+        reasons.append("allowance.not_insured_on_event_date")
+        reason_params["allowance.not_insured_on_event_date"] = {
+            "insured_since": app.insured_since.isoformat()
+        }
 
     if not category.allowance:
         # Not in maternity insurance (flexible workers, volunteers, retirees): no allowance and no
         # leave from an employer; childbirth medical costs are paid by the medical fund.
         rules.entry("leave_base_days")
-        reasons.append("allowance.category_not_covered")
+        reasons.insert(0, "allowance.category_not_covered")
         return Decision(
             eligible=False,
             reasons=tuple(reasons),

@@ -16,7 +16,8 @@ future), babies (>= 1 for a birth), dystocia (bool), caesarean (bool, counts as 
 pack says otherwise), gestation_weeks (completed weeks, "15" or "15+6"; required for a miscarriage),
 employer_avg_monthly_wage (string decimal yuan, 用人单位上年度职工月平均工资; required for an employee),
 contribution_months (consecutive months paid before the event; required for an employee),
-insured_since (YYYY-MM-DD, not after the event), optional filed_on and leave_start.
+insured_since (YYYY-MM-DD; an event before it is decided not eligible), optional filed_on
+and leave_start.
 
 Output (JSON): eligible, reasons (stable codes), leave_days, leave_breakdown [{code, days, source}],
 allowance_days, daily_rate, allowance (strings, 2 decimals, half-up), medical_paid_by

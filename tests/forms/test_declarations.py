@@ -137,9 +137,6 @@ def test_valid_application() -> None:
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        pytest.param(
-            {"insured_since": "2023-07-01"}, ("application.before_insured", "event_date"), id="before-insured"
-        ),
         pytest.param({"babies": 0}, ("application.babies", "babies"), id="birth-needs-a-baby"),
         pytest.param({"event_date": "2025-07-01"}, ("date.future", "event_date"), id="future-event"),
         pytest.param(
@@ -194,3 +191,12 @@ def test_the_allowance_is_claimed_by_the_insured_woman_herself() -> None:
     medical = application(id_number=male, claim_type="medical", medical_amount="3200.00")
     assert validate("maternity_application", medical, "lhasa", today=TODAY).ok
     assert validate("maternity_application", application(), "lhasa", today=TODAY).ok
+
+
+def test_event_before_insured_since_is_a_warning_for_the_clerk() -> None:
+    """Not an error: the engine decides such a case as not eligible (domain.md); the form warns."""
+    result = validate("maternity_application", application(insured_since="2023-07-01"), "lhasa", today=TODAY)
+    assert result.ok
+    assert [(i.code, i.field, i.severity) for i in result.issues] == [
+        ("application.before_insured", "event_date", "warning")
+    ]

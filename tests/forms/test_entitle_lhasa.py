@@ -350,12 +350,6 @@ INVALID = [
     pytest.param(app(event_date="2023-02-30"), "date.invalid", "event_date", id="impossible-date-2023-02-30"),
     pytest.param(app(event_date="15/06/2023"), "date.format", "event_date", id="non-iso-date"),
     pytest.param(
-        app(insured_since="2024-01-01"),
-        "application.before_insured",
-        "event_date",
-        id="event-before-insured-since",
-    ),
-    pytest.param(
         app(contribution_months=None),
         "application.months_required",
         "contribution_months",
@@ -379,3 +373,15 @@ def test_invalid_input_exits_2_with_errors(entitle, application, code: str, fiel
     for e in out["errors"]:
         assert e["message_zh"] and e["message_bo"] and e["message_en"]
         assert e["message_zh"] != f"error.{e['code']}"
+
+
+def test_not_insured_on_the_event_date_is_not_eligible(entitle) -> None:
+    """domain.md, eligibility for the allowance: covered by maternity insurance on the event date;
+    when not met, the decision is "not eligible" with the reason code (not invalid input). The
+    employer still owes the leave."""
+    exit_code, out = entitle(app(insured_since="2024-01-01"))
+    assert exit_code == 0, out
+    assert out["eligible"] is False
+    assert out["reasons"] == ["allowance.not_insured_on_event_date"]
+    assert out["leave_days"] > 0
+    assert (out["allowance_days"], out["daily_rate"], out["allowance"]) == (0, "0.00", "0.00")
