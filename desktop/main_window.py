@@ -422,6 +422,7 @@ class MainWindow(QMainWindow):
 
         if key == "persons":
             page = pages.PersonsPage(self.ui, self.backend)
+            page.apply_for.connect(self.new_application)
         elif key == "applications":
             page = pages.ApplicationsPage(self.ui, self.backend)
         elif key == "review":
@@ -437,6 +438,11 @@ class MainWindow(QMainWindow):
         self.pages[key] = page
         self.stack.addWidget(page)
         return page
+
+    def new_application(self, person: dict[str, Any]) -> None:
+        """待遇申请 for ``person`` (offered when a registered person is registered again)."""
+        if roles.may(self.backend.role, "application.create"):
+            self.page("applications").start_for(person)
 
     def _set_idle(self, minutes: int) -> None:
         self.idle_minutes = minutes

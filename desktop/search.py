@@ -193,6 +193,12 @@ class PersonSearch(QWidget):
         if self.model.rows:
             self.table.selectRow(0)
 
+    def look_for(self, text: str) -> None:
+        """Search for ``text`` now, as if the clerk had typed it and pressed Enter."""
+        self.box.setText(text)
+        self._timer.stop()
+        self.model.search(text)
+
     def show_first(self) -> None:
         """Choose the first hit (Enter in the search box does this too)."""
         if self.model.rows:

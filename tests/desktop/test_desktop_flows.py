@@ -228,3 +228,86 @@ def test_clerk_withdraws_an_application_with_a_reason(qtbot, open_window) -> Non
     qtbot.keyClicks(review.reason, "applicant asked to withdraw")
     qtbot.keyClick(review.reason, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: review.current and review.current.get("status") == "withdrawn", timeout=10_000)
+
+
+def _count_persons(window, query: str) -> int:
+    """How many persons the store finds for ``query`` (a full ID number finds only that number)."""
+    service = window.backend.service_now()
+    return len(window.backend.submit(lambda: service.search_persons(query, limit=50)).result(10))
+
+
+def test_registering_a_registered_id_number_offers_the_existing_record(qtbot, open_window) -> None:
+    window = open_window("clerk", "lhasa")
+    page = window.page("persons")
+    page.tabs.setCurrentWidget(page.person)
+    form = page.person.form
+    number = sample_data.resident_id("540102", dt.date(1990, 3, 8), 41)
+    qtbot.keyClicks(form.editor("id_number"), number)
+    type_text(form.editor("name_zh"), "次仁·央金")
+    qtbot.keyClicks(form.editor("name_bo_wylie"), "tshe ring dbyangs can")
+    for name, choice in (("ethnicity", "04"), ("category", "employee")):
+        combo = form.editor(name)
+        combo.setCurrentIndex(combo.findData(choice))
+    qtbot.keyClicks(form.editor("employer_uscc"), sample_data.employer_data("lhasa")["uscc"])
+    qtbot.keyClicks(form.editor("contribution_base"), "6500")
+    qtbot.keyClicks(form.editor("insured_since"), "2019-01-01")
+    qtbot.keyClick(form.editor("insured_since"), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "次仁·央金" in page.person.message.text(), timeout=10_000)
+    _wait_idle(qtbot, window)
+    assert _count_persons(window, number) == 1
+    assert _count_persons(window, "次仁·央金") == 1
+    person_id = window.backend.submit(lambda: window.backend.service_now().find_person(number)).result(10)[
+        "id"
+    ]
+    assert not page.duplicate.isVisibleTo(window)
+
+    # the same ID number again: the record is brought up as it is typed …
+    qtbot.keyClicks(form.editor("id_number"), number)
+    qtbot.waitUntil(lambda: page.duplicate.isVisibleTo(window), timeout=10_000)
+    assert "次仁·央金" in page.duplicate.record.text()
+    assert "ཚེ་རིང་དབྱངས་ཅན" in page.duplicate.record.text()
+    # … and saving refuses it without asking for the rest of the form, and stores nothing new
+    qtbot.keyClick(form.editor("id_number"), Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.person.message.property("role") == "error", timeout=10_000)
+    _wait_idle(qtbot, window)
+    assert "已调出原有记录" in page.person.message.text()
+    assert form.editors["id_number"].issue.isVisibleTo(window)
+    assert page.duplicate.isVisibleTo(window)
+    assert page.duplicate.person["id"] == person_id
+    assert _count_persons(window, number) == 1
+    assert _count_persons(window, "次仁·央金") == 1
+
+    # a different number takes the offer away
+    qtbot.keyClick(form.editor("id_number"), Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not page.duplicate.isVisibleTo(window), timeout=10_000)
+    qtbot.keyClicks(form.editor("id_number"), number[-1])
+    qtbot.waitUntil(lambda: page.duplicate.isVisibleTo(window), timeout=10_000)
+
+    # the existing record in the lookup
+    qtbot.mouseClick(page.duplicate.open_button, Qt.MouseButton.LeftButton)
+    assert page.tabs.currentIndex() == 0
+    assert "次仁·央金" in page.detail.text()
+    qtbot.waitUntil(lambda: len(page.search.model.rows) == 1, timeout=10_000)
+    assert page.search.model.rows[0]["id"] == person_id
+
+    # and on to an application for that person
+    page.tabs.setCurrentWidget(page.person)
+    qtbot.mouseClick(page.duplicate.apply_button, Qt.MouseButton.LeftButton)
+    apps = window.pages["applications"]
+    assert window.stack.currentWidget() is apps
+    assert apps.form.editors["id_number"].raw() == number
+    qtbot.waitUntil(lambda: "次仁·央金" in apps.person_line.text(), timeout=10_000)
+    assert _count_persons(window, number) == 1
+
+
+def test_store_refusal_of_a_duplicate_offers_the_existing_record(qtbot, open_window) -> None:
+    """When the store itself refuses (the number was registered between typing and saving)."""
+    window = open_window("clerk", "lianyungang")
+    page = window.page("persons")
+    page.tabs.setCurrentWidget(page.person)
+    existing = sample_data.person_data("lianyungang", 0, sample_data.employer_data("lianyungang")["uscc"])
+    page.person.form.set_values(existing)
+    page._save(page.person, "register_person", "persons")  # straight to the store
+    qtbot.waitUntil(lambda: page.duplicate.isVisibleTo(window), timeout=10_000)
+    assert existing["name_zh"] in page.duplicate.record.text()
+    assert page.person.message.property("role") == "error"
