@@ -7,6 +7,7 @@ layer that is its only writer, the hash-chained audit log, the outbox and search
 """
 
 from localdb.errors import (
+    DuplicateApplication,
     DuplicateEmployer,
     DuplicatePerson,
     InvalidTransition,
@@ -24,6 +25,7 @@ from localdb.store import Store, init_store, open_store
 __all__ = [
     "ROLES",
     "TRANSITIONS",
+    "DuplicateApplication",
     "DuplicateEmployer",
     "DuplicatePerson",
     "InvalidTransition",

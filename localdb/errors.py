@@ -91,6 +91,20 @@ class DuplicateEmployer(ValidationFailed):
         super().__init__([error("employer.duplicate", "uscc", name=existing.get("name_zh", ""))])
 
 
+class DuplicateApplication(ValidationFailed):
+    """The same person already has an application of this claim type for the same event on the same
+    date that is not rejected or withdrawn (one birth, one claim): the existing application is
+    offered instead of a second one that could be approved and paid again."""
+
+    code = "application.duplicate"
+
+    def __init__(self, existing: dict[str, Any]):
+        self.existing = existing
+        super().__init__(
+            [error("application.duplicate", "event_date", receipt_no=existing.get("receipt_no", ""))]
+        )
+
+
 class BackupFailed(StoreError):
     code = "store.backup_failed"
 

@@ -28,7 +28,14 @@ from forms.uscc import compact as uscc_compact
 from localdb import audit
 from localdb import models as m
 from localdb.clock import new_id, utc_now
-from localdb.errors import DuplicateEmployer, DuplicatePerson, InvalidTransition, NotFound, PermissionDenied
+from localdb.errors import (
+    DuplicateApplication,
+    DuplicateEmployer,
+    DuplicatePerson,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from localdb.records import application_core, employer_dict, enrollment_dict, json_values, person_dict
 from localdb.searchkeys import person_keys
 from localdb.store import Reads, Store
@@ -485,7 +492,11 @@ class Service(Reads):
     def create_application(self, data: dict[str, Any]) -> dict[str, Any]:
         """Take in an application: validate with the maternity application form (facts missing from the
         input are filled from the person's enrollment and employer), decide it with the entitlement
-        engine, give it a receipt number, record documents received. Status: received."""
+        engine, give it a receipt number, record documents received. Status: received.
+
+        One event, one claim: when the person already has an application of the same claim type for the
+        same event on the same date that is not rejected or withdrawn, DuplicateApplication carries that
+        application and nothing is written (checked inside the write transaction, before any write)."""
         from forms.entitlement import Application as Facts
         from forms.entitlement import decide
         from forms.ric import compact
@@ -526,6 +537,9 @@ class Service(Reads):
             if issues:
                 raise ValidationFailed(issues)
             v = result.values
+            earlier = self._open_application_for_event(s, person.id, v)
+            if earlier is not None:
+                raise DuplicateApplication(self._application(s, earlier))
             facts = Facts.from_values(self.region, v)
             try:
                 decision = decide(facts)
@@ -610,6 +624,25 @@ class Service(Reads):
                 s, "application.create", "application", app.id, None, after, op="create", base_version=None
             )
             return after
+
+    def _open_application_for_event(
+        self, s: Session, person_id: str, v: dict[str, Any]
+    ) -> m.Application | None:
+        """The person's earliest application of this claim type for this event and event date that is
+        still live (neither rejected nor withdrawn), if any."""
+        app_id = s.scalar(
+            select(m.Application.id)
+            .where(
+                m.Application.person_id == person_id,
+                m.Application.claim_type == v["claim_type"],
+                m.Application.event == v["event"],
+                m.Application.event_date == v["event_date"],
+                m.Application.status.not_in((REJECTED, WITHDRAWN)),
+            )
+            .order_by(m.Application.id)
+            .limit(1)
+        )
+        return None if app_id is None else s.get(m.Application, app_id)
 
     def _next_receipt_no(self, s: Session) -> str:
         """County code + counter number + date + daily sequence, e.g. ``540102-03-20261128-0007``:

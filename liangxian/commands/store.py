@@ -52,7 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "name_bo (Tibetan script) or name_bo_wylie, ethnicity, phone, category, county_code, "
             "employer_uscc (employees), contribution_base, insured_since. Exit 2 with a JSON error list "
             "on invalid input; a person whose ID number is on file is not duplicated: exit 2 with the "
-            "code person.duplicate and the existing record under `existing`."
+            "code person.duplicate and the existing record under `existing`; likewise an application "
+            "for an event already claimed (same person, claim type, event and event date, not rejected "
+            "or withdrawn) is application.duplicate with the existing application under `existing`."
         ),
     )
     p.add_argument("kind", choices=("person", "employer", "application"))
@@ -153,11 +155,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _guarded(action: Callable[[], int]) -> int:
     """Run ``action``; turn the store's refusals into the JSON error envelope (exit 2)."""
     from forms.errors import ValidationFailed
-    from localdb.errors import DuplicateEmployer, DuplicatePerson, StoreError
+    from localdb.errors import DuplicateApplication, DuplicateEmployer, DuplicatePerson, StoreError
 
     try:
         return action()
-    except (DuplicatePerson, DuplicateEmployer) as exc:
+    except (DuplicatePerson, DuplicateEmployer, DuplicateApplication) as exc:
         emit({"errors": exc.to_json(), "existing": exc.existing})
         return EXIT_INVALID
     except ValidationFailed as exc:

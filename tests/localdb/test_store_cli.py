@@ -114,6 +114,27 @@ def test_register_duplicate_person_exits_2_with_the_existing_record(store, tmp_p
     assert out["existing"]["id"] == existing["id"]
 
 
+def test_register_a_second_claim_for_the_same_event_exits_2_with_the_existing_application(
+    store, tmp_path, capsys, clerk
+) -> None:
+    clerk.register_person(person_data())
+    existing = clerk.create_application(application_data())
+    db = str(store.path)
+    args = ("register", "application", "--db", db, "--as", "clerk1")
+    code, out, _ = run(capsys, *args, write(tmp_path, "a.json", application_data()))
+    assert code == 2
+    assert out["errors"][0]["code"] == "application.duplicate"
+    assert out["errors"][0]["field"] == "event_date"
+    assert all(existing["receipt_no"] in out["errors"][0][f"message_{lang}"] for lang in ("zh", "bo", "en"))
+    assert out["existing"]["id"] == existing["id"]
+    assert out["existing"]["receipt_no"] == existing["receipt_no"]
+    # the other claim type for the same birth is another claim
+    medical = application_data(claim_type="medical", medical_amount="3200.00")
+    code, app, err = run(capsys, *args, write(tmp_path, "m.json", medical))
+    assert code == 0, err
+    assert app["claim_type"] == "medical" and app["receipt_no"] != existing["receipt_no"]
+
+
 def test_register_invalid_input_exits_2_naming_fields(store, tmp_path, capsys) -> None:
     db = str(store.path)
     code, out, _ = run(

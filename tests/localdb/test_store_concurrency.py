@@ -4,6 +4,7 @@ the audit chain does not fork."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 
@@ -19,17 +20,21 @@ def test_concurrent_writers_serialise(store, clerk) -> None:
     receipts: list[str] = []
     lock = threading.Lock()
 
-    def work(st: localdb.Store) -> None:
+    def work(st: localdb.Store, n: int) -> None:
         try:
             svc = st.service("clerk1", today=TODAY)
-            for _ in range(8):
-                no = svc.create_application(application_data())["receipt_no"]
+            for i in range(8):
+                # one claim per event: each write is for another event date
+                event_date = TODAY - dt.timedelta(days=30 + 8 * n + i)
+                no = svc.create_application(application_data(event_date=event_date.isoformat()))["receipt_no"]
                 with lock:
                     receipts.append(no)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(st,)) for st in (store, store, other, other)]
+    threads = [
+        threading.Thread(target=work, args=(st, n)) for n, st in enumerate((store, store, other, other))
+    ]
     for t in threads:
         t.start()
     for t in threads:

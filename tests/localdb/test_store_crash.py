@@ -5,6 +5,7 @@ change (synchronous=FULL in WAL mode: an acknowledged write survives)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -14,12 +15,16 @@ import sqlite3
 import time
 
 import pytest
+from sqlalchemy import text
 
 import localdb
 from localdb import audit
-from tests.support.store_data import TODAY, application_data, person_data
+from tests.support.store_data import TODAY, application_data, id_number, person_data
 
 KILLS = 50
+#: the child's applicants: one claim per event, so the writes spread over these persons and the days
+#: before TODAY (person × event date stays unique across every child, see ``_child``)
+APPLICANTS = [id_number(seq=s) for s in range(2, 42, 2)]
 
 
 def _child(path: str, out_fd: int) -> None:
@@ -27,9 +32,15 @@ def _child(path: str, out_fd: int) -> None:
     try:
         store = localdb.open_store(path)
         svc = store.service("clerk1", today=TODAY)
+        # carry on after the applications earlier children committed (acknowledged or not)
+        with store._read() as s:
+            n = s.execute(text("SELECT count(*) FROM applications")).scalar_one()
         os.write(out_fd, b"ready\n")
         while True:
-            app = svc.create_application(application_data())
+            applicant, days = APPLICANTS[n % len(APPLICANTS)], 20 + n // len(APPLICANTS)
+            n += 1
+            event_date = (TODAY - dt.timedelta(days=days)).isoformat()
+            app = svc.create_application(application_data(id_number=applicant, event_date=event_date))
             # reported only after the commit returned: this is the acknowledgement the test checks
             os.write(out_fd, f"{app['id']} {app['receipt_no']}\n".encode())
     except BaseException:  # pragma: no cover - only in the child
@@ -50,7 +61,9 @@ def _reported(read_fd: int) -> list[tuple[str, str]]:
 
 @pytest.mark.heavy
 def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
-    clerk.register_person(person_data())
+    assert clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS) == len(
+        APPLICANTS
+    )
     path = str(store.path)
     store.close()
     rng = random.Random(20261128)

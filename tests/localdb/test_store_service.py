@@ -261,10 +261,11 @@ def test_application_gets_receipt_number_decision_and_rule_version(clerk, person
 
 
 def test_receipt_numbers_follow_a_daily_sequence(clerk, person, store) -> None:
-    nos = [clerk.create_application(application_data())["receipt_no"] for _ in range(3)]
+    dates = ("2026-09-01", "2026-09-02", "2026-09-03")  # three events: one claim each
+    nos = [clerk.create_application(application_data(event_date=d))["receipt_no"] for d in dates]
     assert [n[-4:] for n in nos] == ["0001", "0002", "0003"]
     tomorrow = store.service("clerk1", today=TODAY.replace(day=TODAY.day + 1))
-    assert tomorrow.create_application(application_data())["receipt_no"].endswith(
+    assert tomorrow.create_application(application_data(event_date="2026-09-04"))["receipt_no"].endswith(
         f"{TODAY.replace(day=TODAY.day + 1):%Y%m%d}-0001"
     )
 
@@ -344,10 +345,85 @@ def test_status_change_audit_has_before_and_after(store, clerk, reviewer, person
 
 def test_list_applications_by_status(clerk, reviewer, person) -> None:
     a = clerk.create_application(application_data())
-    b = clerk.create_application(application_data())
+    b = clerk.create_application(application_data(event_date="2026-09-02"))
     reviewer.start_review(b["id"])
     assert [x["id"] for x in clerk.list_applications()] == [b["id"], a["id"]]
     assert [x["id"] for x in clerk.list_applications(status="received")] == [a["id"]]
+
+
+def test_a_second_claim_for_the_same_event_offers_the_existing_application(store, clerk, person) -> None:
+    """One birth, one claim: the same person, claim type, event and event date again is refused with
+    the receipt number on file, and nothing is written (no receipt number used, no audit, no outbox)."""
+    first = clerk.create_application(application_data())
+    before = counts(store)
+    conn = sqlite3.connect(store.path)
+    try:
+        sequence = conn.execute("SELECT day, last FROM receipt_sequences").fetchall()
+    finally:
+        conn.close()
+    with pytest.raises(localdb.DuplicateApplication) as exc:
+        # other facts (babies, documents, the filing date) do not make it another event
+        clerk.create_application(application_data(babies=2, documents=["id_card"], filed_on="2026-11-19"))
+    assert codes(exc) == {("event_date", "application.duplicate")}
+    assert exc.value.existing == clerk.get_application(first["id"])
+    assert exc.value.existing["receipt_no"] == first["receipt_no"]
+    for lang in ("zh", "bo", "en"):
+        assert first["receipt_no"] in exc.value.issues[0].message(lang)
+    assert counts(store) == before  # nothing written: no application, audit event or outbox change
+    conn = sqlite3.connect(store.path)
+    try:
+        assert conn.execute("SELECT day, last FROM receipt_sequences").fetchall() == sequence
+    finally:
+        conn.close()
+    # the refusal used no receipt number: the next application gets the next one
+    assert clerk.create_application(application_data(event_date="2026-10-15"))["receipt_no"].endswith("-0002")
+
+
+@pytest.mark.parametrize("status", ["under_review", "approved", "paid"])
+def test_a_claim_under_review_approved_or_paid_still_blocks_a_second(clerk, reviewer, person, status) -> None:
+    first = clerk.create_application(application_data())
+    reviewer.start_review(first["id"])
+    if status in ("approved", "paid"):
+        reviewer.approve(first["id"])
+    if status == "paid":
+        reviewer.mark_paid(first["id"])
+    with pytest.raises(localdb.DuplicateApplication) as exc:
+        clerk.create_application(application_data())
+    assert exc.value.existing["id"] == first["id"] and exc.value.existing["status"] == status
+
+
+def test_after_a_rejection_or_withdrawal_the_event_may_be_claimed_again(
+    store, clerk, reviewer, person
+) -> None:
+    rejected = clerk.create_application(application_data())
+    reviewer.start_review(rejected["id"])
+    reviewer.reject(rejected["id"], "材料不全")
+    withdrawn = clerk.create_application(application_data())
+    clerk.withdraw(withdrawn["id"], "申请人撤回")
+    live = clerk.create_application(application_data())
+    assert live["status"] == "received"
+    assert len({rejected["receipt_no"], withdrawn["receipt_no"], live["receipt_no"]}) == 3
+    with pytest.raises(localdb.DuplicateApplication) as exc:  # the live one blocks, not the closed ones
+        clerk.create_application(application_data())
+    assert exc.value.existing["id"] == live["id"]
+
+
+def test_the_other_claim_type_or_another_event_is_not_a_duplicate(clerk, person) -> None:
+    allowance = clerk.create_application(application_data())
+    medical = clerk.create_application(application_data(claim_type="medical", medical_amount="3200.00"))
+    assert (allowance["claim_type"], medical["claim_type"]) == ("allowance", "medical")
+    with pytest.raises(localdb.DuplicateApplication) as exc:
+        clerk.create_application(application_data(claim_type="medical", medical_amount="1800.00"))
+    assert exc.value.existing["id"] == medical["id"]
+    later = clerk.create_application(application_data(event_date="2026-10-15"))  # another birth date
+    assert later["status"] == "received"
+
+
+def test_another_person_may_claim_the_same_event_date(clerk, person) -> None:
+    clerk.register_person(person_data(id_number=id_number(seq=4), name_zh="卓玛"))
+    clerk.create_application(application_data())
+    other = clerk.create_application(application_data(id_number=id_number(seq=4)))
+    assert other["person"]["id_number"] == id_number(seq=4)
 
 
 def test_ineligible_decision_is_stored_not_refused(clerk, person) -> None:
