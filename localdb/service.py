@@ -370,37 +370,46 @@ class Service(Reads):
             self._log(s, "person.register", "person", person.id, None, after, op="create", base_version=None)
             return after
 
-    def _insert_person(self, s: Session, values: dict[str, Any], employer: m.Employer | None):
+    def _person_rows(
+        self, values: dict[str, Any], employer: m.Employer | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The columns of a new person and of the enrollment that puts them into both insurances, from
+        the person form's clean values (one place for the single and the bulk path)."""
         now = utc_now()
-        pack = load_pack(self.region)
         category = values["category"]
-        p = m.Person(
-            id=new_id(),
-            id_number=values["id_number"],
-            name_zh=values["name_zh"],
-            name_bo=values.get("name_bo"),
-            sex=values["sex"],
-            birth_date=values["birth_date"],
-            ethnicity=values["ethnicity"],
-            phone=values.get("phone"),
-            county_code=values["county_code"],
-            category=category,
-            created_at=now,
-            updated_at=now,
-            version=1,
+        person = {
+            "id": new_id(),
+            "id_number": values["id_number"],
+            "name_zh": values["name_zh"],
+            "name_bo": values.get("name_bo"),
+            "sex": values["sex"],
+            "birth_date": values["birth_date"],
+            "ethnicity": values["ethnicity"],
+            "phone": values.get("phone"),
+            "county_code": values["county_code"],
+            "category": category,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
             **person_keys(values["name_zh"], values.get("name_bo")),
-        )
-        en = m.Enrollment(
-            id=new_id(),
-            person_id=p.id,
-            employer_id=employer.id if employer else None,
-            category=category,
-            maternity_coverage=pack.categories[category].joins_maternity,
-            contribution_base=values.get("contribution_base"),
-            flexible_scheme=values.get("flexible_scheme"),
-            insured_since=values["insured_since"],
-            ended_on=None,
-        )
+        }
+        enrollment = {
+            "id": new_id(),
+            "person_id": person["id"],
+            "employer_id": employer.id if employer else None,
+            "category": category,
+            "maternity_coverage": load_pack(self.region).categories[category].joins_maternity,
+            "contribution_base": values.get("contribution_base"),
+            "flexible_scheme": values.get("flexible_scheme"),
+            "insured_since": values["insured_since"],
+            "ended_on": None,
+        }
+        return person, enrollment
+
+    def _insert_person(self, s: Session, values: dict[str, Any], employer: m.Employer | None):
+        person, enrollment = self._person_rows(values, employer)
+        p = m.Person(**person)
+        en = m.Enrollment(**enrollment)
         s.add(p)
         s.flush()
         s.add(en)
@@ -425,7 +434,6 @@ class Service(Reads):
         return written
 
     def _bulk_batch(self, chunk: list[dict[str, Any]]) -> int:
-        pack = load_pack(self.region)
         with self._write() as s:
             employers = {e.uscc: e for e in s.scalars(select(m.Employer))}
             candidates = []
@@ -442,36 +450,10 @@ class Service(Reads):
                 if v["id_number"] in taken:
                     continue
                 taken.add(v["id_number"])
-                now = utc_now()
-                p = SimpleNamespace(
-                    id=new_id(),
-                    id_number=v["id_number"],
-                    name_zh=v["name_zh"],
-                    name_bo=v.get("name_bo"),
-                    sex=v["sex"],
-                    birth_date=v["birth_date"],
-                    ethnicity=v["ethnicity"],
-                    phone=v.get("phone"),
-                    county_code=v["county_code"],
-                    category=v["category"],
-                    created_at=now,
-                    updated_at=now,
-                    version=1,
-                    **person_keys(v["name_zh"], v.get("name_bo")),
-                )
-                en = SimpleNamespace(
-                    id=new_id(),
-                    person_id=p.id,
-                    employer_id=employer.id if employer else None,
-                    category=v["category"],
-                    maternity_coverage=pack.categories[v["category"]].joins_maternity,
-                    contribution_base=v.get("contribution_base"),
-                    flexible_scheme=v.get("flexible_scheme"),
-                    insured_since=v["insured_since"],
-                    ended_on=None,
-                )
-                persons.append(vars(p))
-                enrollments.append(vars(en))
+                person, enrollment = self._person_rows(v, employer)
+                p, en = SimpleNamespace(**person), SimpleNamespace(**enrollment)
+                persons.append(person)
+                enrollments.append(enrollment)
                 events.append((p.id, person_dict(p, enrollment_dict(en, employer))))
             if persons:
                 s.execute(m.Person.__table__.insert(), persons)
