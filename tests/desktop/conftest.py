@@ -29,20 +29,6 @@ guard_singletons()  # PySide6 6.12 drops references to None/True: see desktop/qt
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
 
 
-@pytest.fixture
-def memory_keyring():
-    """An in-memory keyring for the counter's signing key (printing), restored afterwards."""
-    import keyring
-
-    from tests.support.keyring_backend import MemoryKeyring
-
-    old = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(old)
-
-
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One seeded store per region, built once; tests get copies."""

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 import localdb
@@ -16,23 +15,11 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests.support is imported by path, also under the bare pytest script
     sys.path.insert(0, str(ROOT))
 
-from tests.support.keyring_backend import MemoryKeyring  # noqa: E402
 from tests.support.store_data import (  # noqa: E402
     TODAY,
     checkpoint,
     employer_data,
 )
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    old = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(old)
 
 
 @pytest.fixture

@@ -41,17 +41,6 @@ def _uscc() -> str:
 
 
 @pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    old = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(old)
-
-
-@pytest.fixture
 def counter_db(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[tuple[Path, dict]]:
     """A Lhasa counter with its signing key in the (test) keyring, an employer, a person with a
     Tibetan name and one allowance application."""
