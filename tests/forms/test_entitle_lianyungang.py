@@ -11,10 +11,11 @@ retirees get medical costs from the medical fund and no allowance; no western-re
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
+
+from tests.forms.decisions import assert_eligible_decision
 
 REGION = "lianyungang"
 BASE: dict[str, Any] = {
@@ -301,16 +302,7 @@ DECISIONS = [
 def test_decision(entitle, application, leave_days, breakdown, allowance_days, daily_rate, allowance) -> None:
     code, out = entitle(application)
     assert code == 0, out
-    assert out["eligible"] is True
-    assert out["reasons"] == []
-    assert out["leave_days"] == leave_days
-    assert [(line["code"], line["days"]) for line in out["leave_breakdown"]] == breakdown
-    assert sum(line["days"] for line in out["leave_breakdown"]) == leave_days
-    assert out["allowance_days"] == allowance_days
-    assert out["daily_rate"] == daily_rate
-    assert out["allowance"] == allowance
-    assert out["medical_paid_by"] == "maternity"
-    assert re.fullmatch(r"lianyungang/\d{4}-\d{2}-\d{2}", out["rule"])
+    assert_eligible_decision(out, "lianyungang", leave_days, breakdown, allowance_days, daily_rate, allowance)
 
 
 # (application, reason, leave_days)
