@@ -1,21 +1,14 @@
-"""What each staff role may do at the counter. The store's permission table
-(``localdb.service.PERMISSIONS``) is the authority and refuses anything else anyway; the UI only uses
-it to offer no action a role may not take."""
+"""What each staff role may do at the counter. The permission table ``forms.workflow.PERMISSIONS``
+is the authority (the store and the central server enforce it); the UI only uses it to offer no
+action a role may not take."""
 
 from __future__ import annotations
 
-from functools import cache
+from forms import workflow
 
-ROLES = ("clerk", "reviewer", "admin")
-
-
-@cache
-def _permissions() -> dict[str, frozenset[str]]:
-    from localdb.service import PERMISSIONS
-
-    return dict(PERMISSIONS)
+ROLES = workflow.ROLES
 
 
 def may(role: str | None, action: str) -> bool:
-    """``action`` is a store permission name: ``person.register``, ``application.approve``, …"""
-    return role is not None and role in _permissions().get(action, frozenset())
+    """``action`` is a permission name of ``forms.workflow``: ``person.register``, ``application.approve``…"""
+    return workflow.may(role, action)

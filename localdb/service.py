@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from forms import divisions
+from forms import divisions, workflow
 from forms.declarations import validate
 from forms.errors import Issue, ValidationFailed, error, errors_only
 from forms.policy import NoRuleInForce, load_pack
@@ -40,42 +40,11 @@ from localdb.records import application_core, employer_dict, enrollment_dict, js
 from localdb.searchkeys import person_keys
 from localdb.store import Reads, Store
 
-ROLES = ("clerk", "reviewer", "admin")  # admin is the supervisor (主管)
-
-#: action → roles that may do it
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "person.register": frozenset(ROLES),
-    "employer.register": frozenset(ROLES),
-    "employer.override_uscc": frozenset({"admin"}),
-    "application.create": frozenset(ROLES),
-    "application.start_review": frozenset({"reviewer", "admin"}),
-    "application.approve": frozenset({"reviewer", "admin"}),
-    "application.reject": frozenset({"reviewer", "admin"}),
-    "application.withdraw": frozenset(ROLES),
-    "application.mark_paid": frozenset({"reviewer", "admin"}),
-    "print.record": frozenset(ROLES),
-    "user.add": frozenset({"admin"}),
-    "counter.set_key": frozenset({"admin"}),
-    "outbox.sync": frozenset(ROLES),  # whoever is logged in when the link comes back
-}
-
-RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = (
-    "received",
-    "under_review",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "paid",
-)
-#: status → statuses it may become (received → under review → approved / rejected / withdrawn → paid)
-TRANSITIONS: dict[str, frozenset[str]] = {
-    RECEIVED: frozenset({UNDER_REVIEW, WITHDRAWN}),
-    UNDER_REVIEW: frozenset({APPROVED, REJECTED, WITHDRAWN}),
-    APPROVED: frozenset({PAID}),
-    REJECTED: frozenset(),
-    WITHDRAWN: frozenset(),
-    PAID: frozenset(),
-}
+# the workflow rules live in the domain (forms.workflow); re-exported for the store's callers
+ROLES = workflow.ROLES
+PERMISSIONS = workflow.PERMISSIONS
+TRANSITIONS = workflow.TRANSITIONS
+RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = workflow.STATUSES
 
 _hasher = PasswordHasher()
 
