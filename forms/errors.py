@@ -54,12 +54,41 @@ def warnings_only(issues: Iterable[Issue]) -> list[Issue]:
     return [i for i in issues if i.severity == "warning"]
 
 
-class ValidationFailed(ValueError):
-    """Raised by the service layers when input is refused; carries every issue found."""
+class CodedError(Exception):
+    """The base of every refusal in every layer (validation, store, workflow, sync, server): one or more
+    coded issues, each with its field, parameters and messages in Chinese, Tibetan and English. Screens
+    and commands show any of them the same way (``issues``, ``message``, ``to_json``)."""
 
-    def __init__(self, issues: Iterable[Issue]):
-        self.issues = list(issues)
-        super().__init__("; ".join(f"{i.field}: {i.code}" for i in self.issues))
+    code: str = "error"
+
+    @property
+    def issues(self) -> list[Issue]:  # subclasses hold their issues; this default names the code only
+        return [error(self.code, "")]
+
+    def message(self, lang: str = "zh") -> str:
+        return "\n".join(i.message(lang) for i in self.issues)
+
+    def bilingual(self) -> str:
+        """Chinese and Tibetan on one text, for stderr and dialogs."""
+        return f"{self.message('zh')}\n{self.message('bo')}"
 
     def to_json(self) -> list[dict[str, str]]:
         return [i.to_json() for i in self.issues]
+
+
+class ValidationFailed(CodedError, ValueError):
+    """Raised by the service layers when input is refused; carries every issue found."""
+
+    code = "validation.failed"
+
+    def __init__(self, issues: Iterable[Issue]):
+        self._issues = list(issues)
+        super().__init__("; ".join(f"{i.field}: {i.code}" for i in self._issues))
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self._issues
+
+    @issues.setter
+    def issues(self, value: Iterable[Issue]) -> None:
+        self._issues = list(value)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import i18n
-from forms.errors import ValidationFailed, error
+from forms.errors import CodedError, Issue, ValidationFailed, error
 
 
-class StoreError(Exception):
-    """Base of the store's refusals."""
+class StoreError(CodedError):
+    """Base of the store's refusals: one coded issue, its parameters (``field`` names the field)."""
 
     code = "store.error"
 
@@ -20,23 +19,9 @@ class StoreError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str = "zh") -> str:
-        return i18n.gettext(f"error.{self.code}", lang, **self.params)
-
-    def bilingual(self) -> str:
-        """Chinese and Tibetan on one text, for stderr and dialogs."""
-        return f"{self.message('zh')}\n{self.message('bo')}"
-
-    def to_json(self) -> list[dict[str, str]]:
-        return [
-            {
-                "code": self.code,
-                "field": str(self.params.get("field", "")),
-                "message_zh": self.message("zh"),
-                "message_bo": self.message("bo"),
-                "message_en": self.message("en"),
-            }
-        ]
+    @property
+    def issues(self) -> list[Issue]:
+        return [Issue(self.code, str(self.params.get("field", "")), "error", self.params)]
 
 
 class PermissionDenied(StoreError):
