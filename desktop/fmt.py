@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from desktop.lang import BABEL_LOCALES
+from forms.clock import business_date, china_time
 
 _WESTERN_DIGITS = str.maketrans("༠༡༢༣༤༥༦༧༨༩", "0123456789")
 
@@ -29,8 +30,8 @@ def date(value: dt.date | str | None, lang: str) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
+        try:  # a stored UTC time stamp is shown as its date in China; a plain date as it is
+            value = business_date(value) if "T" in value else dt.date.fromisoformat(value)
         except ValueError:
             return value
     return western_digits(format_date(value, format="medium", locale=_locale(lang)))
@@ -41,11 +42,10 @@ def datetime(value: dt.datetime | str | None, lang: str) -> str:
 
     if value is None or value == "":
         return ""
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
+    try:  # stored time stamps are UTC: shown in China's time, whatever the machine's zone
+        value = china_time(value).replace(tzinfo=None)
+    except ValueError:
+        return str(value)
     return western_digits(format_datetime(value, format="short", locale=_locale(lang)))
 
 

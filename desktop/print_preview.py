@@ -12,7 +12,6 @@ print that fails) are messages in the UI language, never an exception.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import shutil
 import subprocess
@@ -46,9 +45,9 @@ from desktop import fmt
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
 from desktop.qtcompat import emit
+from forms.clock import business_today
 
 log = logging.getLogger(__name__)
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 PREVIEW_DPI = 110
 MAX_PRINT_DPI = 300  # printer resolutions above this only cost memory: the pages are raster images
 #: paper widths in millimetres; the height comes from the rendered page (the 80 mm roll is as long
@@ -307,7 +306,7 @@ class PrintPreview(QDialog):
         self._set_busy(True)
 
         def build() -> Any:
-            today = dt.datetime.now(CHINA_TZ).date()
+            today = business_today()
             return cmd_printing.render_record(
                 backend.store_now(), kind, record_id, user=user, paper=paper, today=today
             )
@@ -384,7 +383,7 @@ class PrintPreview(QDialog):
         kind, record_id, user = self.kind, self.record["id"], backend.username or ""
 
         def run() -> int:
-            today = dt.datetime.now(CHINA_TZ).date()
+            today = business_today()
             return cmd_printing.record_printed(
                 backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
             )
@@ -579,13 +578,7 @@ class PrintHistory(QGroupBox):
                 self.table.selectRow(n)
 
     def _when(self, stamp: str) -> str:
-        try:
-            moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        except ValueError:
-            return stamp
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return fmt.datetime(moment.astimezone(CHINA_TZ).replace(tzinfo=None), self.ui.lang)
+        return fmt.datetime(stamp, self.ui.lang)
 
     def _fill(self) -> None:
         t, lang = self.ui.t, self.ui.lang

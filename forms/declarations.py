@@ -19,6 +19,7 @@ from typing import Any
 
 import i18n
 from forms import divisions
+from forms.clock import business_today
 from forms.errors import Issue, error, errors_only, warning
 from forms.policy import NoRuleInForce, PolicyPack, load_pack
 from forms.ric import check_resident_id
@@ -64,7 +65,7 @@ class FieldDecl:
         if self.choices == "categories":
             return tuple(pack.categories)
         if self.choices == "rate_classes":
-            when = on or dt.date.today()
+            when = on or business_today()
             return (
                 tuple(pack.value("employer_rate_classes", when)) if pack.has("employer_rate_classes") else ()
             )
@@ -423,7 +424,7 @@ def validate(
     except KeyError:
         return FormResult({}, [error("region.unknown", "region", value=region)])
     form = get_form(form_name)
-    ctx = Context(region, pack, today or dt.date.today())
+    ctx = Context(region, pack, today or business_today())
     fields = form.fields_for(region, groups)
     values: Values = {}
     issues: list[Issue] = []

@@ -19,6 +19,7 @@ from stdnum.cn import ric as stdnum_ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from forms import divisions
+from forms.clock import business_today
 from forms.errors import Issue, error, errors_only, warning
 from forms.values import normalize_typed
 
@@ -44,7 +45,7 @@ def check_resident_id(
     """Validate one ID number. Returns the parsed number (or None) and every issue found."""
     if not isinstance(raw, str) or not raw.strip():
         return None, [error("required", field_name)]
-    parsed, issues = _check_cached(raw, field_name, today or dt.date.today())
+    parsed, issues = _check_cached(raw, field_name, today or business_today())
     return parsed, list(issues)
 
 

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from forms.clock import business_today
 from forms.errors import Issue, error
 
 CENT = Decimal("0.01")
@@ -40,7 +41,7 @@ def parse_date(
         return None, [error("date.format", field)]
     if value.year < 1900:
         return None, [error("date.too_early", field, min="1900-01-01")]
-    if not allow_future and value > (today or dt.date.today()):
+    if not allow_future and value > (today or business_today()):
         return None, [error("date.future", field)]
     return value, []
 

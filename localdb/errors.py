@@ -98,3 +98,13 @@ class CreateFailed(StoreError):
     """The database file could not be made there (a file in the way, no write permission, disk full)."""
 
     code = "store.create_failed"
+
+
+class RecordStale(StoreError):
+    """A correction named a base version that is no longer the record's: someone changed it meanwhile.
+    Nothing is written; the message names the current version and who changed it last."""
+
+    code = "record.stale"
+
+    def __init__(self, *, entity: str, id: str, base: int, current: int, by: str, at: str):
+        super().__init__(field="base_version", entity=entity, id=id, base=base, current=current, by=by, at=at)

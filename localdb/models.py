@@ -153,6 +153,8 @@ class Enrollment(Base):
     flexible_scheme: Mapped[str | None] = mapped_column(String(20))
     insured_since: Mapped[dt.date] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # schema 0004
+    updated_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class Application(Base):
@@ -274,6 +276,10 @@ class OutboxChange(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     audit_seq: Mapped[int | None] = mapped_column(ForeignKey("audit_events.seq"))
+    #: the fields an update changed, as a JSON list (schema 0004; NULL for creates)
+    changed_json: Mapped[str | None] = mapped_column(Text)
+    #: the server refused the change for good (its answer is in ``last_error``): not sent again
+    rejected_at: Mapped[str | None] = mapped_column(String(32))
 
 
 class SyncState(Base):
@@ -283,3 +289,49 @@ class SyncState(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Conflict(Base):
+    """A conflict item from the central server (schema 0004): the same field changed on two sides, a
+    duplicate application, or an ID number another county holds. Both values are kept; a reviewer or
+    admin resolves it."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[str] = mapped_column(Uid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str | None] = mapped_column(String(40))
+    local_value: Mapped[str | None] = mapped_column(Text)
+    server_value: Mapped[str | None] = mapped_column(Text)
+    local_actor: Mapped[str | None] = mapped_column(String(64))
+    local_at: Mapped[str | None] = mapped_column(String(32))
+    server_actor: Mapped[str | None] = mapped_column(String(64))
+    server_at: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    detail_json: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class Merge(Base):
+    """A duplicate record the server merged into another (schema 0004), with what was repointed."""
+
+    __tablename__ = "merges"
+    id: Mapped[str] = mapped_column(Uid, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))
+    from_id: Mapped[str] = mapped_column(String(36))
+    into_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[str] = mapped_column(String(32))
+    repointed_json: Mapped[str] = mapped_column(Text)
+
+
+class SyncRun(Base):
+    """One sync with the central server (schema 0004): when, how it ended, its counts."""
+
+    __tablename__ = "sync_runs"
+    id: Mapped[str] = mapped_column(Uid, primary_key=True)
+    started_at: Mapped[str] = mapped_column(String(32))
+    finished_at: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    summary_json: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,45 @@ from typing import Any
 from forms.ric import mask
 from localdb import models as m
 
+#: the fields of each record on the wire (docs/sync-protocol.md): what the sync engine sends of an audit
+#: event's ``after``, and what a pulled record brings
+WIRE_FIELDS: dict[str, tuple[str, ...]] = {
+    "employer": (
+        *("id", "uscc", "name_zh", "name_bo", "county_code", "rate_class", "avg_monthly_wage"),
+        *("contact_phone", "uscc_override_reason", "version", "created_at", "updated_at"),
+    ),
+    "person": (
+        *("id", "id_number", "name_zh", "name_bo", "sex", "birth_date", "ethnicity", "phone"),
+        *("county_code", "category", "version", "created_at", "updated_at"),
+    ),
+    "enrollment": (
+        *("id", "person_id", "employer_id", "category", "maternity_coverage", "contribution_base"),
+        *("flexible_scheme", "insured_since", "ended_on", "version"),
+    ),
+    "application": (
+        *("id", "receipt_no", "person_id", "claim_type", "event", "event_date", "status", "form"),
+        *("decision", "created_by", "created_at", "updated_at", "version", "status_history", "documents"),
+    ),
+    "print": ("id", "record_id", "kind", "copy_no", "printed_at", "printed_by"),
+}
+
+
+def to_wire(entity: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An audit event's ``after`` as the record sent to the server: its wire fields (a person created
+    with its enrollment carries it; a status move says the status it was made from and its note)."""
+    out = {k: payload.get(k) for k in WIRE_FIELDS[entity]}
+    if entity == "person" and isinstance(payload.get("enrollment"), dict):
+        out["enrollment"] = {k: payload["enrollment"].get(k) for k in WIRE_FIELDS["enrollment"]}
+        out["enrollment"].setdefault("person_id", payload.get("id"))
+        if out["enrollment"].get("person_id") is None:
+            out["enrollment"]["person_id"] = payload.get("id")
+        if out["enrollment"].get("version") is None:
+            out["enrollment"]["version"] = 1
+    if entity == "application" and "status_from" in payload:
+        out["status_from"] = payload["status_from"]
+        out["note"] = payload.get("note")
+    return out
+
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
@@ -39,6 +78,7 @@ def employer_dict(e: m.Employer) -> dict[str, Any]:
 def enrollment_dict(en: m.Enrollment, employer: m.Employer | None) -> dict[str, Any]:
     return {
         "id": en.id,
+        "person_id": en.person_id,
         "employer_id": en.employer_id,
         "employer_uscc": employer.uscc if employer else None,
         "employer_name_zh": employer.name_zh if employer else None,
@@ -48,6 +88,8 @@ def enrollment_dict(en: m.Enrollment, employer: m.Employer | None) -> dict[str, 
         "flexible_scheme": en.flexible_scheme,
         "insured_since": _date(en.insured_since),
         "ended_on": _date(en.ended_on),
+        "version": en.version or 1,
+        "updated_at": en.updated_at,
     }
 
 

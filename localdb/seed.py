@@ -13,6 +13,7 @@ from typing import Any
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
+from forms.clock import business_today
 from forms.uscc import ALPHABET
 
 COUNTIES = {
@@ -176,7 +177,7 @@ def seed(
     from localdb.errors import DuplicateEmployer
 
     rng = random.Random(seed)
-    today = dt.date.today()
+    today = business_today()
     svc = store.service(username)
     n_employers = max(3, min(5000, persons // 200))
     employers = []
@@ -191,6 +192,8 @@ def seed(
     if applications is None:
         applications = min(200, persons // 20)
     made = 0
+    # clerks take applications in and someone else decides them (separation of duties)
+    intake = _intake_service(store, svc) if applications else svc
     if applications:
         candidates = _application_candidates(store, applications * 3)
         for id_number, category in candidates:
@@ -213,7 +216,7 @@ def seed(
             if data["claim_type"] == "medical":
                 data["medical_amount"] = f"{rng.randrange(800, 9000)}.00"
             try:
-                app = svc.create_application(data)
+                app = intake.create_application(data)
             except ValidationFailed:
                 continue
             made += 1
@@ -233,6 +236,19 @@ def _application_candidates(store, n: int) -> list[tuple[str, str]]:
             {"n": n},
         )
         return [(r[0], r[1]) for r in rows]
+
+
+SEED_CLERK = "seed.clerk"
+
+
+def _intake_service(store, svc):
+    """The service of the clerk who takes the seeded applications in: the acting user when a clerk,
+    else a seeded clerk account (made once, without a password: it cannot log in)."""
+    if svc.role == "clerk":
+        return svc
+    if not any(u["username"] == SEED_CLERK for u in store.users()):
+        svc.add_user(SEED_CLERK, "clerk", None)
+    return store.service(SEED_CLERK, today=svc.today)
 
 
 def _advance(svc, app_id: str, rng: random.Random) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import i18n
+from forms.clock import business_date, business_today
 from forms.errors import Issue, error
 from liangxian.jsonio import EXIT_INVALID, emit
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_NOT_GENUINE = 1
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8))  # Beijing time, also Lhasa's official time; no DST
 
 PRINT_HELP = """\
 Print one document of a record in the local database as PDF.
@@ -159,12 +159,9 @@ def _local_date(stamp: str | None, fallback: dt.date) -> dt.date:
     if not stamp:
         return fallback
     try:
-        moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return business_date(stamp)
     except ValueError:
         return fallback
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA_TZ).date()
 
 
 def _person(p: dict[str, Any]) -> Person:
@@ -353,7 +350,7 @@ def run_print(args: argparse.Namespace) -> int:
         return _fail(error("print.paper_unsupported", "paper", kind=args.kind, paper=args.paper))
     if not Path(args.db).is_file():
         return _fail(error("print.store_unavailable", "db", detail=args.db))
-    today = args.today or dt.datetime.now(CHINA_TZ).date()
+    today = args.today or business_today()
     try:
         store = localdb.open_store(args.db)
     except localdb.StoreError as exc:

@@ -165,7 +165,7 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
 
     store = localdb.open_store(path)
     try:
-        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0003", 3)
+        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0004", 4)
         conn = sqlite3.connect(path)
         # every change, synced or not, is there with the same payload text
         assert outbox_changes(conn) == before["outbox"]
@@ -249,13 +249,14 @@ def test_upgrade_from_0002_moves_real_payloads_onto_their_audit_events(tmp_path:
     engine.dispose()
     conn = sqlite3.connect(old)
     conn.execute("ATTACH ? AS new", (str(path),))
-    for table in ("counties", "counters", "settings", "users", "employers", "persons", "enrollments"):
-        conn.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
-    for table in ("applications", "status_changes", "decisions", "documents_received"):
-        conn.execute(f"INSERT INTO {table} SELECT * FROM new.{table}")
-    conn.execute("INSERT INTO receipt_sequences SELECT * FROM new.receipt_sequences")
-    conn.execute("INSERT INTO print_records SELECT * FROM new.print_records")
-    conn.execute("INSERT INTO audit_events SELECT * FROM new.audit_events")
+    tables = (
+        *("counties", "counters", "settings", "users", "employers", "persons", "enrollments"),
+        *("applications", "status_changes", "decisions", "documents_received", "receipt_sequences"),
+        *("print_records", "audit_events"),
+    )
+    for table in tables:  # the columns the 0002 schema has (later revisions add some)
+        cols = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))
+        conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM new.{table}")
     conn.executemany(
         "INSERT INTO outbox (id, entity, entity_id, op, base_version, payload_json, created_at, synced_at) "
         "VALUES (?,?,?,?,?,?,?,?)",

@@ -1,0 +1,527 @@
+"""Changes made elsewhere (another counter of the county, the central server), applied to this store.
+
+This is the path the sync engine calls with each page it pulls. A record is written as it came (its
+author, its times, its version), an audit event (``sync.apply``) says where it came from, and nothing
+is queued in the outbox, so nothing pulled is ever sent back. A page and the new cursor commit in one
+transaction. A local row that still has unsent changes is never overwritten (the engine pushes first,
+then pulls; the server's answer to those changes comes back in a later pull).
+
+Duplicates the server merged (the same ID number registered at two counters) arrive as a record with
+``merged_into``: what referred to the duplicate (enrollments, applications, prints) is repointed to the
+surviving record and the duplicate is dropped, and the merge is listed in ``merges``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from forms.errors import ValidationFailed, error
+from localdb import models as m
+from localdb.clock import new_id, utc_now
+from localdb.journal import append_audit_many, dump
+from localdb.records import WIRE_FIELDS
+from localdb.searchkeys import person_keys
+from localdb.writebase import WriteBase
+
+#: the entities a counter takes from the server, in the order a page is applied (what others refer to
+#: first)
+PULLED = ("user", "employer", "person", "enrollment", "application", "print", "conflict")
+
+
+@dataclass(frozen=True)
+class RemoteRecord:
+    """One record as the server holds it now (``data`` None for a record that is gone)."""
+
+    entity: str
+    entity_id: str
+    version: int
+    data: Mapping[str, Any] | None
+    server_seq: int = 0
+    merged_into: str | None = None
+    actor: str | None = None
+    at: str | None = None
+
+
+@dataclass
+class ApplyReport:
+    """What one page did: records written, records left alone because this counter still has unsent
+    changes to them, records already as they were, duplicates merged."""
+
+    applied: int = 0
+    kept_local: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    merged: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: ApplyReport) -> None:
+        self.applied += other.applied
+        self.kept_local += other.kept_local
+        self.unchanged += other.unchanged
+        self.merged += other.merged
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value in (None, "") else dt.date.fromisoformat(str(value))
+
+
+def _money(value: Any) -> str | None:
+    return None if value in (None, "") else format(Decimal(str(value)), "f")
+
+
+def _text(value: Any) -> str | None:
+    return (
+        None
+        if value is None
+        else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    )
+
+
+class RemoteApply(WriteBase):
+    """The remote-apply path (mixed into ``Service``)."""
+
+    def apply_remote(
+        self, records: Sequence[RemoteRecord], *, state: Mapping[str, str] | None = None
+    ) -> ApplyReport:
+        """Apply one pulled page and record ``state`` (e.g. the new cursor) in the same transaction."""
+        self._allow("outbox.sync")
+        report = ApplyReport()
+        by_entity: dict[str, list[RemoteRecord]] = {}
+        for r in records:
+            if r.entity not in PULLED:
+                raise ValidationFailed([error("choice.unknown", "entity", value=r.entity)])
+            by_entity.setdefault(r.entity, []).append(r)
+        with self._write() as s:
+            pending = self._pending_ids(s)
+            events: list[tuple[str, str, str, Any, Any]] = []
+            for entity in PULLED:
+                rows = by_entity.get(entity)
+                if not rows:
+                    continue
+                fresh = []
+                for r in rows:
+                    if r.entity_id in pending and r.entity != "conflict":
+                        report.kept_local.append(r.entity_id)
+                    else:
+                        fresh.append(r)
+                getattr(self, f"_apply_{entity}")(s, fresh, report, events)
+            if events:
+                append_audit_many(s, actor=self.username, events=events)
+            now = utc_now()
+            for key, value in (state or {}).items():
+                s.merge(m.SyncState(key=key, value=value, updated_at=now))
+        return report
+
+    # --- plumbing ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _pending_ids(s: Session) -> set[str]:
+        """Records this counter still has to send (not yet acknowledged, not refused)."""
+        return set(
+            s.scalars(
+                select(m.OutboxChange.entity_id).where(
+                    m.OutboxChange.synced_at.is_(None), m.OutboxChange.rejected_at.is_(None)
+                )
+            )
+        )
+
+    @staticmethod
+    def _local_versions(s: Session, table: Any, ids: Iterable[str]) -> dict[str, int]:
+        ids = list(ids)
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            chunk = ids[i : i + 900]
+            out.update(
+                dict(s.execute(select(table.c.id, table.c.version).where(table.c.id.in_(chunk))).all())
+            )
+        return out
+
+    def _fresh(
+        self, s: Session, table: Any, rows: list[RemoteRecord], report: ApplyReport
+    ) -> list[RemoteRecord]:
+        """The records newer than what this counter has (a record seen again changes nothing)."""
+        have = self._local_versions(s, table, (r.entity_id for r in rows))
+        out = []
+        for r in rows:
+            if r.data is None or (r.entity_id in have and have[r.entity_id] >= r.version):
+                report.unchanged += 1
+            else:
+                out.append(r)
+        return out
+
+    @staticmethod
+    def _event(r: RemoteRecord, before: Any, after: Mapping[str, Any]) -> tuple[str, str, str, Any, Any]:
+        origin = {"server_seq": r.server_seq, "version": r.version, "actor": r.actor, "at": r.at}
+        return ("sync.apply", r.entity, r.entity_id, before, {**after, "_origin": origin})
+
+    @staticmethod
+    def _upsert(s: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = list(rows[0])
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+        s.connection().exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+
+    # --- per entity ----------------------------------------------------------------------------------
+
+    def _apply_user(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+        """County staff come from the server (with their password hashes), matched by user name."""
+        for r in rows:
+            d = r.data
+            if d is None:
+                continue
+            u = s.scalars(select(m.User).where(m.User.username == d["username"])).first()
+            before = None if u is None else {"username": u.username, "role": u.role, "active": u.active}
+            if u is None:
+                u = m.User(id=r.entity_id, username=d["username"], created_at=utc_now())
+                s.add(u)
+            new = (d["role"], d.get("password_hash"), bool(d.get("active", True)))
+            if before is not None and (u.role, u.password_hash, u.active) == new:
+                report.unchanged += 1
+                continue
+            u.role, u.password_hash, u.active = new
+            s.flush()
+            report.applied += 1
+            events.append(
+                self._event(r, before, {"username": u.username, "role": u.role, "active": u.active})
+            )
+
+    def _apply_employer(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+    ) -> None:
+        table = m.Employer.__table__
+        fresh = self._fresh(s, table, rows, report)
+        out: list[dict[str, Any]] = []
+        twins: list[tuple[str, RemoteRecord]] = []
+        for r in fresh:
+            d = r.data or {}
+            twin = s.scalar(
+                select(m.Employer.id).where(m.Employer.uscc == d["uscc"], m.Employer.id != r.entity_id)
+            )
+            if twin is not None:  # the same employer registered here too: the server's record survives
+                s.execute(update(m.Employer).where(m.Employer.id == twin).values(uscc=m.Employer.uscc + "#"))
+                twins.append((twin, r))
+            out.append(
+                {
+                    "id": r.entity_id,
+                    "uscc": d["uscc"],
+                    "name_zh": d["name_zh"],
+                    "name_bo": d.get("name_bo"),
+                    "county_code": d["county_code"],
+                    "rate_class": d["rate_class"],
+                    "avg_monthly_wage": _money(d.get("avg_monthly_wage")),
+                    "contact_phone": d.get("contact_phone"),
+                    "uscc_override_reason": d.get("uscc_override_reason"),
+                    "created_at": d.get("created_at") or r.at or utc_now(),
+                    "updated_at": d.get("updated_at") or r.at or utc_now(),
+                    "version": r.version,
+                }
+            )
+            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["employer"]}))
+        self._upsert(s, table, out)
+        report.applied += len(out)
+        for twin, r in twins:
+            self._merge(s, "employer", twin, r.entity_id, report, events, incoming=r)
+
+    def _apply_person(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+        merges = [r for r in rows if r.merged_into]
+        table = m.Person.__table__
+        fresh = self._fresh(s, table, [r for r in rows if not r.merged_into], report)
+        out: list[dict[str, Any]] = []
+        enrollments: list[RemoteRecord] = []
+        twins: list[tuple[str, RemoteRecord]] = []
+        for r in fresh:
+            d = r.data or {}
+            twin = s.scalar(
+                select(m.Person.id).where(m.Person.id_number == d["id_number"], m.Person.id != r.entity_id)
+            )
+            if twin is not None:  # registered here too while offline: the server's record survives
+                s.execute(
+                    update(m.Person).where(m.Person.id == twin).values(id_number=m.Person.id_number + "#")
+                )
+                twins.append((twin, r))
+            out.append(
+                {
+                    "id": r.entity_id,
+                    "id_number": d["id_number"],
+                    "name_zh": d["name_zh"],
+                    "name_bo": d.get("name_bo"),
+                    "sex": d["sex"],
+                    "birth_date": str(_date(d["birth_date"])),
+                    "ethnicity": d["ethnicity"],
+                    "phone": d.get("phone"),
+                    "county_code": d["county_code"],
+                    "category": d["category"],
+                    "created_at": d.get("created_at") or r.at or utc_now(),
+                    "updated_at": d.get("updated_at") or r.at or utc_now(),
+                    "version": r.version,
+                    **person_keys(d["name_zh"], d.get("name_bo")),
+                }
+            )
+            en = d.get("enrollment")
+            if isinstance(en, Mapping):
+                enrollments.append(
+                    RemoteRecord(
+                        "enrollment",
+                        str(en["id"]),
+                        int(en.get("version") or 1),
+                        en,
+                        r.server_seq,
+                        None,
+                        r.actor,
+                        r.at,
+                    )
+                )
+            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["person"]}))
+        self._upsert(s, table, out)
+        report.applied += len(out)
+        if enrollments:
+            self._apply_enrollment(s, enrollments, report, events, counted=False)
+        for twin, r in twins:
+            self._merge(s, "person", twin, r.entity_id, report, events, incoming=r)
+        for r in merges:
+            # a survivor not here yet arrives later with the same ID number and is merged then
+            if s.get(m.Person, str(r.merged_into)) is not None:
+                self._merge(s, "person", r.entity_id, str(r.merged_into), report, events, incoming=r)
+            else:
+                report.unchanged += 1
+
+    def _apply_enrollment(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
+    ) -> None:
+        table = m.Enrollment.__table__
+        fresh = self._fresh(s, table, rows, report)
+        out = []
+        for r in fresh:
+            d = r.data or {}
+            out.append(
+                {
+                    "id": r.entity_id,
+                    "person_id": d["person_id"],
+                    "employer_id": d.get("employer_id"),
+                    "category": d["category"],
+                    "maternity_coverage": bool(d.get("maternity_coverage")),
+                    "contribution_base": _money(d.get("contribution_base")),
+                    "flexible_scheme": d.get("flexible_scheme"),
+                    "insured_since": d["insured_since"],
+                    "ended_on": d.get("ended_on"),
+                    "version": r.version,
+                    "updated_at": d.get("updated_at") or r.at,
+                }
+            )
+            if counted:
+                events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["enrollment"]}))
+        self._upsert(s, table, out)
+        for row in out:  # the person's category follows its open enrollment
+            if row["ended_on"] is None:
+                s.execute(
+                    update(m.Person).where(m.Person.id == row["person_id"]).values(category=row["category"])
+                )
+        if counted:
+            report.applied += len(out)
+
+    def _apply_application(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+    ) -> None:
+        table = m.Application.__table__
+        fresh = self._fresh(s, table, rows, report)
+        conn = s.connection()
+        for r in fresh:
+            d = r.data or {}
+            row = {
+                "id": r.entity_id,
+                "receipt_no": d["receipt_no"],
+                "person_id": d["person_id"],
+                "claim_type": d["claim_type"],
+                "event": d["event"],
+                "event_date": d["event_date"],
+                "form_json": dump(d.get("form") or {}),
+                "status": d["status"],
+                "created_by": d["created_by"],
+                "created_at": d["created_at"],
+                "updated_at": d.get("updated_at") or d["created_at"],
+                "version": r.version,
+            }
+            self._upsert(s, table, [row])
+            decision = d.get("decision")
+            if isinstance(decision, Mapping):
+                latest = conn.exec_driver_sql(
+                    "SELECT decision_json FROM decisions WHERE application_id = ? ORDER BY decided_at DESC LIMIT 1",
+                    (r.entity_id,),
+                ).scalar()
+                text_ = dump(decision)
+                if latest is None or json.loads(latest) != json.loads(text_):
+                    conn.exec_driver_sql(
+                        "INSERT INTO decisions (id, application_id, decided_at, rule_version, eligible, allowance, "
+                        "decision_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            new_id(),
+                            r.entity_id,
+                            r.at or utc_now(),
+                            str(d.get("rule_version") or decision.get("rule") or ""),
+                            bool(decision.get("eligible")),
+                            _money(decision.get("allowance")) or "0",
+                            text_,
+                        ),
+                    )
+            if "status_history" in d:
+                conn.exec_driver_sql("DELETE FROM status_changes WHERE application_id = ?", (r.entity_id,))
+                conn.exec_driver_sql(
+                    "INSERT INTO status_changes (id, application_id, from_status, to_status, at, by, note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (new_id(), r.entity_id, h.get("from"), h["to"], h["at"], h["by"], h.get("note"))
+                        for h in d["status_history"]
+                    ],
+                )
+            if "documents" in d:
+                conn.exec_driver_sql(
+                    "DELETE FROM documents_received WHERE application_id = ?", (r.entity_id,)
+                )
+                conn.exec_driver_sql(
+                    "INSERT INTO documents_received (id, application_id, code, received_at, received_by) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (new_id(), r.entity_id, x["code"], x["received_at"], x["received_by"])
+                        for x in d["documents"]
+                    ],
+                )
+            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["application"]}))
+            report.applied += 1
+
+    def _apply_print(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+        have = set(
+            s.scalars(select(m.PrintRecord.id).where(m.PrintRecord.id.in_([r.entity_id for r in rows])))
+        )
+        for r in rows:
+            d = r.data
+            if d is None or r.entity_id in have:
+                report.unchanged += 1
+                continue
+            s.add(
+                m.PrintRecord(
+                    id=r.entity_id,
+                    record_id=d["record_id"],
+                    kind=d["kind"],
+                    copy_no=int(d["copy_no"]),
+                    printed_at=d["printed_at"],
+                    printed_by=d["printed_by"],
+                )
+            )
+            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["print"]}))
+            report.applied += 1
+        s.flush()
+
+    def _apply_conflict(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+    ) -> None:
+        now = utc_now()
+        for r in rows:
+            d = r.data
+            if d is None:
+                continue
+            c = s.get(m.Conflict, r.entity_id)
+            values = {
+                "kind": d.get("kind") or "field",
+                "entity": d["entity"],
+                "entity_id": d["entity_id"],
+                "field": d.get("field"),
+                "local_value": _text(d.get("local_value")),
+                "server_value": _text(d.get("server_value")),
+                "local_actor": d.get("local_actor"),
+                "local_at": d.get("local_at"),
+                "server_actor": d.get("server_actor"),
+                "server_at": d.get("server_at"),
+                "status": d.get("status") or "open",
+                "resolution": d.get("resolution"),
+                "detail_json": None if d.get("detail") is None else dump(d.get("detail")),
+                "updated_at": now,
+            }
+            if c is None:
+                s.add(m.Conflict(id=r.entity_id, **values))
+            else:
+                for k, v in values.items():
+                    setattr(c, k, v)
+            report.applied += 1
+            events.append(
+                self._event(
+                    r,
+                    None,
+                    {
+                        "id": r.entity_id,
+                        **{k: d.get(k) for k in ("kind", "entity", "entity_id", "field", "status")},
+                    },
+                )
+            )
+        s.flush()
+
+    # --- merges --------------------------------------------------------------------------------------
+
+    def _merge(
+        self,
+        s: Session,
+        entity: str,
+        from_id: str,
+        into_id: str,
+        report: ApplyReport,
+        events: list,
+        *,
+        incoming: RemoteRecord,
+    ) -> None:
+        """Repoint what refers to the duplicate ``from_id`` to the surviving ``into_id`` (both are here)
+        and drop the duplicate; the merge is listed with what was repointed."""
+        if from_id == into_id:
+            return
+        conn = s.connection()
+        refs = {
+            "person": (
+                ("enrollments", "person_id"),
+                ("applications", "person_id"),
+                ("print_records", "record_id"),
+            ),
+            "employer": (("enrollments", "employer_id"),),
+        }[entity]
+        table = {"person": "persons", "employer": "employers"}[entity]
+        if conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE id = ?", (from_id,)).first() is None:
+            return
+        repointed: dict[str, list[str]] = {}
+        for ref_table, col in refs:
+            ids = [
+                row[0]
+                for row in conn.exec_driver_sql(f"SELECT id FROM {ref_table} WHERE {col} = ?", (from_id,))
+            ]
+            if ids:
+                repointed[ref_table] = ids
+                conn.exec_driver_sql(f"UPDATE {ref_table} SET {col} = ? WHERE {col} = ?", (into_id, from_id))
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", (from_id,))
+        # changes still to be sent that name the duplicate now name the survivor (the server repoints too)
+        conn.exec_driver_sql(
+            "UPDATE outbox SET entity_id = ? WHERE entity_id = ? AND synced_at IS NULL AND rejected_at IS NULL",
+            (into_id, from_id),
+        )
+        merge = {"entity": entity, "from_id": from_id, "into_id": into_id, "repointed": repointed}
+        s.add(
+            m.Merge(
+                id=new_id(),
+                entity=entity,
+                from_id=from_id,
+                into_id=into_id,
+                at=utc_now(),
+                repointed_json=dump(repointed),
+            )
+        )
+        s.flush()
+        report.merged.append(merge)
+        events.append(
+            ("sync.merge", entity, from_id, None, {**merge, "_origin": {"server_seq": incoming.server_seq}})
+        )
