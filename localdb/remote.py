@@ -374,7 +374,7 @@ class RemoteApply(WriteBase):
                             text_,
                         ),
                     )
-            if "status_history" in d:
+            if d.get("status_history"):
                 conn.exec_driver_sql("DELETE FROM status_changes WHERE application_id = ?", (r.entity_id,))
                 conn.exec_driver_sql(
                     "INSERT INTO status_changes (id, application_id, from_status, to_status, at, by, note) "
@@ -388,6 +388,7 @@ class RemoteApply(WriteBase):
                 conn.exec_driver_sql(
                     "DELETE FROM documents_received WHERE application_id = ?", (r.entity_id,)
                 )
+            if d.get("documents"):
                 conn.exec_driver_sql(
                     "INSERT INTO documents_received (id, application_id, code, received_at, received_by) "
                     "VALUES (?, ?, ?, ?, ?)",

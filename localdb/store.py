@@ -36,6 +36,24 @@ def _outbox_payload(o: m.OutboxChange, audited_after: str | None) -> Any:
     return None if audited_after is None else json.loads(audited_after)
 
 
+_NOT_FIELDS = {"version", "updated_at", "created_at", "id_masked", "enrollment", "person", "prints"}
+
+
+def _changed(before_json: str | None, after_json: str | None) -> list[str]:
+    """The fields an audit event changed: what a correction says it changed, else the difference
+    between before and after (nothing for a creation)."""
+    after = json.loads(after_json) if after_json else None
+    if isinstance(after, dict) and isinstance(after.get("_correction"), dict):
+        return list(after["_correction"].get("changed", []))
+    before = json.loads(before_json) if before_json else None
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    keys = (set(before) | set(after)) - _NOT_FIELDS
+    return sorted(
+        k for k in keys if not k.startswith("_") and k in before and k in after and before[k] != after[k]
+    )
+
+
 class Reads:
     """Read queries shared by Store and Service (each in its own short read transaction)."""
 
@@ -143,6 +161,33 @@ class Reads:
                 item["person"] = {"id": p.id, "name_zh": p.name_zh, "name_bo": p.name_bo}
                 rows.append(item)
             return rows
+
+    # --- history -----------------------------------------------------------------------------------
+
+    def history(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
+        """The record's history from the audit log, oldest first: ``{at, actor, action, changed}`` per
+        event (``changed`` names the fields a correction or status move changed; empty for a creation).
+        A person's history includes its enrollments'."""
+        with self._read() as s:
+            ids = [entity_id]
+            if entity == "person":
+                ids += list(s.scalars(select(m.Enrollment.id).where(m.Enrollment.person_id == entity_id)))
+            rows = s.execute(
+                select(
+                    m.AuditEvent.at,
+                    m.AuditEvent.actor,
+                    m.AuditEvent.action,
+                    m.AuditEvent.entity,
+                    m.AuditEvent.before_json,
+                    m.AuditEvent.after_json,
+                )
+                .where(m.AuditEvent.entity_id.in_(ids))
+                .order_by(m.AuditEvent.seq)
+            ).all()
+        return [
+            {"at": at, "actor": actor, "action": action, "entity": ent, "changed": _changed(before, after)}
+            for at, actor, action, ent, before, after in rows
+        ]
 
     # --- search, outbox, login ---------------------------------------------------------------------
 
