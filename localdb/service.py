@@ -23,7 +23,8 @@ from localdb.applications import ApplicationWrites
 from localdb.bootstrap import bootstrap
 from localdb.clock import new_id, utc_now
 from localdb.employers import EmployerWrites
-from localdb.journal import append_audit
+from localdb.errors import NotFound
+from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
 from localdb.remote import RemoteApply
 
@@ -156,3 +157,83 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
                 "public_key_b64": public_key_b64,
             }
             self._log(s, "counter.set_key", "counter", c.id, before, after, op="update", base_version=None)
+
+    # --- sync bookkeeping --------------------------------------------------------------------------
+
+    def mark_refused(self, refusals: dict[str, list[dict[str, str]]]) -> int:
+        """The server refused these outbox changes for good (``id`` → its coded errors): they are not
+        sent again, and the clerk sees why on the sync screen. One audit event."""
+        self._allow("outbox.sync")
+        if not refusals:
+            return 0
+        with self._write() as s:
+            now = utc_now()
+            for outbox_id, errors in refusals.items():
+                s.execute(
+                    update(m.OutboxChange)
+                    .where(m.OutboxChange.id == outbox_id)
+                    .values(rejected_at=now, last_error=dump(errors), attempts=m.OutboxChange.attempts + 1)
+                )
+            append_audit(
+                s,
+                actor=self.username,
+                action="outbox.refused",
+                entity="outbox",
+                entity_id=next(iter(refusals)),
+                after={"refused": refusals},
+            )
+            return len(refusals)
+
+    def raise_receipt_sequences(self, high_water: dict[str, int]) -> None:
+        """Never reissue a receipt number the server has seen from this counter (after a restore from
+        an old backup): each day's sequence goes up to at least the server's high-water mark."""
+        self._allow("outbox.sync")
+        rows = [(self._store.counter_info.id, day, int(last)) for day, last in high_water.items()]
+        if not rows:
+            return
+        with self._write() as s:
+            s.connection().exec_driver_sql(
+                "INSERT INTO receipt_sequences (counter_id, day, last) VALUES (?, ?, ?) "
+                "ON CONFLICT (counter_id, day) DO UPDATE SET last = max(last, excluded.last)",
+                rows,
+            )
+
+    def set_sync_state(self, state: dict[str, str]) -> None:
+        self._allow("outbox.sync")
+        with self._write() as s:
+            now = utc_now()
+            for key, value in state.items():
+                s.merge(m.SyncState(key=key, value=value, updated_at=now))
+
+    def record_sync_run(self, *, started_at: str, outcome: str, summary: dict[str, Any]) -> None:
+        self._allow("outbox.sync")
+        with self._write() as s:
+            s.add(
+                m.SyncRun(
+                    id=new_id(),
+                    started_at=started_at,
+                    finished_at=utc_now(),
+                    outcome=outcome,
+                    summary_json=dump(summary),
+                )
+            )
+
+    def resolve_conflict(self, conflict_id: str, take: str) -> dict[str, Any]:
+        """A reviewer or admin resolves a conflict item to the local or the server value. The decision
+        is sent to the server (which applies it and closes the item); here the item waits as
+        ``resolving`` until the server's answer comes back in a pull."""
+        self._allow("conflict.resolve")
+        if take not in ("local", "remote"):
+            raise ValidationFailed([error("choice.unknown", "take", value=take)])
+        with self._write() as s:
+            c = s.get(m.Conflict, conflict_id)
+            if c is None:
+                raise NotFound(entity="conflict", id=conflict_id)
+            if c.status != "open":
+                raise ValidationFailed([error("conflict.not_open", "id", status=c.status)])
+            before = {"id": c.id, "status": c.status, "resolution": c.resolution}
+            c.status, c.resolution, c.updated_at = "resolving", take, utc_now()
+            s.flush()
+            after = {"id": c.id, "resolution": take, "take": take, "status": "resolving", "version": 1}
+            self._log(s, "conflict.resolve", "conflict", c.id, before, after, op="resolve", base_version=None)
+            return {**before, **after}

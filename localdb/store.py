@@ -36,6 +36,15 @@ def _outbox_payload(o: m.OutboxChange, audited_after: str | None) -> Any:
     return None if audited_after is None else json.loads(audited_after)
 
 
+def _maybe_json(text_: str | None) -> Any:
+    if text_ is None:
+        return None
+    try:
+        return json.loads(text_)
+    except ValueError:
+        return text_
+
+
 _NOT_FIELDS = {"version", "updated_at", "created_at", "id_masked", "enrollment", "person", "prints"}
 
 
@@ -202,7 +211,9 @@ class Reads:
     def pending_outbox_count(self) -> int:
         with self._read() as s:
             return s.scalar(
-                select(func.count()).select_from(m.OutboxChange).where(m.OutboxChange.synced_at.is_(None))
+                select(func.count())
+                .select_from(m.OutboxChange)
+                .where(m.OutboxChange.synced_at.is_(None), m.OutboxChange.rejected_at.is_(None))
             )
 
     def outbox_batch(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -232,6 +243,143 @@ class Reads:
                 }
                 for o, audited in rows
             ]
+
+    def pending_changes(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The oldest changes still to send (not acknowledged, not refused for good), with the audit
+        chain link of the event that made each one (for the sync engine's signed changes)."""
+        with self._read() as s:
+            rows = s.execute(
+                select(
+                    m.OutboxChange,
+                    m.AuditEvent.after_json,
+                    m.AuditEvent.actor,
+                    m.AuditEvent.at,
+                    m.AuditEvent.hash,
+                    m.AuditEvent.prev_hash,
+                )
+                .outerjoin(m.AuditEvent, m.AuditEvent.seq == m.OutboxChange.audit_seq)
+                .where(m.OutboxChange.synced_at.is_(None), m.OutboxChange.rejected_at.is_(None))
+                .order_by(m.OutboxChange.seq)
+                .limit(limit)
+            )
+            return [
+                {
+                    "id": o.id,
+                    "entity": o.entity,
+                    "entity_id": o.entity_id,
+                    "op": o.op,
+                    "base_version": o.base_version,
+                    "changed": json.loads(o.changed_json) if o.changed_json else [],
+                    "payload": _outbox_payload(o, after),
+                    "actor": actor,
+                    "at": at or o.created_at,
+                    "audit_seq": o.audit_seq or 0,
+                    "audit_hash": digest or "",
+                    "audit_prev_hash": prev or "",
+                }
+                for o, after, actor, at, digest, prev in rows
+            ]
+
+    def refused_changes(self) -> list[dict[str, Any]]:
+        """Changes the server refused for good, newest first, with its coded bilingual reasons."""
+        with self._read() as s:
+            rows = s.scalars(
+                select(m.OutboxChange)
+                .where(m.OutboxChange.rejected_at.is_not(None))
+                .order_by(m.OutboxChange.seq.desc())
+            )
+            return [
+                {
+                    "id": o.id,
+                    "entity": o.entity,
+                    "entity_id": o.entity_id,
+                    "op": o.op,
+                    "created_at": o.created_at,
+                    "rejected_at": o.rejected_at,
+                    "errors": json.loads(o.last_error) if o.last_error else [],
+                }
+                for o in rows
+            ]
+
+    def conflicts(self, status: str | None = "open") -> list[dict[str, Any]]:
+        """Conflict items from the server (open ones by default), oldest first."""
+        with self._read() as s:
+            q = select(m.Conflict).order_by(m.Conflict.id)
+            if status:
+                q = q.where(m.Conflict.status == status)
+            out = []
+            for c in s.scalars(q):
+                out.append(
+                    {
+                        "id": c.id,
+                        "kind": c.kind,
+                        "entity": c.entity,
+                        "entity_id": c.entity_id,
+                        "field": c.field,
+                        "local_value": _maybe_json(c.local_value),
+                        "server_value": _maybe_json(c.server_value),
+                        "local_actor": c.local_actor,
+                        "local_at": c.local_at,
+                        "server_actor": c.server_actor,
+                        "server_at": c.server_at,
+                        "status": c.status,
+                        "resolution": c.resolution,
+                        "detail": _maybe_json(c.detail_json),
+                    }
+                )
+            return out
+
+    def merges(self) -> list[dict[str, Any]]:
+        """Duplicates the server merged, newest first, with what was repointed."""
+        with self._read() as s:
+            return [
+                {
+                    "entity": g.entity,
+                    "from_id": g.from_id,
+                    "into_id": g.into_id,
+                    "at": g.at,
+                    "repointed": json.loads(g.repointed_json),
+                }
+                for g in s.scalars(select(m.Merge).order_by(m.Merge.at.desc()))
+            ]
+
+    def sync_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._read() as s:
+            return [
+                {
+                    "id": r.id,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
+                    "outcome": r.outcome,
+                    **json.loads(r.summary_json),
+                }
+                for r in s.scalars(select(m.SyncRun).order_by(m.SyncRun.started_at.desc()).limit(limit))
+            ]
+
+    def entity_counts(self) -> dict[str, int]:
+        """Records per entity, as the server's ``counts`` gives them for the county."""
+        tables = {
+            "employer": m.Employer,
+            "person": m.Person,
+            "enrollment": m.Enrollment,
+            "application": m.Application,
+            "print": m.PrintRecord,
+            "conflict": m.Conflict,
+        }
+        with self._read() as s:
+            return {name: s.scalar(select(func.count()).select_from(t)) or 0 for name, t in tables.items()}
+
+    def audit_head(self) -> tuple[int, str]:
+        """The audit chain's last event: (seq, hash)."""
+        with self._read() as s:
+            row = s.execute(
+                select(m.AuditEvent.seq, m.AuditEvent.hash).order_by(m.AuditEvent.seq.desc()).limit(1)
+            ).first()
+            return (row[0], row[1]) if row else (0, "0" * 64)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        with self._read() as s:
+            return s.scalar(select(m.AuditEvent.hash).where(m.AuditEvent.seq == seq))
 
     def sync_state(self) -> dict[str, str]:
         with self._read() as s:

@@ -1,0 +1,298 @@
+"""The counter's sync engine: one sync against any ``SyncProtocol`` (the HTTP client, or the server's
+in-process session in tests).
+
+One run: ``hello`` (is this counter's audit chain still the one the server acknowledged? if not it was
+restored from an old backup: start a new audit epoch, pull everything again from cursor 0 and raise
+the receipt sequences above what the server has seen) → push every unsent outbox change in signed
+batches (each answered on its own: acknowledged, or refused for good with its coded reasons, which the
+clerk sees; a resent batch gets the same answers) → pull the county's changes page by page, each page
+and its cursor in one local transaction, never over a row with unsent changes → a sanity check of
+counts per entity; a mismatch pulls that entity again from the start, which repairs only what differs.
+
+Everything a run does is committed step by step, so a dropped link, a killed client or a restarted
+server resumes where it was: unacknowledged changes are simply sent again (the server answers a change
+id it has seen with its first answer), and the pull resumes at the stored cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from localdb.clock import utc_now
+from localdb.records import to_wire
+from localdb.remote import RemoteRecord
+from localdb.store import Store
+from sync.protocol import (
+    MAX_PAGE,
+    AuditLink,
+    Change,
+    ChangeResult,
+    Hello,
+    HelloResponse,
+    PullRequest,
+    PushRequest,
+    Record,
+    SyncProtocol,
+    sign_change,
+)
+
+log = logging.getLogger(__name__)
+
+CURSOR = "pull.cursor"
+EPOCH = "audit.epoch"
+LAST_OK = "sync.last_ok"
+#: entities that stay on the counter: the counter's own set-up, and staff accounts (managed on the
+#: server, which sends them to every counter of the county)
+LOCAL_ONLY = frozenset({"counter", "user"})
+#: the entities whose counts the sanity check compares
+COUNTED = ("employer", "person", "enrollment", "application", "print", "conflict")
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    """What one sync did (``liangxian sync --json`` prints ``to_json()``)."""
+
+    pushed: int = 0
+    pulled: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    duplicates_merged: int = 0
+    cursor: int = 0
+    forked: bool = False
+    repaired: list[str] = field(default_factory=list)
+    mismatched: dict[str, tuple[int, int]] = field(default_factory=dict)
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def in_step(self) -> bool:
+        return not self.rejected and not self.conflicts and not self.mismatched
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "rejected": self.rejected,
+            "conflicts": self.conflicts,
+            "duplicates_merged": self.duplicates_merged,
+            "cursor": self.cursor,
+        }
+
+
+def change_from_outbox(item: Mapping[str, Any], *, counter_id: str, epoch: int) -> Change:
+    """An outbox change (``Reads.pending_changes``) as the wire's unsigned ``Change``."""
+    entity = item["entity"]
+    payload = item["payload"] or {}
+    if entity == "conflict":
+        data: dict[str, Any] = {"resolution": payload.get("resolution") or payload.get("take")}
+        op, version = "resolve", 1
+    else:
+        data = to_wire(entity, payload)
+        version = int(payload.get("version") or 1)
+        op = item["op"]
+        if op == "update" and entity == "application" and "status_from" in payload:
+            op = "transition"
+    return Change(
+        change_id=item["id"],
+        counter_id=counter_id,
+        entity=entity,
+        entity_id=item["entity_id"],
+        op=op,
+        base_version=item["base_version"],
+        version=version,
+        changed=tuple(item["changed"] or ()),
+        data=data,
+        actor=item["actor"] or "",
+        at=item["at"],
+        audit=AuditLink(epoch, int(item["audit_seq"]), item["audit_hash"], item["audit_prev_hash"]),
+    )
+
+
+def remote_record(r: Record) -> RemoteRecord:
+    return RemoteRecord(r.entity, r.entity_id, r.version, r.data, r.server_seq, r.merged_into)
+
+
+class SyncEngine:
+    """Sync one counter database with the central server, acting as ``username`` (whoever is logged
+    in when the link comes back)."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: SyncProtocol,
+        *,
+        username: str,
+        key: Ed25519PrivateKey,
+        batch: int = 200,
+        page: int = 1000,
+        progress: Progress | None = None,
+    ):
+        self.store = store
+        self.transport = transport
+        self.svc = store.service(username)
+        self.key = key
+        self.batch = max(1, min(batch, 500))
+        self.page = max(1, min(page, MAX_PAGE))
+        self.progress = progress or (lambda _stage, _done, _total: None)
+        self.counter_id = store.counter_info.id
+
+    # --- the run -------------------------------------------------------------------------------------
+
+    def run(self) -> SyncReport:
+        started = utc_now()
+        report = SyncReport()
+        outcome = "failed"
+        try:
+            self._hello(report)
+            self._push(report)
+            self._pull(report, int(self.store.sync_state().get(CURSOR, "0")))
+            self._sanity(report)
+            outcome = "ok" if report.in_step else "attention"
+            self.svc.set_sync_state({LAST_OK: utc_now()})
+            return report
+        finally:
+            report.cursor = int(self.store.sync_state().get(CURSOR, "0"))
+            try:
+                self.svc.record_sync_run(started_at=started, outcome=outcome, summary=report.to_json())
+            except Exception:  # the run's own error matters more than its log line
+                log.exception("could not record the sync run")
+
+    def _epoch(self) -> int:
+        return int(self.store.sync_state().get(EPOCH, "0"))
+
+    def _hello(self, report: SyncReport) -> HelloResponse:
+        seq, digest = self.store.audit_head()
+        epoch = self._epoch()
+        hello = self.transport.hello(Hello(self.counter_id, epoch, seq, digest))
+        ack = hello.acknowledged
+        if ack is not None and self._forked(ack, epoch):
+            # restored from a backup older than what the server holds: a new epoch, everything again
+            new_epoch = max(epoch, ack.epoch) + 1
+            log.warning(
+                "audit chain forks from the server's (epoch %s seq %s): new epoch %s",
+                ack.epoch,
+                ack.seq,
+                new_epoch,
+            )
+            self.svc.set_sync_state({EPOCH: str(new_epoch), CURSOR: "0"})
+            report.forked = True
+        if hello.receipt_high_water:
+            self.svc.raise_receipt_sequences(dict(hello.receipt_high_water))
+        return hello
+
+    def _forked(self, ack: AuditLink, epoch: int) -> bool:
+        if ack.epoch > epoch:
+            return True
+        if ack.epoch < epoch:
+            return False
+        return self.store.audit_hash_at(ack.seq) != ack.hash
+
+    def _push(self, report: SyncReport) -> None:
+        total = self.store.pending_outbox_count()
+        done = 0
+        self.progress("push", 0, total)
+        while True:
+            items = self.store.pending_changes(self.batch)
+            if not items:
+                break
+            local = [i["id"] for i in items if i["entity"] in LOCAL_ONLY]
+            if local:
+                self.svc.mark_synced(local, state={"outbox.local_only": str(len(local))})
+            items = [i for i in items if i["entity"] not in LOCAL_ONLY]
+            if not items:
+                continue
+            epoch = self._epoch()
+            changes = [
+                sign_change(change_from_outbox(i, counter_id=self.counter_id, epoch=epoch), self.key)
+                for i in items
+            ]
+            response = self.transport.push(PushRequest(self.counter_id, tuple(changes)))
+            self._record_answers(items, response.results, report)
+            done += len(items)
+            self.progress("push", done, total)
+
+    def _record_answers(
+        self, items: Sequence[Mapping[str, Any]], results: Sequence[ChangeResult], report: SyncReport
+    ) -> None:
+        by_id = {r.change_id: r for r in results}
+        acknowledged: list[str] = []
+        refused: dict[str, list[dict[str, str]]] = {}
+        for item in items:
+            result = by_id.get(item["id"])
+            if result is None:  # not answered: sent again next time
+                continue
+            if result.status == "rejected":
+                refused[item["id"]] = [dict(e) for e in result.errors]
+                report.refusals.append(
+                    {
+                        "change_id": item["id"],
+                        "entity": item["entity"],
+                        "entity_id": item["entity_id"],
+                        "errors": refused[item["id"]],
+                    }
+                )
+                continue
+            acknowledged.append(item["id"])
+            report.pushed += 1
+            if result.status == "conflict":
+                report.conflicts += 1
+            elif result.status == "duplicate":
+                report.duplicates_merged += 1
+        if acknowledged:
+            self.svc.mark_synced(acknowledged)
+        if refused:
+            self.svc.mark_refused(refused)
+            report.rejected += len(refused)
+
+    def _pull(
+        self,
+        report: SyncReport,
+        cursor: int,
+        entities: tuple[str, ...] | None = None,
+        *,
+        keep_cursor: bool = False,
+    ) -> None:
+        while True:
+            page = self.transport.pull(PullRequest(cursor, self.page, entities))
+            state = {} if keep_cursor else {CURSOR: str(page.cursor)}
+            applied = self.svc.apply_remote([remote_record(r) for r in page.records], state=state)
+            report.pulled += applied.applied
+            report.duplicates_merged += len(applied.merged)
+            cursor = page.cursor
+            self.progress("pull", report.pulled, report.pulled + (self.page if page.more else 0))
+            if not page.more:
+                break
+
+    def _sanity(self, report: SyncReport) -> None:
+        """Counts per entity must agree once nothing is waiting; a mismatch pulls that entity again
+        from the start (only what differs is written: records already here are skipped). Records this
+        counter made that the server refused for good are here and not there, and are allowed for."""
+        if self.store.pending_outbox_count():
+            return  # local work not on the server yet: counts cannot agree, and nothing is overwritten
+        server = self.transport.counts().counts
+
+        def differing() -> dict[str, tuple[int, int]]:
+            local = self.store.entity_counts()
+            extra: dict[str, int] = {}
+            for r in self.store.refused_changes():
+                if r["op"] == "create":
+                    extra[r["entity"]] = extra.get(r["entity"], 0) + 1
+            return {
+                e: (local.get(e, 0), server[e])
+                for e in COUNTED
+                if e in server and server[e] != local.get(e, 0) - extra.get(e, 0)
+            }
+
+        for entity in differing():
+            self._pull(report, 0, (entity,), keep_cursor=True)
+            report.repaired.append(entity)
+        report.mismatched = differing()
+        if report.mismatched:
+            log.warning("counts differ after sync (local, server): %s", report.mismatched)
+        report.conflicts = max(report.conflicts, len(self.store.conflicts("open")))
