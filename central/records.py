@@ -138,7 +138,7 @@ class RecordRules:
     def _now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    def _new_row(self, entity: str, entity_id: str, data: dict[str, Any], **typed: Any) -> Any:
+    def _new_row(self, entity: str, entity_id: str, data: dict[str, Any], /, **typed: Any) -> Any:
         version = 1
         data = {**data, "id": entity_id, "version": version}
         row = m.RECORD_TABLES[entity](
