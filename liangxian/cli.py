@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "search",
     "printing",
     "gui",
+    "central",
 )
 
 # Which module defines each subcommand, so that running one imports only its own module (the GUI
@@ -48,6 +49,8 @@ COMMAND_OWNERS = {
     "print-samples": "printing",
     "verify": "printing",
     "gui": "gui",
+    "central": "central",
+    "serve": "central",
 }
 
 DESCRIPTION = """\

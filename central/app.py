@@ -1,0 +1,158 @@
+"""The central server over HTTP (FastAPI): POST /v1/enroll, /v1/hello, /v1/push, /v1/pull, GET
+/v1/counts. Every request but enroll carries ``Authorization: Bearer <token>``.
+
+Bodies are read by hand, not by a framework parser: a ``Content-Length`` over the limit is refused
+before a byte is read, a body is read only up to ``MAX_BODY_BYTES`` (compressed), and a gzip body is
+inflated only up to ``MAX_BODY_BYTES`` (a gzip bomb stops there). Every refusal is the common envelope
+``{"errors": [{code, field, message_zh, message_bo, message_en}]}``; nothing unexpected reaches a
+client as a traceback (it is logged, the client gets ``sync.internal``).
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from central.service import CentralServer, CounterSession
+from forms.errors import CodedError, error
+from sync.protocol import (
+    MAX_BODY_BYTES,
+    EnrollRequest,
+    Hello,
+    ProtocolError,
+    PullRequest,
+    PushRequest,
+    SyncRefused,
+    parse_body,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _envelope(
+    status: int, errors: list[dict[str, str]], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"errors": errors}, status_code=status, headers=headers)
+
+
+def _too_large() -> SyncRefused:
+    return SyncRefused(413, [error("sync.too_large", "body", limit=MAX_BODY_BYTES)])
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, inflated when gzip, never more than ``limit`` bytes either way."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise _too_large()
+        except ValueError:
+            raise SyncRefused(400, [error("sync.malformed", "body", detail="bad Content-Length")]) from None
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip", ""):
+        raise SyncRefused(415, [error("sync.malformed", "body", detail=f"content-encoding {encoding}")])
+    inflater = zlib.decompressobj(wbits=31) if encoding == "gzip" else None
+    raw = 0
+    out = bytearray()
+    try:
+        async for chunk in request.stream():
+            raw += len(chunk)
+            if raw > limit:
+                raise _too_large()
+            if inflater is None:
+                out += chunk
+            else:
+                out += inflater.decompress(chunk, limit + 1 - len(out))
+                if len(out) > limit or inflater.unconsumed_tail:
+                    raise _too_large()
+        if inflater is not None:
+            out += inflater.flush(limit + 1 - len(out))
+            if len(out) > limit:
+                raise _too_large()
+            if not inflater.eof:
+                raise SyncRefused(400, [error("sync.malformed", "body", detail="truncated gzip")])
+    except zlib.error as exc:
+        raise SyncRefused(400, [error("sync.malformed", "body", detail=f"gzip: {exc}")]) from None
+    return bytes(out)
+
+
+async def _parsed(request: Request, parse: Callable[[Any], T]) -> T:
+    body = await read_body(request)
+    raw = parse_body(body)
+    return parse(raw)
+
+
+def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
+    """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path)."""
+    central = server or CentralServer(db_url)
+    app = FastAPI(title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.central = central
+    app.add_middleware(GZipMiddleware, minimum_size=512)
+
+    @app.exception_handler(SyncRefused)
+    async def _refused(_: Request, exc: SyncRefused) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _envelope(exc.status, exc.to_json(), headers)
+
+    @app.exception_handler(ProtocolError)
+    async def _protocol(_: Request, exc: ProtocolError) -> JSONResponse:
+        return _envelope(413 if exc.code == "sync.batch_too_large" else 422, exc.to_json())
+
+    @app.exception_handler(CodedError)
+    async def _coded(_: Request, exc: CodedError) -> JSONResponse:
+        return _envelope(422, exc.to_json())
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "sync.not_found" if exc.status_code in (404, 405) else "sync.malformed"
+        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()])
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("request failed")
+        return _envelope(500, [error("sync.internal", "").to_json()])
+
+    async def counter_session(request: Request) -> CounterSession:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise SyncRefused(401, [error("sync.unauthorized", "token")])
+        return await run_in_threadpool(central.session, token.strip())
+
+    Counter = Annotated[CounterSession, Depends(counter_session)]
+
+    @app.post("/v1/enroll")
+    async def enroll(request: Request) -> JSONResponse:
+        req = await _parsed(request, EnrollRequest.from_json)
+        resp = await run_in_threadpool(central.enroll, req)
+        return JSONResponse(resp.to_json())
+
+    @app.post("/v1/hello")
+    async def hello(request: Request, session: Counter) -> JSONResponse:
+        req = await _parsed(request, Hello.from_json)
+        return JSONResponse((await run_in_threadpool(session.hello, req)).to_json())
+
+    @app.post("/v1/push")
+    async def push(request: Request, session: Counter) -> JSONResponse:
+        req = await _parsed(request, PushRequest.from_json)
+        return JSONResponse((await run_in_threadpool(session.push, req)).to_json())
+
+    @app.post("/v1/pull")
+    async def pull(request: Request, session: Counter) -> JSONResponse:
+        req = await _parsed(request, PullRequest.from_json)
+        return JSONResponse((await run_in_threadpool(session.pull, req)).to_json())
+
+    @app.get("/v1/counts")
+    async def counts(session: Counter) -> JSONResponse:
+        return JSONResponse((await run_in_threadpool(session.counts)).to_json())
+
+    return app

@@ -1,0 +1,122 @@
+"""``liangxian central …`` (the server's organisation: region, counties, counters, staff) and
+``liangxian serve`` (the central server over HTTP, with uvicorn).
+
+``--db`` is a SQLAlchemy URL (``postgresql+psycopg://user@host/db``) or a plain path (a SQLite file).
+Every command prints JSON; a refusal is the common envelope ``{"errors": [...]}`` with exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from forms.errors import CodedError, error
+from liangxian.jsonio import emit, fail
+
+log = logging.getLogger(__name__)
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", required=True, help="SQLAlchemy URL or path of a SQLite file")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "central",
+        help="the central server's organisation (counties, counters, staff)",
+        description="Set up the central server: its region, counties, counters (devices) and staff users.",
+    )
+    csub = p.add_subparsers(dest="central_command", metavar="COMMAND", required=True)
+
+    q = csub.add_parser("init", help="create or migrate the server database for a region")
+    _db(q)
+    q.add_argument("--region", required=True, help="lhasa or lianyungang")
+    q.set_defaults(func=lambda a: _run(a, lambda s: s.init(a.region), init=True))
+
+    county = csub.add_parser("county", help="counties").add_subparsers(dest="county_command", required=True)
+    q = county.add_parser("add", help="add a county (GB/T 2260 code) of the server's region")
+    _db(q)
+    q.add_argument("--code", required=True)
+    q.set_defaults(func=lambda a: _run(a, lambda s: s.add_county(a.code)))
+
+    counter = csub.add_parser("counter", help="counters (devices)").add_subparsers(
+        dest="counter_command", required=True
+    )
+    q = counter.add_parser(
+        "add", help="add a counter; prints its one-time enrollment_code (24 h, usable once)"
+    )
+    _db(q)
+    q.add_argument("--county", required=True)
+    q.add_argument("--counter", required=True, type=int)
+    q.set_defaults(func=lambda a: _run(a, lambda s: s.add_counter(a.county, a.counter)))
+    q = counter.add_parser("revoke", help="revoke a counter's credential")
+    _db(q)
+    q.add_argument("--county", required=True)
+    q.add_argument("--counter", required=True, type=int)
+    q.set_defaults(func=lambda a: _run(a, lambda s: s.revoke_counter(a.county, a.counter)))
+
+    user = csub.add_parser("user", help="staff users").add_subparsers(dest="user_command", required=True)
+    q = user.add_parser("add", help="add a staff user of a county (password from stdin)")
+    _db(q)
+    q.add_argument("--county", required=True)
+    q.add_argument("--username", required=True)
+    q.add_argument("--role", required=True, help="clerk, reviewer or admin")
+    q.add_argument("--password-stdin", action="store_true", required=True)
+    q.set_defaults(func=_run_user_add)
+
+    p = sub.add_parser("serve", help="run the central server (HTTP, uvicorn)")
+    _db(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8750)
+    p.set_defaults(func=run_serve)
+
+
+def _server(db: str) -> Any:
+    from central.service import CentralServer
+
+    return CentralServer(db)
+
+
+def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, init: bool = False) -> int:
+    try:
+        server = _server(args.db)
+    except Exception as exc:  # a URL SQLAlchemy cannot use, a missing driver
+        return fail([error("central.db_failed", "db", url=args.db, detail=str(exc))])
+    try:
+        if not init:
+            server.info()
+        emit(action(server))
+        return 0
+    except CodedError as exc:
+        return fail(exc.issues)
+    except Exception as exc:  # the database itself failed (unreachable, not ours, read-only)
+        log.debug("central command failed", exc_info=True)
+        return fail([error("central.db_failed", "db", url=args.db, detail=str(exc).splitlines()[0])])
+    finally:
+        server.close()
+
+
+def _run_user_add(args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\n")
+    return _run(args, lambda s: s.add_user(args.county, args.username, args.role, password))
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+
+    try:
+        server = _server(args.db)
+        server.info()
+    except CodedError as exc:
+        return fail(exc.issues)
+    except Exception as exc:
+        return fail([error("central.db_failed", "db", url=args.db, detail=str(exc).splitlines()[0])])
+    app = create_app(args.db, server=server)
+    logging.getLogger(__name__).warning("liangxian central serving on http://%s:%d", args.host, args.port)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True)
+    return 0
