@@ -75,12 +75,16 @@ def _money(value: Any) -> str | None:
     return None if value in (None, "") else format(Decimal(str(value)), "f")
 
 
+def _same(stored: Any, incoming: Any) -> bool:
+    """A stored SQLite value equals what would be written (booleans are 0/1 there)."""
+    if isinstance(incoming, bool):
+        return stored == int(incoming)
+    return stored == incoming
+
+
 def _text(value: Any) -> str | None:
-    return (
-        None
-        if value is None
-        else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-    )
+    """A conflict's value kept as JSON text (read back with its type: "0123" stays a string)."""
+    return None if value is None else dump(value)
 
 
 class RemoteApply(WriteBase):
@@ -145,14 +149,44 @@ class RemoteApply(WriteBase):
     def _fresh(
         self, s: Session, table: Any, rows: list[RemoteRecord], report: ApplyReport
     ) -> list[RemoteRecord]:
-        """The records newer than what this counter has (a record seen again changes nothing)."""
+        """The records not older than what this counter has. One of the same version may still differ
+        (the server merged a change of this counter with another's, or kept the other side of a
+        conflict): ``_changed_only`` compares those field by field."""
         have = self._local_versions(s, table, (r.entity_id for r in rows))
         out = []
         for r in rows:
-            if r.data is None or (r.entity_id in have and have[r.entity_id] >= r.version):
+            if r.data is None or (r.entity_id in have and have[r.entity_id] > r.version):
                 report.unchanged += 1
             else:
                 out.append(r)
+        return out
+
+    @staticmethod
+    def _changed_only(
+        s: Session, table: Any, pairs: list[tuple[dict[str, Any], Any]], report: ApplyReport
+    ) -> list[tuple[dict[str, Any], Any]]:
+        """Drop the rows that are already here exactly as they come (a record seen again changes
+        nothing), comparing the stored values of the columns written."""
+        if not pairs:
+            return pairs
+        cols = [c for c in pairs[0][0] if c not in ("created_at",)]
+        ids = [row["id"] for row, _ in pairs]
+        stored: dict[str, tuple[Any, ...]] = {}
+        conn = s.connection()
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            marks = ", ".join("?" for _ in chunk)
+            for found in conn.exec_driver_sql(
+                f"SELECT {', '.join(cols)} FROM {table.name} WHERE id IN ({marks})", tuple(chunk)
+            ):
+                stored[found[0]] = tuple(found)
+        out = []
+        for row, event in pairs:
+            have = stored.get(row["id"])
+            if have is not None and all(_same(a, row[c]) for a, c in zip(have, cols, strict=True)):
+                report.unchanged += 1
+            else:
+                out.append((row, event))
         return out
 
     @staticmethod
@@ -200,91 +234,81 @@ class RemoteApply(WriteBase):
         self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
     ) -> None:
         table = m.Employer.__table__
-        fresh = self._fresh(s, table, rows, report)
-        out: list[dict[str, Any]] = []
-        twins: list[tuple[str, RemoteRecord]] = []
-        for r in fresh:
+        pairs = []
+        for r in self._fresh(s, table, rows, report):
             d = r.data or {}
+            row = {
+                "id": r.entity_id,
+                "uscc": d["uscc"],
+                "name_zh": d["name_zh"],
+                "name_bo": d.get("name_bo"),
+                "county_code": d["county_code"],
+                "rate_class": d["rate_class"],
+                "avg_monthly_wage": _money(d.get("avg_monthly_wage")),
+                "contact_phone": d.get("contact_phone"),
+                "uscc_override_reason": d.get("uscc_override_reason"),
+                "created_at": d.get("created_at") or r.at or utc_now(),
+                "updated_at": d.get("updated_at") or r.at or utc_now(),
+                "version": r.version,
+            }
+            pairs.append((row, r))
+        pairs = self._changed_only(s, table, pairs, report)
+        twins: list[tuple[str, RemoteRecord]] = []
+        for row, r in pairs:
             twin = s.scalar(
-                select(m.Employer.id).where(m.Employer.uscc == d["uscc"], m.Employer.id != r.entity_id)
+                select(m.Employer.id).where(m.Employer.uscc == row["uscc"], m.Employer.id != row["id"])
             )
             if twin is not None:  # the same employer registered here too: the server's record survives
                 s.execute(update(m.Employer).where(m.Employer.id == twin).values(uscc=m.Employer.uscc + "#"))
                 twins.append((twin, r))
-            out.append(
-                {
-                    "id": r.entity_id,
-                    "uscc": d["uscc"],
-                    "name_zh": d["name_zh"],
-                    "name_bo": d.get("name_bo"),
-                    "county_code": d["county_code"],
-                    "rate_class": d["rate_class"],
-                    "avg_monthly_wage": _money(d.get("avg_monthly_wage")),
-                    "contact_phone": d.get("contact_phone"),
-                    "uscc_override_reason": d.get("uscc_override_reason"),
-                    "created_at": d.get("created_at") or r.at or utc_now(),
-                    "updated_at": d.get("updated_at") or r.at or utc_now(),
-                    "version": r.version,
-                }
-            )
-            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["employer"]}))
-        self._upsert(s, table, out)
-        report.applied += len(out)
+            events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["employer"]}))
+        self._upsert(s, table, [row for row, _ in pairs])
+        report.applied += len(pairs)
         for twin, r in twins:
             self._merge(s, "employer", twin, r.entity_id, report, events, incoming=r)
 
     def _apply_person(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
         merges = [r for r in rows if r.merged_into]
         table = m.Person.__table__
-        fresh = self._fresh(s, table, [r for r in rows if not r.merged_into], report)
-        out: list[dict[str, Any]] = []
+        pairs = []
         enrollments: list[RemoteRecord] = []
-        twins: list[tuple[str, RemoteRecord]] = []
-        for r in fresh:
+        for r in self._fresh(s, table, [r for r in rows if not r.merged_into], report):
             d = r.data or {}
+            row = {
+                "id": r.entity_id,
+                "id_number": d["id_number"],
+                "name_zh": d["name_zh"],
+                "name_bo": d.get("name_bo"),
+                "sex": d["sex"],
+                "birth_date": str(_date(d["birth_date"])),
+                "ethnicity": d["ethnicity"],
+                "phone": d.get("phone"),
+                "county_code": d["county_code"],
+                "category": d["category"],
+                "created_at": d.get("created_at") or r.at or utc_now(),
+                "updated_at": d.get("updated_at") or r.at or utc_now(),
+                "version": r.version,
+                **person_keys(d["name_zh"], d.get("name_bo")),
+            }
+            pairs.append((row, r))
+            en = d.get("enrollment")
+            if isinstance(en, Mapping):
+                version = int(en.get("version") or 1)
+                enrollments.append(RemoteRecord("enrollment", str(en["id"]), version, en, r.server_seq))
+        pairs = self._changed_only(s, table, pairs, report)
+        twins: list[tuple[str, RemoteRecord]] = []
+        for row, r in pairs:
             twin = s.scalar(
-                select(m.Person.id).where(m.Person.id_number == d["id_number"], m.Person.id != r.entity_id)
+                select(m.Person.id).where(m.Person.id_number == row["id_number"], m.Person.id != row["id"])
             )
             if twin is not None:  # registered here too while offline: the server's record survives
                 s.execute(
                     update(m.Person).where(m.Person.id == twin).values(id_number=m.Person.id_number + "#")
                 )
                 twins.append((twin, r))
-            out.append(
-                {
-                    "id": r.entity_id,
-                    "id_number": d["id_number"],
-                    "name_zh": d["name_zh"],
-                    "name_bo": d.get("name_bo"),
-                    "sex": d["sex"],
-                    "birth_date": str(_date(d["birth_date"])),
-                    "ethnicity": d["ethnicity"],
-                    "phone": d.get("phone"),
-                    "county_code": d["county_code"],
-                    "category": d["category"],
-                    "created_at": d.get("created_at") or r.at or utc_now(),
-                    "updated_at": d.get("updated_at") or r.at or utc_now(),
-                    "version": r.version,
-                    **person_keys(d["name_zh"], d.get("name_bo")),
-                }
-            )
-            en = d.get("enrollment")
-            if isinstance(en, Mapping):
-                enrollments.append(
-                    RemoteRecord(
-                        "enrollment",
-                        str(en["id"]),
-                        int(en.get("version") or 1),
-                        en,
-                        r.server_seq,
-                        None,
-                        r.actor,
-                        r.at,
-                    )
-                )
-            events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["person"]}))
-        self._upsert(s, table, out)
-        report.applied += len(out)
+            events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["person"]}))
+        self._upsert(s, table, [row for row, _ in pairs])
+        report.applied += len(pairs)
         if enrollments:
             self._apply_enrollment(s, enrollments, report, events, counted=False)
         for twin, r in twins:
@@ -295,6 +319,41 @@ class RemoteApply(WriteBase):
                 self._merge(s, "person", r.entity_id, str(r.merged_into), report, events, incoming=r)
             else:
                 report.unchanged += 1
+
+    def _apply_enrollment(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
+    ) -> None:
+        table = m.Enrollment.__table__
+        pairs = []
+        for r in self._fresh(s, table, rows, report):
+            d = r.data or {}
+            row = {
+                "id": r.entity_id,
+                "person_id": d["person_id"],
+                "employer_id": d.get("employer_id"),
+                "category": d["category"],
+                "maternity_coverage": bool(d.get("maternity_coverage")),
+                "contribution_base": _money(d.get("contribution_base")),
+                "flexible_scheme": d.get("flexible_scheme"),
+                "insured_since": d["insured_since"],
+                "ended_on": d.get("ended_on"),
+                "version": r.version,
+            }
+            pairs.append((row, r))
+        pairs = self._changed_only(s, table, pairs, report)
+        if counted:
+            for _row, r in pairs:
+                events.append(
+                    self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["enrollment"]})
+                )
+            report.applied += len(pairs)
+        out = [{**row, "updated_at": (r.data or {}).get("updated_at") or r.at} for row, r in pairs]
+        self._upsert(s, table, out)
+        for row in out:  # the person's category follows its open enrollment
+            if row["ended_on"] is None:
+                s.execute(
+                    update(m.Person).where(m.Person.id == row["person_id"]).values(category=row["category"])
+                )
 
     def _apply_enrollment(
         self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
@@ -334,9 +393,9 @@ class RemoteApply(WriteBase):
         self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
     ) -> None:
         table = m.Application.__table__
-        fresh = self._fresh(s, table, rows, report)
         conn = s.connection()
-        for r in fresh:
+        pairs = []
+        for r in self._fresh(s, table, rows, report):
             d = r.data or {}
             row = {
                 "id": r.entity_id,
@@ -352,6 +411,9 @@ class RemoteApply(WriteBase):
                 "updated_at": d.get("updated_at") or d["created_at"],
                 "version": r.version,
             }
+            pairs.append((row, r))
+        for row, r in self._changed_only(s, table, pairs, report):
+            d = r.data or {}
             self._upsert(s, table, [row])
             decision = d.get("decision")
             if isinstance(decision, Mapping):

@@ -20,3 +20,13 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         yield backend
     finally:
         keyring.set_keyring(old)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throw-away PostgreSQL cluster for the whole run (tests/support/postgres.py), for the central
+    server's tests and the sync tests; it fails loudly when PostgreSQL is missing."""
+    from tests.support.postgres import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        yield cluster

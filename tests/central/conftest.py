@@ -17,13 +17,7 @@ import pytest
 
 from central.service import CentralServer
 from tests.support.central_data import SimCounter, build_world
-from tests.support.postgres import Cluster, postgres_cluster
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    with postgres_cluster() as cluster:
-        yield cluster
+from tests.support.postgres import Cluster
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,95 @@
+"""Fixtures of the sync tests: a central server (SQLite file, or a throw-away PostgreSQL cluster) and
+real counter databases (SQLite files) enrolled with it, each with its own Ed25519 key and its staff."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import localdb
+from central.service import CentralServer
+from sync.engine import SyncEngine, SyncReport
+from sync.protocol import EnrollRequest
+from tests.support.store_data import TODAY
+
+STAFF = {
+    "540102": (("boss", "admin"), ("clerk1", "clerk"), ("rev1", "reviewer")),
+    "540103": (("boss", "admin"), ("clerk1", "clerk"), ("rev1", "reviewer")),
+}
+
+
+@dataclass
+class Counter:
+    """One counter: its database, its key, its session with the server."""
+
+    name: str
+    store: localdb.Store
+    key: Ed25519PrivateKey
+    transport: Any = None
+
+    def svc(self, user: str = "clerk1") -> Any:
+        return self.store.service(user, today=TODAY)
+
+    def sync(self, user: str = "boss", **kw: Any) -> SyncReport:
+        return SyncEngine(self.store, self.transport, username=user, key=self.key, **kw).run()
+
+
+def public_b64(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def make_counter(server: CentralServer, root: Path, name: str, county: str, number: int) -> Counter:
+    store = localdb.init_store(
+        root / f"{name}.db",
+        region="lhasa",
+        county_code=county,
+        counter_no=number,
+        admin_username="boss",
+        admin_password=None,
+    )
+    boss = store.service("boss", today=TODAY)
+    boss.add_user("clerk1", "clerk", None)
+    boss.add_user("rev1", "reviewer", None)
+    key = Ed25519PrivateKey.generate()
+    boss.set_counter_public_key(public_b64(key))
+    code = server.add_counter(county, number)["enrollment_code"]
+    token = server.enroll(EnrollRequest(code, store.counter_info.id, county, number, public_b64(key))).token
+    return Counter(name, store, key, server.session(token))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CentralServer]:
+    url = (
+        str(tmp_path / "central.db")
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_cluster").new_database()
+    )
+    srv = CentralServer(url)
+    srv.init("lhasa")
+    for county, users in STAFF.items():
+        srv.add_county(county)
+        for username, role in users:
+            srv.add_user(county, username, role, "pw-" + username)
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def counters(server: CentralServer, tmp_path: Path) -> Iterator[dict[str, Counter]]:
+    """Counters a and b of 城关区 (540102) and c of 堆龙德庆区 (540103)."""
+    made = {
+        "a": make_counter(server, tmp_path, "a", "540102", 1),
+        "b": make_counter(server, tmp_path, "b", "540102", 2),
+        "c": make_counter(server, tmp_path, "c", "540103", 1),
+    }
+    yield made
+    for c in made.values():
+        c.store.close()

@@ -1,0 +1,157 @@
+"""Counters offline for days converge through the central server with nothing lost, doubled or leaked:
+real counter databases, the real server (in process here; over HTTP and through a fault proxy in
+test_sync_http.py), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+import localdb
+from tests.support.store_data import TODAY, application_data, employer_data, id_number, person_data
+from tests.sync.conftest import Counter
+
+
+def view(store: localdb.Store) -> dict[str, Any]:
+    """What must be equal on every counter of a county: persons and applications as records."""
+    with store._read() as s:
+        persons = (
+            s.execute(localdb.models.Person.__table__.select().order_by(localdb.models.Person.id))
+            .mappings()
+            .all()
+        )
+        apps = (
+            s.execute(localdb.models.Application.__table__.select().order_by(localdb.models.Application.id))
+            .mappings()
+            .all()
+        )
+    return {
+        "persons": [(p["id"], p["id_number"], p["name_zh"], p["phone"], p["version"]) for p in persons],
+        "applications": [(a["id"], a["receipt_no"], a["person_id"], a["status"], a["version"]) for a in apps],
+    }
+
+
+def busy_day(c: Counter, seq: int) -> dict[str, Any]:
+    """A clerk's day at one counter: a person, an application, taken to under review."""
+    p = c.svc().register_person(person_data(id_number=id_number(seq=seq), name_zh="卓玛"))
+    app = c.svc().create_application(application_data(id_number=p["id_number"]))
+    c.svc("rev1").start_review(app["id"])
+    return {"person": p, "application": app}
+
+
+@pytest.fixture
+def with_employer(counters: dict[str, Counter]) -> dict[str, Counter]:
+    """The county's employer registered at counter a and synced to b."""
+    counters["a"].svc("boss").register_employer(employer_data())
+    counters["a"].sync()
+    counters["b"].sync()
+    return counters
+
+
+def test_offline_work_of_two_counters_converges_and_another_county_sees_none(with_employer) -> None:
+    a, b, c = with_employer["a"], with_employer["b"], with_employer["c"]
+    busy_day(a, 10)
+    busy_day(a, 12)
+    mine = busy_day(b, 14)
+    b.svc("rev1").approve(mine["application"]["id"])
+    first = a.sync()
+    assert (first.pushed, first.rejected, first.conflicts) == (6, 0, 0)
+    assert b.sync().pulled > 0
+    assert a.sync().pulled > 0
+    assert view(a.store) == view(b.store)
+    assert len(view(a.store)["persons"]) == 3 and len(view(a.store)["applications"]) == 3
+    c.sync()
+    assert view(c.store) == {"persons": [], "applications": []}
+    # a second sync moves nothing
+    for counter in (a, b):
+        again = counter.sync()
+        assert (again.pushed, again.pulled, again.rejected) == (0, 0, 0) and again.in_step
+
+
+def test_the_same_id_number_registered_at_two_counters_becomes_one_person(with_employer) -> None:
+    a, b = with_employer["a"], with_employer["b"]
+    at_a = a.svc().register_person(person_data(id_number=id_number(seq=20)))
+    at_b = b.svc().register_person(person_data(id_number=id_number(seq=20)))
+    app_b = b.svc().create_application(application_data(id_number=at_b["id_number"]))
+    a.sync()
+    report = b.sync()
+    assert report.duplicates_merged >= 1
+    a.sync()
+    assert view(a.store) == view(b.store)
+    persons = view(b.store)["persons"]
+    assert [p[0] for p in persons] == [at_a["id"]]
+    assert b.store.get_application(app_b["id"])["person"]["id"] == at_a["id"]
+    assert [m["from_id"] for m in b.store.merges()] == [at_b["id"]]
+
+
+def test_disjoint_corrections_merge_and_the_same_field_is_a_conflict(with_employer) -> None:
+    a, b = with_employer["a"], with_employer["b"]
+    p = a.svc().register_person(person_data(id_number=id_number(seq=30)))
+    a.sync()
+    b.sync()
+    a.svc().update_person(p["id"], 1, {"phone": "13900000001"})
+    b.svc().update_person(p["id"], 1, {"phone": "13900000002"})
+    b.svc().update_person(p["id"], 2, {"name_zh": "卓嘎"})
+    a.sync()
+    report = b.sync()
+    assert report.conflicts == 1 and not report.in_step
+    a.sync()
+    assert view(a.store) == view(b.store)
+    got = b.store.get_person(p["id"])
+    assert got["name_zh"] == "卓嘎" and got["phone"] == "13900000001"  # nothing overwritten silently
+    [item] = b.store.conflicts()
+    assert (item["field"], item["local_value"], item["server_value"]) == (
+        "phone",
+        "13900000002",
+        "13900000001",
+    )
+    # a reviewer at b takes b's value; both counters end with it
+    b.svc("rev1").resolve_conflict(item["id"], "local")
+    b.sync()
+    a.sync()
+    assert a.store.get_person(p["id"])["phone"] == "13900000002" == b.store.get_person(p["id"])["phone"]
+    assert b.store.conflicts() == [] and a.store.conflicts() == []
+
+
+def test_a_change_the_server_refuses_does_not_block_the_rest(with_employer) -> None:
+    """A clerk's account is a reviewer here, but a clerk on the server: her approval is refused there,
+    with its coded bilingual reason kept for the sync screen, and the other changes go through."""
+    a = with_employer["a"]
+    a.svc("boss").add_user("dawa", "reviewer", None)  # not a reviewer on the server
+    work = busy_day(a, 40)
+    a.store.service("dawa", today=TODAY).approve(work["application"]["id"])
+    busy_day(a, 42)
+    report = a.sync()
+    assert report.rejected >= 1 and report.pushed >= 5
+    [refusal] = [r for r in a.store.refused_changes() if r["entity"] == "application"]
+    assert refusal["errors"][0]["message_zh"] and refusal["errors"][0]["message_bo"]
+    assert a.sync().pushed == 0  # refused for good: not sent again
+
+
+def test_a_counter_restored_from_an_old_backup_gets_its_work_back_and_no_receipt_is_reissued(
+    with_employer, tmp_path
+) -> None:
+    a = with_employer["a"]
+    backup = tmp_path / "a-backup.db"
+    localdb.db.backup_to(a.store.path, backup)
+    sent = busy_day(a, 50)
+    a.sync()
+    # the machine is restored from the backup taken before that day
+    path = a.store.path
+    a.store.close()
+    shutil.copyfile(backup, path)
+    for suffix in ("-wal", "-shm"):
+        (path.parent / (path.name + suffix)).unlink(missing_ok=True)
+    a.store = localdb.open_store(path)
+    report = a.sync()
+    assert report.forked
+    assert (
+        a.store.get_application(sent["application"]["id"])["receipt_no"] == sent["application"]["receipt_no"]
+    )
+    again = a.svc().register_person(person_data(id_number=id_number(seq=52)))
+    new = a.svc().create_application(application_data(id_number=again["id_number"]))
+    assert new["receipt_no"] != sent["application"]["receipt_no"]
+    assert new["receipt_no"].rsplit("-", 1)[1] > sent["application"]["receipt_no"].rsplit("-", 1)[1]
+    assert a.sync().rejected == 0
