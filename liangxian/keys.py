@@ -134,3 +134,24 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.items.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError(username)
+
+
+def _secret_name(kind: str, counter_id: str) -> str:
+    return f"{kind}:{counter_id}"
+
+
+def store_secret(kind: str, counter_id: str, value: str) -> None:
+    """Keep one of the counter's secrets (e.g. its sync token) in the OS keyring, never in a file."""
+    backend = _backend()
+    try:
+        backend.set_password(SERVICE, _secret_name(kind, counter_id), value)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(str(exc)) from exc
+
+
+def load_secret(kind: str, counter_id: str) -> str | None:
+    backend = _backend()
+    try:
+        return backend.get_password(SERVICE, _secret_name(kind, counter_id))
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(str(exc)) from exc

@@ -33,6 +33,7 @@ class Counter:
     store: localdb.Store
     key: Ed25519PrivateKey
     transport: Any = None
+    token: str = ""
 
     def svc(self, user: str = "clerk1") -> Any:
         return self.store.service(user, today=TODAY)
@@ -62,7 +63,7 @@ def make_counter(server: CentralServer, root: Path, name: str, county: str, numb
     boss.set_counter_public_key(public_b64(key))
     code = server.add_counter(county, number)["enrollment_code"]
     token = server.enroll(EnrollRequest(code, store.counter_info.id, county, number, public_b64(key))).token
-    return Counter(name, store, key, server.session(token))
+    return Counter(name, store, key, server.session(token), token)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
