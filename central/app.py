@@ -8,14 +8,13 @@ inflated only up to ``MAX_BODY_BYTES`` (a gzip bomb stops there). Every refusal 
 client as a traceback (it is logged, the client gets ``sync.internal``).
 """
 
-from __future__ import annotations
-
 import logging
 import zlib
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -91,6 +90,20 @@ async def _parsed(request: Request, parse: Callable[[Any], T]) -> T:
     return parse(raw)
 
 
+async def counter_session(request: Request) -> CounterSession:
+    """The authenticated counter (``Authorization: Bearer <token>``), a dependency of every route but
+    enroll."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise SyncRefused(401, [error("sync.unauthorized", "token")])
+    central: CentralServer = request.app.state.central
+    return await run_in_threadpool(central.session, token.strip())
+
+
+Counter = Annotated[CounterSession, Depends(counter_session)]
+
+
 def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path)."""
     central = server or CentralServer(db_url)
@@ -121,14 +134,9 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
         log.exception("request failed")
         return _envelope(500, [error("sync.internal", "").to_json()])
 
-    async def counter_session(request: Request) -> CounterSession:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise SyncRefused(401, [error("sync.unauthorized", "token")])
-        return await run_in_threadpool(central.session, token.strip())
-
-    Counter = Annotated[CounterSession, Depends(counter_session)]
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _envelope(422, [error("sync.malformed", "", detail="request").to_json()])
 
     @app.post("/v1/enroll")
     async def enroll(request: Request) -> JSONResponse:

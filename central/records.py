@@ -124,14 +124,14 @@ class RecordRules:
 
     # --- helpers -------------------------------------------------------------------------------------
 
-    def resolve_alias(self, entity_id: str | None) -> str | None:
-        if not entity_id:
-            return entity_id
+    def resolve_alias(self, entity_id: Any) -> str | None:
+        if not isinstance(entity_id, str) or not entity_id:
+            return None
         alias = self.s.get(m.Alias, (self.county, entity_id))
         return alias.target_id if alias else entity_id
 
-    def get(self, entity: str, entity_id: str | None) -> Any:
-        if not entity_id:
+    def get(self, entity: str, entity_id: Any) -> Any:
+        if not isinstance(entity_id, str) or not entity_id:
             return None
         return self.s.get(m.RECORD_TABLES[entity], (self.county, entity_id))
 

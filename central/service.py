@@ -511,6 +511,11 @@ class CounterSession:
                     result = rules.apply(change, actor.username, actor.role)
             except CodedError as exc:
                 result = _rejected(change, exc.issues)
+            except Exception:
+                # a bug, not the change's fault: this change is refused (and not remembered, so that it
+                # is processed again once fixed); the rest of the batch goes on
+                log.exception("change %s (%s %s) failed", change.change_id, change.entity, change.op)
+                return _rejected(change, [error("sync.internal", "")])
         s.add(
             m.ProcessedChange(
                 county_code=self.county,

@@ -28,7 +28,7 @@ FORBIDDEN = {
     "localdb": {"printing", "desktop", "central", "PySide6"},
     "printing": {"localdb", "desktop", "central", "PySide6"},
     "sync": {"desktop", "PySide6"},
-    "central": {"desktop", "PySide6"},
+    "central": {"desktop", "localdb", "PySide6"},
     "liangxian": {"PySide6"},
 }
 

@@ -12,6 +12,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,17 +63,13 @@ def _template(
     return templates[backend]
 
 
-@pytest.fixture
-def world_server(
-    backend: str,
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    _templates: dict,
-) -> Iterator[tuple[CentralServer, dict[str, SimCounter]]]:
-    url, counters = _template(backend, request, _templates, tmp_path_factory.getbasetemp())
+def copy_world(
+    backend: str, request: pytest.FixtureRequest, target_dir: Path, templates: dict, template_dir: Path
+) -> tuple[CentralServer, dict[str, SimCounter]]:
+    """A fresh copy of the template world on ``backend``: its server and its counters (own state)."""
+    url, counters = _template(backend, request, templates, template_dir)
     if backend == "sqlite":
-        target = tmp_path / "central.db"
+        target = target_dir / "central.db"
         shutil.copyfile(url, target)
         copy_url = str(target)
     else:
@@ -90,10 +87,34 @@ def world_server(
     mine = {k: copy.copy(v) for k, v in counters.items()}
     for c in mine.values():
         c.proto = srv.session(c.token)
-    yield srv, mine
+    return srv, mine
+
+
+@pytest.fixture
+def world_server(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    _templates: dict,
+) -> Iterator[tuple[CentralServer, dict[str, SimCounter]]]:
+    srv, counters = copy_world(backend, request, tmp_path, _templates, tmp_path_factory.getbasetemp())
+    yield srv, counters
     srv.close()
 
 
 @pytest.fixture
 def world(world_server: tuple[CentralServer, dict[str, SimCounter]]) -> dict[str, SimCounter]:
     return world_server[1]
+
+
+@pytest.fixture(scope="session")
+def world_copier(_templates: dict, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``copy(backend, request, target_dir)`` → a fresh world copy, for fixtures of wider scope."""
+
+    def _copy(
+        backend: str, request: pytest.FixtureRequest, target: Path
+    ) -> tuple[CentralServer, dict[str, SimCounter]]:
+        return copy_world(backend, request, target, _templates, tmp_path_factory.getbasetemp())
+
+    return _copy

@@ -1,0 +1,260 @@
+"""The central server over real HTTP: ``liangxian serve`` (uvicorn) in a subprocess on 127.0.0.1, on
+SQLite and on PostgreSQL, driven by ``sync.http.HttpSync`` and by raw httpx for hostile bodies."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from central.service import CentralServer
+from sync.http import HttpSync, enroll
+from sync.protocol import (
+    MAX_BATCH,
+    MAX_BODY_BYTES,
+    Hello,
+    PullRequest,
+    PushRequest,
+    SyncRefused,
+    SyncUnavailable,
+)
+from tests.support.central_data import SimCounter
+from tests.support.store_data import uscc
+
+ROOT = Path(__file__).resolve().parents[2]
+World = dict[str, SimCounter]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Live:
+    server: CentralServer
+    world: World
+    base_url: str
+
+
+def _serve(url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
+    port = _free_port()
+    log = log_path.open("w")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "liangxian", "serve", "--db", url, "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"http://127.0.0.1:{port}", log
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                raise AssertionError(log_path.read_text()) from None
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, world_copier: Any
+) -> Iterator[Live]:
+    """One server subprocess per backend for this module, on its own copy of the world."""
+    target = tmp_path_factory.mktemp(f"http-{request.param}")
+    server, world = world_copier(request.param, request, target)
+    proc, url, log = _serve(server.url, target / "serve.log")
+    for c in world.values():
+        c.proto = HttpSync(url, c.token, timeout=10.0, retries=2, backoff=0.05)
+    try:
+        yield Live(server, world, url)
+    finally:
+        for c in world.values():
+            c.proto.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        server.close()
+        text = (target / "serve.log").read_text()
+        assert "Traceback" not in text, text
+
+
+def test_enroll_push_pull_and_counts_over_http(live: Live) -> None:
+    server, base_url, http_world = live.server, live.base_url, live.world
+    code = server.add_counter("540102", 7)["enrollment_code"]
+    d = SimCounter("540102", 7)
+    answer = enroll(base_url, d.enroll_request(code))
+    assert (answer.county_code, answer.counter_no, answer.region) == ("540102", 7, "lhasa")
+    with pytest.raises(SyncRefused) as caught:
+        enroll(base_url, SimCounter("540102", 7).enroll_request(code))
+    assert (caught.value.status, caught.value.codes) == (403, ["enroll.code_used"])
+
+    a, c = http_world["a"], http_world["c"]
+    emp = a.employer("clerk1")
+    per = a.person("clerk1", emp.entity_id)
+    app = a.application("clerk1", per)
+    assert [r.status for r in a.push(emp, per, app)] == ["applied"] * 3
+    assert [r.status for r in a.push(emp, per, app)] == ["applied"] * 3  # resent: same answers
+    pulled = a.proto.pull(PullRequest(0, 2))
+    assert pulled.more and len(pulled.records) == 2
+    counts = a.proto.counts().counts
+    assert (counts["person"], counts["application"], counts["user"]) == (1, 1, 5)
+    assert c.proto.counts().counts["person"] == 0
+    hello = a.proto.hello(Hello(a.device_id, a.epoch, a.seq, a.last_hash))
+    assert hello.acknowledged is not None and hello.acknowledged.seq == a.seq
+
+
+def test_responses_are_gzip_compressed(live: Live) -> None:
+    a, base_url = live.world["c"], live.base_url
+    resp = httpx.post(
+        f"{base_url}/v1/pull",
+        json={"cursor": 0},
+        headers={"Authorization": f"Bearer {a.token}", "Accept-Encoding": "gzip"},
+    )
+    assert resp.status_code == 200
+    assert resp.headers.get("content-encoding") == "gzip"
+    assert {r["entity"] for r in resp.json()["records"]} == {"user"}
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [("", "sync.unauthorized"), ("forged-token", "sync.unauthorized")],
+)
+def test_requests_without_a_valid_token_are_401(live: Live, token: str, code: str) -> None:
+    base_url = live.base_url
+    resp = httpx.get(f"{base_url}/v1/counts", headers={"Authorization": f"Bearer {token}"} if token else {})
+    assert resp.status_code == 401
+    assert [e["code"] for e in resp.json()["errors"]] == [code]
+    assert resp.json()["errors"][0]["message_bo"]
+
+
+def test_a_revoked_counter_is_refused_over_http(live: Live) -> None:
+    code = live.server.add_counter("540103", 9)["enrollment_code"]
+    d = SimCounter("540103", 9)
+    token = enroll(live.base_url, d.enroll_request(code)).token
+    proto = HttpSync(live.base_url, token, timeout=10.0, retries=2, backoff=0.05)
+    assert proto.counts().counts["user"] == 2
+    live.server.revoke_counter("540103", 9)
+    with pytest.raises(SyncRefused) as caught:
+        proto.counts()
+    proto.close()
+    assert (caught.value.status, caught.value.codes) == (401, ["sync.token_revoked"])
+
+
+def _post(base_url: str, token: str, path: str, body: bytes, **headers: str) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}{path}",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers},
+        timeout=30,
+    )
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(live: Live) -> None:
+    token, base_url = live.world["a"].token, live.base_url
+    resp = _post(base_url, token, "/v1/push", b" " * (MAX_BODY_BYTES + 1))
+    assert resp.status_code == 413
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.too_large"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server counts as it reads
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b" " * 65536
+
+    resp = httpx.post(
+        f"{base_url}/v1/push",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert resp.status_code == 413
+
+
+def test_a_gzip_bomb_is_refused(live: Live) -> None:
+    http_world, base_url = live.world, live.base_url
+    bomb = gzip.compress(b"[" + b" " * (64 * 1024 * 1024) + b"]", 9)
+    assert len(bomb) < 200_000
+    resp = _post(base_url, http_world["a"].token, "/v1/push", bomb, **{"Content-Encoding": "gzip"})
+    assert resp.status_code == 413
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.too_large"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"\xff\xfe",
+        json.dumps({"counter_id": "x", "changes": [], "extra": 1}).encode(),
+        json.dumps({"counter_id": 5, "changes": []}).encode(),
+        json.dumps([1, 2, 3]).encode(),
+        b"[" * 50_000 + b"]" * 50_000,
+    ],
+)
+def test_a_malformed_body_is_a_coded_422(live: Live, body: bytes) -> None:
+    http_world, base_url = live.world, live.base_url
+    resp = _post(base_url, http_world["a"].token, "/v1/push", body)
+    assert resp.status_code == 422
+    errors = resp.json()["errors"]
+    assert [e["code"] for e in errors] == ["sync.malformed"]
+    assert "Traceback" not in resp.text
+
+
+def test_a_broken_gzip_body_is_a_coded_400(live: Live) -> None:
+    http_world, base_url = live.world, live.base_url
+    body = gzip.compress(b'{"cursor": 0}')[:-6]
+    resp = _post(base_url, http_world["a"].token, "/v1/pull", body, **{"Content-Encoding": "gzip"})
+    assert resp.status_code == 400
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.malformed"]
+
+
+def test_a_batch_over_the_limit_is_413(live: Live) -> None:
+    a, base_url = live.world["a"], live.base_url
+    change = a.employer("clerk1", uscc=uscc("540102", "MA6T0413")).to_json()
+    body = json.dumps({"counter_id": a.device_id, "changes": [change] * (MAX_BATCH + 1)}).encode()
+    resp = _post(base_url, a.token, "/v1/push", gzip.compress(body), **{"Content-Encoding": "gzip"})
+    assert resp.status_code == 413
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.batch_too_large"]
+
+
+def test_a_replayed_batch_from_another_counter_is_refused_over_http(live: Live) -> None:
+    a, b = live.world["a"], live.world["b"]
+    emp = a.employer("clerk1", uscc=uscc("540102", "MA6T0999"))
+    a.push(emp)
+    with pytest.raises(SyncRefused) as caught:
+        b.proto.push(PushRequest(a.device_id, (emp,)))
+    assert (caught.value.status, caught.value.codes) == (403, ["sync.wrong_counter"])
+
+
+def test_an_unknown_address_is_a_coded_404(live: Live) -> None:
+    base_url = live.base_url
+    resp = httpx.get(f"{base_url}/v1/nothing")
+    assert resp.status_code == 404
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.not_found"]
+
+
+def test_no_link_is_sync_unavailable() -> None:
+    proto = HttpSync(f"http://127.0.0.1:{_free_port()}", "t", timeout=1.0, retries=2, backoff=0.01)
+    with pytest.raises(SyncUnavailable) as caught:
+        proto.counts()
+    assert caught.value.to_json()[0]["code"] == "sync.no_link"
+    proto.close()
