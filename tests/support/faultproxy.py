@@ -1,8 +1,9 @@
 """A fault-injecting TCP proxy of our own, on loopback, between a counter and the central server.
 
-Each new connection draws a fault from a seeded schedule: pass it through untouched; delay every chunk;
-drop the connection after a number of bytes of the reply (a cut link); pass only part of the reply and
-close (a truncated answer); or reset it (RST, as a dying NAT box does). It can also throttle to a given
+Each chunk of a reply draws a fault from a seeded schedule (per chunk, because a client keeps its
+connection alive across requests): pass it through untouched; delay it; drop the connection there (a
+cut link); pass only part of the chunk and close (a truncated answer); or reset the connection (RST, as
+a dying NAT box does). It can also throttle to a given
 latency and bandwidth (200 ms, 256 kbit/s). It runs in a thread with its own event loop and stops by
 itself when the test ends; traffic goes only to the loopback address it was given.
 """
@@ -35,11 +36,11 @@ class Schedule:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
 
-    def draw(self) -> tuple[str, int]:
+    def draw(self) -> str:
         names = list(self.weights)
         fault = self._rng.choices(names, [self.weights[n] for n in names])[0]
         self.drawn.append(fault)
-        return fault, self._rng.randrange(1, 4000)
+        return fault
 
 
 class FaultProxy:
@@ -89,23 +90,13 @@ class FaultProxy:
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self.connections += 1
-        fault, budget = self.schedule.draw()
-        if fault == "reset":
-            sock = client_w.get_extra_info("socket")
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            # read a little of the request first, as a box that dies mid-way would
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client_r.read(256), 1.0)
-            client_w.close()
-            return
         try:
             server_r, server_w = await asyncio.open_connection(*self.target)
         except OSError:
             client_w.close()
             return
-        up = asyncio.ensure_future(self._pipe(client_r, server_w, "pass", 0))
-        down = asyncio.ensure_future(self._pipe(server_r, client_w, fault, budget))
+        up = asyncio.ensure_future(self._pipe(client_r, server_w, faulty=False))
+        down = asyncio.ensure_future(self._pipe(server_r, client_w, faulty=True))
         await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
         for task in (up, down):
             task.cancel()
@@ -114,9 +105,8 @@ class FaultProxy:
                 w.close()
 
     async def _pipe(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: str, budget: int
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, faulty: bool
     ) -> None:
-        sent = 0
         sched = self.schedule
         while True:
             chunk = await reader.read(4096)
@@ -126,17 +116,23 @@ class FaultProxy:
                 return
             if sched.latency_s:
                 await asyncio.sleep(sched.latency_s)
+            fault = sched.draw() if faulty else "pass"
             if fault == "delay":
                 await asyncio.sleep(sched.delay_s)
-            if fault in ("drop", "truncate") and sent + len(chunk) > budget:
+            elif fault == "reset":
+                sock = writer.get_extra_info("socket")
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+                return
+            elif fault in ("drop", "truncate"):
                 if fault == "truncate":
-                    writer.write(chunk[: max(0, budget - sent)])
+                    writer.write(chunk[: len(chunk) // 2])
                     with contextlib.suppress(Exception):
                         await writer.drain()
                 return  # the link dies here
             writer.write(chunk)
             await writer.drain()
-            sent += len(chunk)
             if sched.bytes_per_s:
                 await asyncio.sleep(len(chunk) / sched.bytes_per_s)
 
