@@ -1,0 +1,153 @@
+"""The counter's sync commands, exact contract: `enroll --db --server --code` (secrets in the keyring),
+`sync --db [--json]` printing {pushed, pulled, rejected, conflicts, duplicates_merged, cursor} with exit
+0 in step, 1 when changes were refused or conflicts wait, 3 with no link; `conflicts --db --json` and
+`conflicts resolve ID --as USER --take local|remote`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import localdb
+from central.service import CentralServer
+from liangxian.cli import main
+from tests.support.live_server import LiveServer, free_port
+from tests.support.store_data import TODAY, employer_data, id_number, person_data
+
+pytestmark = pytest.mark.heavy
+KEYS = ("pushed", "pulled", "rejected", "conflicts", "duplicates_merged", "cursor")
+
+
+def run(capsys, *argv: str) -> tuple[int, object]:
+    code = main(list(argv))
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out.strip() else None
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[CentralServer, LiveServer]]:
+    central = CentralServer(str(tmp_path / "central.db"))
+    central.init("lhasa")
+    central.add_county("540102")
+    for user, role in (("boss", "admin"), ("clerk1", "clerk"), ("rev1", "reviewer")):
+        central.add_user("540102", user, role, "pw-" + user)
+    srv = LiveServer(central.url, log_path=tmp_path / "serve.log").start()
+    yield central, srv
+    srv.stop()
+    central.close()
+
+
+def new_counter(tmp_path: Path, name: str, number: int) -> Path:
+    path = tmp_path / f"{name}.db"
+    store = localdb.init_store(
+        path,
+        region="lhasa",
+        county_code="540102",
+        counter_no=number,
+        admin_username="boss",
+        admin_password=None,
+    )
+    from liangxian.keys import provision_counter_key
+
+    provision_counter_key(store, "boss")
+    store.service("boss").add_user("clerk1", "clerk", None)
+    store.service("boss").add_user("rev1", "reviewer", None)
+    store.close()
+    return path
+
+
+def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memory_keyring, live) -> None:
+    central, srv = live
+    a, b = new_counter(tmp_path, "a", 1), new_counter(tmp_path, "b", 2)
+    code_a = central.add_counter("540102", 1)["enrollment_code"]
+    code, out = run(capsys, "enroll", "--db", str(a), "--server", srv.url, "--code", code_a)
+    assert code == 0 and out["county_code"] == "540102" and out["counter_no"] == 1
+    assert any(k[1].startswith("sync-token:") for k in memory_keyring.items)  # the token is in the keyring
+    assert "sync-token" not in a.read_bytes().decode("latin-1")
+    # the code is usable once
+    code, out = run(capsys, "enroll", "--db", str(a), "--server", srv.url, "--code", code_a)
+    assert code == 2 and out["errors"][0]["code"].startswith("enroll.")
+    # a code for counter 1 does not enroll counter 2
+    code, out = run(
+        capsys,
+        "enroll",
+        "--db",
+        str(b),
+        "--server",
+        srv.url,
+        "--code",
+        central.add_counter("540102", 1)["enrollment_code"],
+    )
+    assert code == 2 and out["errors"][0]["message_bo"]
+    code, out = run(
+        capsys,
+        "enroll",
+        "--db",
+        str(b),
+        "--server",
+        srv.url,
+        "--code",
+        central.add_counter("540102", 2)["enrollment_code"],
+    )
+    assert code == 0
+
+    with localdb.open_store(a) as store:
+        store.service("boss", today=TODAY).register_employer(employer_data())
+        p = store.service("clerk1", today=TODAY).register_person(person_data(id_number=id_number(seq=8)))
+    code, out = run(capsys, "sync", "--db", str(a), "--json")
+    assert code == 0 and set(out) == set(KEYS) and out["pushed"] == 2 and out["rejected"] == 0
+    code, out = run(capsys, "sync", "--db", str(b), "--json")
+    assert code == 0 and out["pulled"] >= 2
+
+    # the same phone corrected at both counters: a conflict waits (exit 1) and is listed
+    with localdb.open_store(a) as store:
+        store.service("clerk1", today=TODAY).update_person(p["id"], 1, {"phone": "13900000001"})
+    with localdb.open_store(b) as store:
+        store.service("clerk1", today=TODAY).update_person(p["id"], 1, {"phone": "13900000002"})
+    assert run(capsys, "sync", "--db", str(a), "--json")[0] == 0
+    code, out = run(capsys, "sync", "--db", str(b), "--json")
+    assert code == 1 and out["conflicts"] == 1
+    code, items = run(capsys, "conflicts", "--db", str(b), "--json")
+    assert code == 0 and [(i["field"], i["local_value"], i["server_value"]) for i in items] == [
+        ("phone", "13900000002", "13900000001")
+    ]
+    code, out = run(
+        capsys, "conflicts", "resolve", items[0]["id"], "--db", str(b), "--as", "clerk1", "--take", "local"
+    )
+    assert code == 2 and out["errors"][0]["code"] == "auth.forbidden"
+    code, out = run(
+        capsys, "conflicts", "resolve", items[0]["id"], "--db", str(b), "--as", "rev1", "--take", "local"
+    )
+    assert code == 0
+    assert run(capsys, "sync", "--db", str(b), "--json")[0] == 0
+    assert run(capsys, "sync", "--db", str(a), "--json")[0] == 0
+    with localdb.open_store(a) as store:
+        assert store.get_person(p["id"])["phone"] == "13900000002"
+
+    # no link: exit 3 with a coded bilingual error, nothing lost
+    srv.stop()
+    with localdb.open_store(a) as store:
+        store.service("clerk1", today=TODAY).update_person(
+            p["id"], store.get_person(p["id"])["version"], {"phone": "13700000000"}
+        )
+    code, out = run(capsys, "sync", "--db", str(a), "--json", "--retries", "1")
+    assert code == 3 and out["errors"][0]["code"] == "sync.no_link" and out["errors"][0]["message_bo"]
+    with localdb.open_store(a) as store:
+        assert store.pending_outbox_count() == 1
+
+
+def test_sync_before_enrollment_is_a_coded_error(tmp_path, capsys, memory_keyring) -> None:
+    a = new_counter(tmp_path, "a", 1)
+    code, out = run(capsys, "sync", "--db", str(a), "--json")
+    assert code == 2 and out["errors"][0]["code"] == "sync.not_enrolled"
+
+
+def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> None:
+    a = new_counter(tmp_path, "a", 1)
+    code, out = run(
+        capsys, "enroll", "--db", str(a), "--server", f"http://127.0.0.1:{free_port()}", "--code", "x"
+    )
+    assert code == 3 and out["errors"][0]["code"] == "sync.no_link"
