@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms.errors import ValidationFailed, error
@@ -127,23 +127,23 @@ class RemoteApply(WriteBase):
     @staticmethod
     def _pending_ids(s: Session) -> set[str]:
         """Records this counter still has to send (not yet acknowledged, not refused)."""
-        return set(
-            s.scalars(
-                select(m.OutboxChange.entity_id).where(
-                    m.OutboxChange.synced_at.is_(None), m.OutboxChange.rejected_at.is_(None)
-                )
+        return {
+            row[0]
+            for row in s.connection().exec_driver_sql(
+                "SELECT DISTINCT entity_id FROM outbox WHERE synced_at IS NULL AND rejected_at IS NULL"
             )
-        )
+        }
 
     @staticmethod
     def _local_versions(s: Session, table: Any, ids: Iterable[str]) -> dict[str, int]:
         ids = list(ids)
         out: dict[str, int] = {}
+        conn = s.connection()
         for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
             chunk = ids[i : i + 900]
-            out.update(
-                dict(s.execute(select(table.c.id, table.c.version).where(table.c.id.in_(chunk))).all())
-            )
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT id, version FROM {table.name} WHERE id IN ({marks})"
+            out.update({row[0]: row[1] for row in conn.exec_driver_sql(sql, tuple(chunk))})
         return out
 
     def _fresh(
@@ -187,6 +187,20 @@ class RemoteApply(WriteBase):
                 report.unchanged += 1
             else:
                 out.append((row, event))
+        return out
+
+    @staticmethod
+    def _holders(s: Session, table: str, column: str, keys: list[str]) -> dict[str, str]:
+        """Which local row holds each unique key (ID number, USCC)."""
+        out: dict[str, str] = {}
+        conn = s.connection()
+        for i in range(0, len(keys), 900):
+            chunk = keys[i : i + 900]
+            marks = ", ".join("?" for _ in chunk)
+            for key, row_id in conn.exec_driver_sql(
+                f"SELECT {column}, id FROM {table} WHERE {column} IN ({marks})", tuple(chunk)
+            ):
+                out[key] = row_id
         return out
 
     @staticmethod
@@ -253,13 +267,14 @@ class RemoteApply(WriteBase):
             }
             pairs.append((row, r))
         pairs = self._changed_only(s, table, pairs, report)
+        holders = self._holders(s, "employers", "uscc", [row["uscc"] for row, _ in pairs])
         twins: list[tuple[str, RemoteRecord]] = []
         for row, r in pairs:
-            twin = s.scalar(
-                select(m.Employer.id).where(m.Employer.uscc == row["uscc"], m.Employer.id != row["id"])
-            )
-            if twin is not None:  # the same employer registered here too: the server's record survives
-                s.execute(update(m.Employer).where(m.Employer.id == twin).values(uscc=m.Employer.uscc + "#"))
+            twin = holders.get(row["uscc"])
+            if twin is not None and twin != row["id"]:  # registered here too: the server's record survives
+                s.connection().exec_driver_sql(
+                    "UPDATE employers SET uscc = uscc || '#' WHERE id = ?", (twin,)
+                )
                 twins.append((twin, r))
             events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["employer"]}))
         self._upsert(s, table, [row for row, _ in pairs])
@@ -296,14 +311,13 @@ class RemoteApply(WriteBase):
                 version = int(en.get("version") or 1)
                 enrollments.append(RemoteRecord("enrollment", str(en["id"]), version, en, r.server_seq))
         pairs = self._changed_only(s, table, pairs, report)
+        holders = self._holders(s, "persons", "id_number", [row["id_number"] for row, _ in pairs])
         twins: list[tuple[str, RemoteRecord]] = []
         for row, r in pairs:
-            twin = s.scalar(
-                select(m.Person.id).where(m.Person.id_number == row["id_number"], m.Person.id != row["id"])
-            )
-            if twin is not None:  # registered here too while offline: the server's record survives
-                s.execute(
-                    update(m.Person).where(m.Person.id == twin).values(id_number=m.Person.id_number + "#")
+            twin = holders.get(row["id_number"])
+            if twin is not None and twin != row["id"]:  # registered here too offline: the server's survives
+                s.connection().exec_driver_sql(
+                    "UPDATE persons SET id_number = id_number || '#' WHERE id = ?", (twin,)
                 )
                 twins.append((twin, r))
             events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["person"]}))
@@ -349,45 +363,13 @@ class RemoteApply(WriteBase):
             report.applied += len(pairs)
         out = [{**row, "updated_at": (r.data or {}).get("updated_at") or r.at} for row, r in pairs]
         self._upsert(s, table, out)
-        for row in out:  # the person's category follows its open enrollment
-            if row["ended_on"] is None:
-                s.execute(
-                    update(m.Person).where(m.Person.id == row["person_id"]).values(category=row["category"])
-                )
-
-    def _apply_enrollment(
-        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
-    ) -> None:
-        table = m.Enrollment.__table__
-        fresh = self._fresh(s, table, rows, report)
-        out = []
-        for r in fresh:
-            d = r.data or {}
-            out.append(
-                {
-                    "id": r.entity_id,
-                    "person_id": d["person_id"],
-                    "employer_id": d.get("employer_id"),
-                    "category": d["category"],
-                    "maternity_coverage": bool(d.get("maternity_coverage")),
-                    "contribution_base": _money(d.get("contribution_base")),
-                    "flexible_scheme": d.get("flexible_scheme"),
-                    "insured_since": d["insured_since"],
-                    "ended_on": d.get("ended_on"),
-                    "version": r.version,
-                    "updated_at": d.get("updated_at") or r.at,
-                }
+        follow = [
+            (row["category"], row["person_id"], row["category"]) for row in out if row["ended_on"] is None
+        ]
+        if follow:  # the person's category follows its open enrollment
+            s.connection().exec_driver_sql(
+                "UPDATE persons SET category = ? WHERE id = ? AND category != ?", follow
             )
-            if counted:
-                events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["enrollment"]}))
-        self._upsert(s, table, out)
-        for row in out:  # the person's category follows its open enrollment
-            if row["ended_on"] is None:
-                s.execute(
-                    update(m.Person).where(m.Person.id == row["person_id"]).values(category=row["category"])
-                )
-        if counted:
-            report.applied += len(out)
 
     def _apply_application(
         self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list

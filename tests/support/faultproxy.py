@@ -54,6 +54,8 @@ class FaultProxy:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
         self.connections = 0
+        self.bytes_up = 0  # counter → server, as on the wire (compressed bodies, headers)
+        self.bytes_down = 0
 
     # --- life cycle ----------------------------------------------------------------------------------
 
@@ -133,6 +135,10 @@ class FaultProxy:
                 return  # the link dies here
             writer.write(chunk)
             await writer.drain()
+            if faulty:
+                self.bytes_down += len(chunk)
+            else:
+                self.bytes_up += len(chunk)
             if sched.bytes_per_s:
                 await asyncio.sleep(len(chunk) / sched.bytes_per_s)
 
