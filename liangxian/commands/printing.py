@@ -61,6 +61,7 @@ genuine, 1 when not (altered amount or number, unknown counter, wrong ID), 2 on 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from liangxian.auth import add_password_args
     from printing.model import KINDS, PAPERS
 
     p = sub.add_parser(
@@ -79,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--as", dest="user", metavar="USER", help="the staff user printing (default: the first admin)"
     )
+    add_password_args(p)
     p.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     p.set_defaults(func=run_print)
 
@@ -359,12 +361,15 @@ def run_print(args: argparse.Namespace) -> int:
     except localdb.StoreError as exc:
         return _fail(error("print.store_unavailable", "db", detail=str(exc)))
     try:
-        user = args.user or next((u["username"] for u in store.users() if u["role"] == "admin"), None)
-        if user is None:
+        from liangxian.auth import AuthError, acting_service
+
+        if not args.user:
+            args.user = next((u["username"] for u in store.users() if u["role"] == "admin"), None)
+        if args.user is None:
             return _fail(error("print.store_unavailable", "db", detail="no staff user"))
-        try:
-            store.service(user, today=today)  # an unknown or inactive user is refused before printing
-        except localdb.StoreError as exc:
+        try:  # the user proves it (password) before anything is printed
+            user = acting_service(args, store, today=today).username
+        except (localdb.StoreError, AuthError) as exc:
             return _store_fail(exc)
         try:
             printed = render_record(store, args.kind, args.id, user=user, paper=args.paper, today=today)
