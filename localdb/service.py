@@ -18,6 +18,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from forms import divisions, workflow
@@ -35,6 +36,8 @@ from localdb.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    StoreBusy,
+    is_busy,
 )
 from localdb.records import application_core, employer_dict, enrollment_dict, json_values, person_dict
 from localdb.searchkeys import person_keys
@@ -224,13 +227,19 @@ class Service(Reads):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:
-        """One IMMEDIATE transaction; everything in it commits together or not at all."""
-        with (
-            self._store.write_lock,
-            Session(self._store.write_engine, expire_on_commit=False) as s,
-            s.begin(),
-        ):
-            yield s
+        """One IMMEDIATE transaction; everything in it commits together or not at all. Another
+        writer holding the database past the busy timeout is StoreBusy (store.busy), not a traceback."""
+        try:
+            with (
+                self._store.write_lock,
+                Session(self._store.write_engine, expire_on_commit=False) as s,
+                s.begin(),
+            ):
+                yield s
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise StoreBusy() from exc
+            raise
 
     def _log(
         self,
@@ -306,8 +315,11 @@ class Service(Reads):
 
     # --- persons ---------------------------------------------------------------------------------------
 
-    def _validate_person(self, s: Session, data: dict[str, Any]) -> tuple[dict[str, Any], m.Employer | None]:
-        result = validate("person", data, self.region, today=self.today, strict=True)
+    def _validate_person(
+        self, s: Session, data: dict[str, Any], result: Any = None
+    ) -> tuple[dict[str, Any], m.Employer | None]:
+        if result is None:
+            result = validate("person", data, self.region, today=self.today, strict=True)
         issues = list(result.issues)
         values = dict(result.values)
         employer = None
@@ -329,8 +341,10 @@ class Service(Reads):
         """Register a person with their enrollment. An ID number already on file raises
         DuplicatePerson carrying the existing record; nothing is written."""
         self._allow("person.register")
+        # parse and check the form before the write lock is taken (issue 16: no slow work inside it)
+        result = validate("person", data, self.region, today=self.today, strict=True)
         with self._write() as s:
-            values, employer = self._validate_person(s, data)
+            values, employer = self._validate_person(s, data, result)
             existing = s.scalars(select(m.Person).where(m.Person.id_number == values["id_number"])).first()
             if existing is not None:
                 raise DuplicatePerson(self._person(s, existing))
@@ -403,11 +417,12 @@ class Service(Reads):
         return written
 
     def _bulk_batch(self, chunk: list[dict[str, Any]]) -> int:
+        # validated before the write lock is taken (issue 16: no slow work inside the transaction)
+        results = [validate("person", data, self.region, today=self.today, strict=True) for data in chunk]
         with self._write() as s:
             employers = {e.uscc: e for e in s.scalars(select(m.Employer))}
             candidates = []
-            for data in chunk:
-                result = validate("person", data, self.region, today=self.today, strict=True)
+            for result in results:
                 v = result.values
                 employer = employers.get(v.get("employer_uscc") or "")
                 if result.ok and not (v.get("employer_uscc") and employer is None):
@@ -455,7 +470,10 @@ class Service(Reads):
         self._allow("application.create")
         if not isinstance(data, dict):
             raise ValidationFailed([error("form.not_object", "")])
-        with self._write() as s:
+        # Parsing, validation and the entitlement decision run before the write lock is taken (issue
+        # 16: a slow input must not hold every other writer up); the write transaction re-reads only
+        # what it must (the person still there, the duplicate check, the receipt number).
+        with self._read() as s:
             raw_id = data.get("id_number")
             person = None
             if isinstance(raw_id, str) and raw_id.strip():
@@ -477,38 +495,47 @@ class Service(Reads):
                             filled.setdefault(
                                 "employer_avg_monthly_wage", format(employer.avg_monthly_wage, "f")
                             )
-            filled.setdefault("filed_on", self.today.isoformat())
-            result = validate("maternity_application", filled, self.region, today=self.today, strict=True)
-            issues = errors_only(result.issues)
-            if person is None and not any(i.field == "id_number" for i in issues):
-                # the facts that come from the person's record are not the applicant's mistake
-                from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
-                issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
-                issues.append(error("application.person_unknown", "id_number"))
-            if issues:
-                raise ValidationFailed(issues)
-            v = result.values
-            earlier = self._open_application_for_event(s, person.id, v)
+            person_id = person.id if person is not None else None
+            person_json = (
+                person_dict(person, enrollment_dict(en, employer) if en is not None else None)
+                if person is not None
+                else None
+            )
+        filled.setdefault("filed_on", self.today.isoformat())
+        result = validate("maternity_application", filled, self.region, today=self.today, strict=True)
+        issues = errors_only(result.issues)
+        if person_id is None and not any(i.field == "id_number" for i in issues):
+            # the facts that come from the person's record are not the applicant's mistake
+            from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
+            issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
+            issues.append(error("application.person_unknown", "id_number"))
+        if issues:
+            raise ValidationFailed(issues)
+        v = result.values
+        facts = Facts.from_values(self.region, v)
+        try:
+            decision = decide(facts)
+        except NoRuleInForce as exc:
+            raise ValidationFailed([error("application.before_merger_unknown", "event_date")]) from exc
+        decision_json = {
+            **decision.to_json(),
+            "reason_params": decision.reason_params,
+            "leave_start": decision.leave_start.isoformat() if decision.leave_start else None,
+            "leave_end": decision.leave_end.isoformat() if decision.leave_end else None,
+            "calendar_exact": decision.calendar_exact,
+            "citations": list(decision.citations),
+        }
+        with self._write() as s:
+            if s.get(m.Person, person_id) is None:  # pragma: no cover - persons are never deleted
+                raise ValidationFailed([error("application.person_unknown", "id_number")])
+            earlier = self._open_application_for_event(s, person_id, v)
             if earlier is not None:
                 raise DuplicateApplication(self._application(s, earlier))
-            facts = Facts.from_values(self.region, v)
-            try:
-                decision = decide(facts)
-            except NoRuleInForce as exc:
-                raise ValidationFailed([error("application.before_merger_unknown", "event_date")]) from exc
-            decision_json = {
-                **decision.to_json(),
-                "reason_params": decision.reason_params,
-                "leave_start": decision.leave_start.isoformat() if decision.leave_start else None,
-                "leave_end": decision.leave_end.isoformat() if decision.leave_end else None,
-                "calendar_exact": decision.calendar_exact,
-                "citations": list(decision.citations),
-            }
             now = utc_now()
             app = SimpleNamespace(
                 id=new_id(),
                 receipt_no=self._next_receipt_no(s),
-                person_id=person.id,
+                person_id=person_id,
                 claim_type=v["claim_type"],
                 event=v["event"],
                 event_date=v["event_date"],
@@ -564,7 +591,7 @@ class Service(Reads):
                 s.execute(m.DocumentReceived.__table__.insert(), documents)
             after = application_core(app)
             after.update(
-                person=person_dict(person, enrollment_dict(en, employer) if en is not None else None),
+                person=person_json,
                 decision=json.loads(decision_text),
                 rule_version=decision.rule,
                 status_history=[{"from": None, "to": RECEIVED, "at": now, "by": self.username, "note": None}],

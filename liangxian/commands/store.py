@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import i18n
+from liangxian.argtypes import bounded_int
 from liangxian.auth import acting_service, add_password_args, password_from
 from liangxian.jsonio import EXIT_INVALID, emit, fail, read_json
 
@@ -40,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _db_arg(p)
     p.add_argument("--region", required=True, help="lianyungang or lhasa")
     p.add_argument("--county", required=True, metavar="CODE", help="6-digit county code (GB/T 2260)")
-    p.add_argument("--counter", required=True, type=int, metavar="N", help="counter number 1-99")
+    p.add_argument(
+        "--counter", required=True, type=bounded_int(1, 99), metavar="N", help="counter number 1-99"
+    )
     p.add_argument("--admin", required=True, metavar="USER", help="user name of the first supervisor")
     add_password_args(p, whose="the new admin")
     p.set_defaults(func=run_init)
@@ -122,11 +125,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     _db_arg(p)
-    p.add_argument("--persons", type=int, required=True, metavar="N")
-    p.add_argument("--applications", type=int, metavar="K", help="default: min(200, N/20)")
+    p.add_argument("--persons", type=bounded_int(0, 10_000_000), required=True, metavar="N")
+    p.add_argument(
+        "--applications", type=bounded_int(0, 1_000_000), metavar="K", help="default: min(200, N/20)"
+    )
     p.add_argument("--as", dest="user", metavar="USER", help="acting user (default: the first admin)")
     add_password_args(p)
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--seed", type=bounded_int(0, 2**31), default=1, help="random seed (default 1)")
     p.set_defaults(func=run_seed)
 
     p = sub.add_parser("user", help="staff users", description="Staff user commands.")

@@ -93,13 +93,25 @@ def test_register_person_employer_application(store, tmp_path, capsys) -> None:
     assert code == 0, err
     assert emp["id"] and emp["uscc"] == uscc(org="MA6T2222") and emp["avg_monthly_wage"] == "9000.00"
     code, person, err = run(
-        capsys, "register", "person", "--db", db, *as_user(tmp_path, "clerk1"), write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 0, err
     assert person["id"] and person["name_zh"] == "张晓"
     data = application_data(event_date="2026-09-01", filed_on=TODAY.isoformat())
     code, app, err = run(
-        capsys, "register", "application", "--db", db, *as_user(tmp_path, "clerk1"), write(tmp_path, "a.json", data)
+        capsys,
+        "register",
+        "application",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "a.json", data),
     )
     assert code == 0, err
     assert app["receipt_no"].startswith("540102-03-") and app["status"] == "received"
@@ -110,7 +122,13 @@ def test_register_duplicate_person_exits_2_with_the_existing_record(store, tmp_p
     existing = clerk.register_person(person_data())
     db = str(store.path)
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, *as_user(tmp_path, "clerk1"), write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 2
     assert out["errors"][0]["code"] == "person.duplicate"
@@ -162,12 +180,26 @@ def test_register_invalid_input_exits_2_naming_fields(store, tmp_path, capsys) -
 def test_register_as_an_unknown_user_or_with_the_wrong_role(store, tmp_path, capsys) -> None:
     db = str(store.path)
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, *as_user(tmp_path, "ghost"), write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "ghost"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 2 and out["errors"][0]["code"] == "auth.login_failed"
     e = write(tmp_path, "e.json", employer_data(uscc=bad_uscc(org="MA6T7777"), name_zh="试点单位"))
     code, out, _ = run(
-        capsys, "register", "employer", "--db", db, *as_user(tmp_path, "clerk1"), "--override-reason", "试点", e
+        capsys,
+        "register",
+        "employer",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        "--override-reason",
+        "试点",
+        e,
     )
     assert code == 2 and out["errors"][0]["code"] == "auth.forbidden"
     code, out, _ = run(
@@ -201,7 +233,13 @@ def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
     code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
     assert code == 2 and out["errors"][0]["code"] == "store.backup_failed"
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, *as_user(tmp_path, "clerk1"), write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 0
     code, out, _ = run(capsys, "restore", "--db", db, "--from", str(tmp_path / "b.db"))
@@ -229,12 +267,20 @@ def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path)
     assert "liangxian key create" in first.stderr
     env["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.FileKeyringForTests"
     made = subprocess.run(
-        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")], env=env, capture_output=True, text=True, timeout=120
+        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert made.returncode == 0, made.stderr
     counter = json.loads(made.stdout)["counter"]
     again = subprocess.run(
-        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")], env=env, capture_output=True, text=True, timeout=120
+        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert json.loads(again.stdout)["counter"]["public_key_b64"] == counter["public_key_b64"]  # kept
     stored = json.loads((tmp_path / "keyring.json").read_text())
