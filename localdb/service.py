@@ -25,6 +25,7 @@ from forms import divisions, workflow
 from forms.declarations import validate
 from forms.errors import Issue, ValidationFailed, error, errors_only
 from forms.policy import NoRuleInForce, load_pack
+from forms.text import text_issues
 from forms.uscc import compact as uscc_compact
 from localdb import audit
 from localdb import models as m
@@ -202,6 +203,23 @@ def bootstrap(
         )
 
 
+MAX_NOTE_CHARS = 500
+
+
+def check_note(note: object, field: str) -> None:
+    """A reason or note a person typed: the same one-line text rules as every form field (forms.text),
+    at most MAX_NOTE_CHARS. Raises ValidationFailed."""
+    if note is None:
+        return
+    if not isinstance(note, str):
+        raise ValidationFailed([error("type.text", field)])
+    if len(note) > MAX_NOTE_CHARS:
+        raise ValidationFailed([error("text.too_long", field, max=MAX_NOTE_CHARS)])
+    issues = text_issues(note.strip(), field)
+    if issues:
+        raise ValidationFailed(issues)
+
+
 class Service(Reads):
     """Writes on behalf of one staff user. Get it from ``Store.service(username)``."""
 
@@ -282,6 +300,7 @@ class Service(Reads):
             self._allow("employer.override_uscc")
             if not reason:
                 raise ValidationFailed([error("reason.required", "override_reason")])
+            check_note(reason, "override_reason")
             issues = [i for i in issues if i not in checksum]
             values["uscc"] = uscc_compact(str(data["uscc"]))
         elif checksum:
@@ -644,6 +663,7 @@ class Service(Reads):
         self._allow(action)
         if reason_required and (not isinstance(note, str) or not note.strip()):
             raise ValidationFailed([error("reason.required", "reason")])
+        check_note(note, "reason")
         with self._write() as s:
             app = s.get(m.Application, app_id)
             if app is None:
