@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages liangxian needs: Qt's runtime libraries, fonts (Tibetan and Chinese),
-# poppler-utils (PDF to PNG for looking at printouts) and Xvfb. Idempotent; skips apt when all present.
+# poppler-utils (PDF to PNG for looking at printouts), Xvfb, and gnome-keyring with a D-Bus session
+# bus (a real Secret Service without a desktop). Idempotent; skips apt when all present.
 set -euo pipefail
 PKGS=(
   libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -8,6 +9,8 @@ PKGS=(
   libxcb-render-util0 libxcb-xinerama0 libxcb-image0 libxcb-xkb1 libxrender1 libxi6 libsm6 libice6
   fonts-noto-core fonts-tibetan-machine fonts-droid-fallback fonts-wqy-microhei
   poppler-utils xvfb xauth python3-venv
+  # a real Secret Service for machines without a desktop session (scripts/secret-service.sh, tests)
+  dbus-daemon dbus-bin dbus-x11 gnome-keyring libsecret-tools
 )
 missing=()
 for p in "${PKGS[@]}"; do

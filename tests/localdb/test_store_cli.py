@@ -48,13 +48,14 @@ def init_args(db: Path, pw_dir: Path | None = None) -> list[str]:
     ]
 
 
-def test_init_makes_the_counter_key_when_a_keyring_exists(tmp_path, capsys, memory_keyring) -> None:
+def test_init_makes_the_counter_key_when_a_keyring_exists(tmp_path, capsys, real_keyring) -> None:
+    """In the real OS keyring (gnome-keyring's Secret Service, tests/conftest.py)."""
     code, out, err = run(capsys, *init_args(tmp_path / "c.db"))
     assert code == 0, err
     counter = out["counter"]
     assert (counter["county_code"], counter["counter_no"]) == ("540102", 3)
     assert counter["public_key_b64"] and len(counter["public_key_b64"]) == 44
-    assert any(k[1] == f"counter-signing-key:{counter['id']}" for k in memory_keyring.items)
+    assert real_keyring.get_password("liangxian", f"counter-signing-key:{counter['id']}")
 
 
 def test_init_without_a_keyring_warns_bilingually_and_continues(tmp_path, capsys) -> None:
@@ -252,12 +253,13 @@ def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
     assert len(found) == 1  # and kept in the copy of the replaced database
 
 
-def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path) -> None:
+def test_subprocess_init_and_key_create_with_the_real_secret_service(tmp_path, secret_service) -> None:
+    """init on a machine without a keyring, then key create once gnome-keyring runs: separate
+    processes sharing the real Secret Service (scripts/secret-service.sh)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "LIANGXIAN_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
     }
     db = tmp_path / "c.db"
     cli = [sys.executable, "-m", "liangxian"]
@@ -265,7 +267,7 @@ def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["counter"]["public_key_b64"] is None
     assert "liangxian key create" in first.stderr
-    env["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.FileKeyringForTests"
+    env.update(secret_service)  # DBUS_SESSION_BUS_ADDRESS and the Secret Service backend
     made = subprocess.run(
         [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")],
         env=env,
@@ -283,8 +285,14 @@ def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path)
         timeout=120,
     )
     assert json.loads(again.stdout)["counter"]["public_key_b64"] == counter["public_key_b64"]  # kept
-    stored = json.loads((tmp_path / "keyring.json").read_text())
-    assert list(stored) == [f"liangxian\ncounter-signing-key:{counter['id']}"]
+    lookup = subprocess.run(
+        ["secret-tool", "lookup", "service", "liangxian", "username", f"counter-signing-key:{counter['id']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert lookup.returncode == 0 and len(lookup.stdout.strip()) == 44  # in gnome-keyring, not a file
 
 
 @pytest.mark.parametrize("query", ["--help"])
