@@ -136,7 +136,7 @@ def parse_bool(raw: object, field: str) -> tuple[bool | None, list[Issue]]:
 
 def parse_mobile(raw: object, field: str) -> tuple[str | None, list[Issue]]:
     """Mainland mobile number: 11 digits, ``1[3-9]…``. Spaces, dashes and a +86 prefix are accepted."""
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or len(raw) > MAX_NUMBER_CHARS:
         return None, [error("phone.format", field)]
     digits = re.sub(r"[\s\-()]", "", normalize_typed(raw))
     if digits.startswith("+86"):
@@ -162,7 +162,8 @@ def parse_gestation_weeks(raw: object, field: str) -> tuple[int | None, list[Iss
     """Completed weeks of gestation, as hospitals write them: ``15``, ``"15"``, ``"15+6"``, ``"孕15+6周"``
     or ``"15周6天"`` (15 weeks and 6 days counts as 15 completed weeks)."""
     if isinstance(raw, str):
-        m = _GESTATION_RE.fullmatch(raw)
+        # bounded first: the pattern's optional parts backtrack quadratically on a long run of spaces
+        m = _GESTATION_RE.fullmatch(raw) if len(raw) <= MAX_NUMBER_CHARS else None
         if not m:
             return None, [error("application.gestation_format", field)]
         raw = int(m[1])

@@ -22,7 +22,9 @@ EXIT_INVALID = 2
 MAX_JSON_BYTES = 1_000_000  # one form is a few kilobytes; a megabyte is generous
 MAX_JSON_DEPTH = 32  # our records nest two levels deep
 MAX_NUMBER_CHARS = 40
-_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a string, its closing quote optional: every quote starts a match, so the scan is linear (a closing
+# quote required would retry from each quote of an unterminated '"\\"\\"\\…' — quadratic)
+_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _BRACKETS_RE = re.compile(r"[^\[\]{}]+")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
@@ -73,7 +75,10 @@ def _depth(text: str) -> int:
     depth = deepest = 0
     for ch in _BRACKETS_RE.sub("", _STRING_RE.sub("", text)):
         depth += 1 if ch in "[{" else -1
-        deepest = max(deepest, depth)
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_JSON_DEPTH:
+                break
     return deepest
 
 

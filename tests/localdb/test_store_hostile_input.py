@@ -213,3 +213,29 @@ def test_validation_and_the_decision_run_outside_the_write_transaction(store, cl
         release.set()
         worker.join(20)
     assert result["app"]["receipt_no"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("gestation_weeks", " " * 200_000 + "x", "application.gestation_format"),  # was quadratic
+        ("gestation_weeks", "15" + "\t" * 200_000, "application.gestation_format"),
+    ],
+)
+def test_long_text_values_are_refused_in_linear_time(
+    capsys, monkeypatch, field: str, value: str, code: str
+) -> None:
+    started = time.perf_counter()
+    code_, out, _ = entitle_text(
+        capsys, monkeypatch, json.dumps({**_employee(event="miscarriage"), field: value})
+    )
+    assert time.perf_counter() - started < 2
+    refused(code_, out, code)
+
+
+def test_the_json_depth_scan_is_linear_on_unterminated_strings(capsys, monkeypatch) -> None:
+    """'"\\"\\"\\…' made the string-skipping scan retry from every quote (quadratic: 14 s for 40 KB)."""
+    started = time.perf_counter()
+    code, out, _ = entitle_text(capsys, monkeypatch, '"\\' * 490_000)
+    assert time.perf_counter() - started < 2
+    refused(code, out, "json.syntax")
