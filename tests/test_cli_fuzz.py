@@ -123,6 +123,8 @@ HOSTILE_TEXT = st.sampled_from(
         "扎西··次仁",
         "·",
         "x" * 5000,
+        " " * 100_000 + "x",
+        "15" + "\t" * 50_000,
         "1e1000000",
         "NaN",
         "-0",
@@ -191,7 +193,16 @@ def _mutated(base: dict) -> st.SearchStrategy[str]:
     raw = st.one_of(
         st.text(max_size=200),
         st.sampled_from(
-            ["[" * 50 + "]" * 50, "{" * 40, '{"a":' * 40 + "1" + "}" * 40, "[]", "null", "1e1000000"]
+            [
+                "[" * 50 + "]" * 50,
+                "{" * 40,
+                '{"a":' * 40 + "1" + "}" * 40,
+                "[]",
+                "null",
+                "1e1000000",
+                '"\\' * 200_000,
+                "\ufeff{}",
+            ]
         ),
     )
     return st.one_of(build(), build(), build(), raw)
