@@ -23,6 +23,7 @@ from forms.clock import business_today
 from forms.errors import Issue, error, errors_only, warning
 from forms.policy import NoRuleInForce, PolicyPack, load_pack
 from forms.ric import check_resident_id
+from forms.text import text_issues
 from forms.uscc import check_uscc
 from forms.values import (
     parse_bool,
@@ -160,8 +161,15 @@ class Context:
 
 
 def _text(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
+    """Every text-like field type starts here: one line, no control, invisible, unassigned or
+    stray combining characters (forms.text), at most ``max_length``."""
     if not isinstance(raw, str):
         return None, [error("type.text", f.name)]
+    if f.max_length and len(raw) > 4 * f.max_length:  # do not scan megabytes for a 40-character name
+        return None, [error("text.too_long", f.name, max=f.max_length)]
+    issues = text_issues(raw.strip(), f.name)
+    if issues:
+        return None, issues
     value = raw.strip()
     if f.max_length and len(value) > f.max_length:
         return None, [error("text.too_long", f.name, max=f.max_length)]
@@ -173,7 +181,7 @@ def _name_zh(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
     if issues:
         return None, issues
     value = value.replace("•", "·").replace("・", "·").replace(" ", "")
-    if not _NAME_ZH_RE.match(value) or value.startswith("·") or value.endswith("·"):
+    if not _NAME_ZH_RE.match(value) or value.startswith("·") or value.endswith("·") or "··" in value:
         return None, [error("name.chars", f.name)]
     return value, []
 
@@ -186,6 +194,8 @@ def _name_bo(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
         return None, issues
     if f.name.startswith("name") and f.type == "name_bo" and not is_tibetan_name(value):
         return None, [error("tibetan.chars", f.name)]
+    if "··" in value or value.startswith("·") or value.endswith("·"):
+        return None, [error("tibetan.chars", f.name)]
     return value, []
 
 
@@ -196,9 +206,18 @@ def _wylie(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:
     if issues:
         return None, issues
     try:
-        return wylie_to_unicode(value), []
+        converted = wylie_to_unicode(value)
     except WylieError as exc:
         return None, [error("tibetan.wylie", f.name, detail=str(exc))]
+    # what pyewts made is checked by the same rules as Tibetan typed directly
+    from i18n.tibetan import is_tibetan_name
+
+    issues = text_issues(converted, f.name)
+    if issues:
+        return None, issues
+    if not is_tibetan_name(converted):
+        return None, [error("tibetan.chars", f.name)]
+    return converted, []
 
 
 def _choice(raw: Any, f: FieldDecl, ctx: Context) -> tuple[Any, list[Issue]]:

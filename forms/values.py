@@ -1,9 +1,14 @@
 """Parsers for plain values: ISO dates, money (``Decimal`` with 2 places, never float), whole numbers,
-booleans and mainland mobile numbers. Each returns ``(value, issues)`` and never raises on bad input."""
+booleans and mainland mobile numbers. Each returns ``(value, issues)`` and never raises on bad input.
+
+Every parser bounds its input before any work (issue 16, findings 6 and 7): a number is looked at by
+its length and exponent before it is converted, so ``1e1000000``, an integer literal of 5,000 digits,
+``NaN`` or ``Infinity`` is refused at once instead of costing a minute of CPU or raising."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -13,6 +18,8 @@ from forms.errors import Issue, error
 
 CENT = Decimal("0.01")
 MONEY_MAX = Decimal("100000000")  # 1e8 yuan: anything larger is a typing slip at a counter
+MAX_NUMBER_CHARS = 40  # the longest number text worth reading ("100,000,000.00" with room to spare)
+MAX_INT_DIGITS = 18  # every whole number on our forms fits in a signed 64-bit SQLite INTEGER
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONEY_RE = re.compile(r"^\d+(\.\d+)?$")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -30,7 +37,7 @@ def parse_date(
     if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
         value = raw
     elif isinstance(raw, str):
-        m = _DATE_RE.match(normalize_typed(raw))
+        m = _DATE_RE.match(normalize_typed(raw)) if len(raw) <= MAX_NUMBER_CHARS else None
         if not m:
             return None, [error("date.format", field)]
         try:
@@ -52,10 +59,20 @@ def parse_money(raw: object, field: str) -> tuple[Decimal | None, list[Issue]]:
     if isinstance(raw, bool) or isinstance(raw, float):
         return None, [error("money.format", field)]
     if isinstance(raw, int):
+        if raw.bit_length() > 64:  # str() of a huge int is slow, and over 4,300 digits raises
+            return None, [error("money.too_large", field)]
         text = str(raw)
     elif isinstance(raw, Decimal):
+        if not raw.is_finite():
+            return None, [error("money.format", field)]
+        if raw.adjusted() >= 12:  # ≥ 1e12: far above MONEY_MAX, and format() of 1e1000000 is a megabyte
+            return None, [error("money.too_large", field)]
+        if raw.adjusted() < -MAX_NUMBER_CHARS or -raw.as_tuple().exponent > MAX_NUMBER_CHARS:  # type: ignore[operator]
+            return None, [error("money.precision", field)]
         text = format(raw, "f")
     elif isinstance(raw, str):
+        if len(raw) > MAX_NUMBER_CHARS:
+            return None, [error("money.format", field)]
         text = normalize_typed(raw).replace(",", "")
     else:
         return None, [error("money.format", field)]
@@ -70,10 +87,10 @@ def parse_money(raw: object, field: str) -> tuple[Decimal | None, list[Issue]]:
         value = Decimal(text)
     except InvalidOperation:
         return None, [error("money.format", field)]
+    if value >= MONEY_MAX:  # before quantize: 1e26 and more do not fit its 28 digits (InvalidOperation)
+        return None, [error("money.too_large", field)]
     if value != value.quantize(CENT):
         return None, [error("money.precision", field)]
-    if value >= MONEY_MAX:
-        return None, [error("money.too_large", field)]
     return value.quantize(CENT), []
 
 
@@ -81,10 +98,25 @@ def parse_int(raw: object, field: str, *, lo: int, hi: int) -> tuple[int | None,
     if isinstance(raw, bool):
         return None, [error("type.int", field)]
     if isinstance(raw, int):
+        if raw.bit_length() > 64:
+            return None, [error("int.range", field, min=lo, max=hi)]
         value = raw
-    elif isinstance(raw, str) and re.fullmatch(r"\s*-?\d+\s*", raw):
+    elif (
+        isinstance(raw, str)
+        and len(raw) <= MAX_NUMBER_CHARS
+        and re.fullmatch(r"-?[0-9]+", text := normalize_typed(raw))
+    ):
+        if len(text.lstrip("-").lstrip("0")) > MAX_INT_DIGITS:
+            return None, [error("int.range", field, min=lo, max=hi)]
+        value = int(text)
+    elif isinstance(raw, float) and math.isfinite(raw) and raw == int(raw):
         value = int(raw)
-    elif isinstance(raw, (float, Decimal)) and raw == int(raw):
+    elif isinstance(raw, Decimal) and raw.is_finite():
+        # look at the exponent first: int(Decimal("1e1000000")) builds a million-digit number
+        if raw.adjusted() > MAX_INT_DIGITS:
+            return None, [error("int.range", field, min=lo, max=hi)]
+        if raw != raw.to_integral_value():
+            return None, [error("type.int", field)]
         value = int(raw)
     else:
         return None, [error("type.int", field)]
@@ -105,7 +137,7 @@ def parse_bool(raw: object, field: str) -> tuple[bool | None, list[Issue]]:
 
 def parse_mobile(raw: object, field: str) -> tuple[str | None, list[Issue]]:
     """Mainland mobile number: 11 digits, ``1[3-9]…``. Spaces, dashes and a +86 prefix are accepted."""
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or len(raw) > MAX_NUMBER_CHARS:
         return None, [error("phone.format", field)]
     digits = re.sub(r"[\s\-()]", "", normalize_typed(raw))
     if digits.startswith("+86"):
@@ -131,7 +163,8 @@ def parse_gestation_weeks(raw: object, field: str) -> tuple[int | None, list[Iss
     """Completed weeks of gestation, as hospitals write them: ``15``, ``"15"``, ``"15+6"``, ``"孕15+6周"``
     or ``"15周6天"`` (15 weeks and 6 days counts as 15 completed weeks)."""
     if isinstance(raw, str):
-        m = _GESTATION_RE.fullmatch(raw)
+        # bounded first: the pattern's optional parts backtrack quadratically on a long run of spaces
+        m = _GESTATION_RE.fullmatch(raw) if len(raw) <= MAX_NUMBER_CHARS else None
         if not m:
             return None, [error("application.gestation_format", field)]
         raw = int(m[1])

@@ -4,8 +4,16 @@ database. Only the public key is stored in the local database, so that documents
 Where no keyring backend exists (a headless Linux box without Secret Service), ``KeyringUnavailable``
 is raised with a bilingual message that names how to choose a backend: keyring honours the
 ``PYTHON_KEYRING_BACKEND`` environment variable (for example ``keyring.backends.SecretService.Keyring``
-with gnome-keyring, or ``keyrings.cryptfile.cryptfile.CryptFileKeyring``). Plain-text backends are
-refused. Tests choose their own backend through ``keyring.set_keyring``.
+with gnome-keyring — ``scripts/secret-service.sh`` starts one on a machine without a desktop session —
+or ``keyrings.cryptfile.cryptfile.CryptFileKeyring``).
+
+Only backends known to keep secrets out of plain files are used (``TRUSTED_BACKENDS``, by exact class):
+the OS stores, the encrypted-file backends, and the in-process ``MemoryKeyring``. keyring's chain
+backend is looked through: every backend it would ask must be trusted, since it returns the first
+answer any of them gives — a plain-text backend in the chain would hand out a key planted in its file
+(issue 16, finding 10). Anything else is refused with ``KeyringRefused`` (``keyring.insecure``),
+naming it. A backend that asks for its password on a terminal when there is none (an encrypted file
+backend under ``init`` with no standard input) is ``KeyringLocked``, not an EOFError traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +30,23 @@ from keyring.backend import KeyringBackend
 import i18n
 
 SERVICE = "liangxian"
-_REFUSED = ("fail.Keyring", "Plaintext", "null.Keyring")
+#: backends that keep the key in an OS secret store, an encrypted file, or this process's memory
+TRUSTED_BACKENDS = frozenset(
+    {
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.Windows.WinVaultKeyring",
+        "keyrings.alt.file.EncryptedKeyring",
+        "keyrings.cryptfile.cryptfile.CryptFileKeyring",
+        "liangxian.keys.MemoryKeyring",
+    }
+)
+#: backends that store nothing: with only these there is no keyring
+_NO_BACKEND = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
+_CHAINER = "keyring.backends.chainer.ChainerBackend"
 
 
 class KeyringUnavailable(RuntimeError):
@@ -38,6 +62,24 @@ class KeyringUnavailable(RuntimeError):
         return i18n.gettext("error.keyring.unavailable", lang, detail=self.detail)
 
 
+class KeyringRefused(KeyringUnavailable):
+    """A backend that is not known to keep secrets out of plain files (or a chain holding one)."""
+
+    code = "keyring.insecure"
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.insecure", lang, detail=self.detail)
+
+
+class KeyringLocked(KeyringUnavailable):
+    """The backend wanted its password on a terminal and there was none (EOFError)."""
+
+    code = "keyring.locked"
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.locked", lang, detail=self.detail)
+
+
 class CounterKeyMissing(LookupError):
     code = "keyring.key_missing"
 
@@ -49,15 +91,32 @@ class CounterKeyMissing(LookupError):
         return i18n.gettext("error.keyring.key_missing", lang, counter=self.counter_id)
 
 
-def _backend():
+def _name(backend: object) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def _backend() -> KeyringBackend:
+    """The configured backend, once every backend it would ask is trusted."""
     backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    chained = getattr(backend, "backends", None)
-    if chained is not None and not chained:
+    name = _name(backend)
+    members = list(backend.backends) if name == _CHAINER else [backend]  # type: ignore[attr-defined]
+    storing = [b for b in members if _name(b) not in _NO_BACKEND]
+    if not storing:
         raise KeyringUnavailable(name)
-    if any(bad in name for bad in _REFUSED):
-        raise KeyringUnavailable(name)
+    untrusted = [_name(b) for b in storing if _name(b) not in TRUSTED_BACKENDS]
+    if untrusted:
+        raise KeyringRefused(", ".join(untrusted))
     return backend
+
+
+def _asking(what: str, call: Any) -> Any:
+    """Run a backend call; its failures as KeyringUnavailable (or KeyringLocked)."""
+    try:
+        return call()
+    except EOFError as exc:  # an encrypted file backend prompting with no terminal and no stdin
+        raise KeyringLocked(_name(keyring.get_keyring())) from exc
+    except (keyring.errors.KeyringError, OSError) as exc:  # OSError: the D-Bus socket went away
+        raise KeyringUnavailable(f"{what}: {exc}") from exc
 
 
 def _username(counter_id: str) -> str:
@@ -73,17 +132,15 @@ def create_counter_key(counter_id: str) -> str:
     """Make the counter's key pair, store the private key in the keyring, return the public key
     (base64 of the 32 raw bytes). An existing key is kept and its public key returned."""
     backend = _backend()
-    try:
-        existing = backend.get_password(SERVICE, _username(counter_id))
-        if existing:
-            return public_key_b64(_private_from_text(existing).public_key())
-        private = Ed25519PrivateKey.generate()
-        raw = private.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-        )
-        backend.set_password(SERVICE, _username(counter_id), base64.b64encode(raw).decode("ascii"))
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(str(exc)) from exc
+    existing = _asking("read", lambda: backend.get_password(SERVICE, _username(counter_id)))
+    if existing:
+        return public_key_b64(_private_from_text(existing).public_key())
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    text = base64.b64encode(raw).decode("ascii")
+    _asking("write", lambda: backend.set_password(SERVICE, _username(counter_id), text))
     return public_key_b64(private.public_key())
 
 
@@ -98,10 +155,7 @@ def provision_counter_key(store: Any, acting_user: str) -> str:
 
 def load_counter_key(counter_id: str) -> Ed25519PrivateKey:
     backend = _backend()
-    try:
-        text = backend.get_password(SERVICE, _username(counter_id))
-    except keyring.errors.KeyringError as exc:
-        raise KeyringUnavailable(str(exc)) from exc
+    text = _asking("read", lambda: backend.get_password(SERVICE, _username(counter_id)))
     if not text:
         raise CounterKeyMissing(counter_id)
     return _private_from_text(text)

@@ -20,7 +20,7 @@ from localdb.clock import new_id, utc_now
 from localdb.errors import DuplicateApplication, NotFound
 from localdb.journal import dump
 from localdb.records import application_core, enrollment_dict, json_values, person_dict
-from localdb.writebase import WriteBase, correction_meta, raise_issues
+from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
 RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = workflow.STATUSES
 
@@ -59,7 +59,10 @@ class ApplicationWrites(WriteBase):
         self._allow("application.create")
         if not isinstance(data, dict):
             raise ValidationFailed([error("form.not_object", "")])
-        with self._write() as s:
+        # Parsing, validation and the entitlement decision run before the write lock is taken (a slow
+        # input must not hold every other writer up); the write transaction re-reads only what it must
+        # (the person still there, the duplicate check, the receipt number).
+        with self._read() as s:
             raw_id = data.get("id_number")
             person = None
             if isinstance(raw_id, str) and raw_id.strip():
@@ -81,26 +84,35 @@ class ApplicationWrites(WriteBase):
                             filled.setdefault(
                                 "employer_avg_monthly_wage", format(employer.avg_monthly_wage, "f")
                             )
-            filled.setdefault("filed_on", self.today.isoformat())
-            result = validate("maternity_application", filled, self.region, today=self.today, strict=True)
-            issues = errors_only(result.issues)
-            if person is None and not any(i.field == "id_number" for i in issues):
-                # the facts that come from the person's record are not the applicant's mistake
-                from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
-                issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
-                issues.append(error("application.person_unknown", "id_number"))
-            if issues:
-                raise ValidationFailed(issues)
-            v = result.values
-            earlier = self._open_application_for_event(s, person.id, v)
+            person_id = person.id if person is not None else None
+            person_json = (
+                person_dict(person, enrollment_dict(en, employer) if en is not None else None)
+                if person is not None
+                else None
+            )
+        filled.setdefault("filed_on", self.today.isoformat())
+        result = validate("maternity_application", filled, self.region, today=self.today, strict=True)
+        issues = errors_only(result.issues)
+        if person_id is None and not any(i.field == "id_number" for i in issues):
+            # the facts that come from the person's record are not the applicant's mistake
+            from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
+            issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
+            issues.append(error("application.person_unknown", "id_number"))
+        if issues:
+            raise ValidationFailed(issues)
+        v = result.values
+        decision, decision_json = decide_values(self.region, v)
+        with self._write() as s:
+            if s.get(m.Person, person_id) is None:  # pragma: no cover - persons are never deleted
+                raise ValidationFailed([error("application.person_unknown", "id_number")])
+            earlier = self._open_application_for_event(s, person_id, v)
             if earlier is not None:
                 raise DuplicateApplication(self._application(s, earlier))
-            decision, decision_json = decide_values(self.region, v)
             now = utc_now()
             app = SimpleNamespace(
                 id=new_id(),
                 receipt_no=self._next_receipt_no(s),
-                person_id=person.id,
+                person_id=person_id,
                 claim_type=v["claim_type"],
                 event=v["event"],
                 event_date=v["event_date"],
@@ -156,7 +168,7 @@ class ApplicationWrites(WriteBase):
                 s.execute(m.DocumentReceived.__table__.insert(), documents)
             after = application_core(app)
             after.update(
-                person=person_dict(person, enrollment_dict(en, employer) if en is not None else None),
+                person=person_json,
                 decision=json.loads(decision_text),
                 rule_version=decision.rule,
                 status_history=[{"from": None, "to": RECEIVED, "at": now, "by": self.username, "note": None}],
@@ -223,6 +235,7 @@ class ApplicationWrites(WriteBase):
         reason, and the earlier decision stays in its history. Rejected and withdrawn ones are closed."""
         if not isinstance(changes, dict):
             raise ValidationFailed([error("form.not_object", "")])
+        check_note(changes.get("reason"), "reason")
         with self._write() as s:
             a = s.get(m.Application, app_id)
             if a is None:
@@ -313,6 +326,7 @@ class ApplicationWrites(WriteBase):
         self._allow(action)
         if reason_required and (not isinstance(note, str) or not note.strip()):
             raise ValidationFailed([error("reason.required", "reason")])
+        check_note(note, "reason")
         with self._write() as s:
             app = s.get(m.Application, app_id)
             if app is None:

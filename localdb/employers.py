@@ -14,7 +14,7 @@ from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.errors import DuplicateEmployer, NotFound
 from localdb.records import employer_dict
-from localdb.writebase import WriteBase, correction_meta, raise_issues
+from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
 EMPLOYER_COLUMNS = (
     "uscc",
@@ -55,6 +55,7 @@ class EmployerWrites(WriteBase):
             self._allow("employer.override_uscc")
             if not reason:
                 raise ValidationFailed([error("reason.required", "override_reason")])
+            check_note(reason, "override_reason")
             issues = [i for i in issues if i not in checksum]
             values["uscc"] = uscc_compact(str(data["uscc"]))
         elif checksum:
@@ -92,6 +93,7 @@ class EmployerWrites(WriteBase):
         and must not be on file."""
         if not isinstance(changes, dict):
             raise ValidationFailed([error("form.not_object", "")])
+        check_note(changes.get("reason"), "reason")
         with self._write() as s:
             e = s.get(m.Employer, employer_id)
             if e is None:

@@ -94,6 +94,23 @@ class BackupFailed(StoreError):
     code = "store.backup_failed"
 
 
+class StoreBusy(StoreError):
+    """Another writer held the database past the busy timeout ("database is locked"): try again."""
+
+    code = "store.busy"
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (sqlite3's or SQLAlchemy's wrapper of it) says the database is locked or busy."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and any(
+        word in str(orig).lower()
+        for word in ("database is locked", "database is busy", "database table is locked")
+    )
+
+
 class CreateFailed(StoreError):
     """The database file could not be made there (a file in the way, no write permission, disk full)."""
 

@@ -23,7 +23,7 @@ from localdb.errors import DuplicatePerson, NotFound
 from localdb.journal import append_audit_many, append_outbox_many
 from localdb.records import enrollment_dict, person_dict
 from localdb.searchkeys import person_keys
-from localdb.writebase import WriteBase, correction_meta, raise_issues
+from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
 #: person columns a correction may change (sex and birth date follow the ID number)
 PERSON_COLUMNS = ("id_number", "name_zh", "name_bo", "sex", "birth_date", "ethnicity", "phone", "county_code")
@@ -43,8 +43,11 @@ def _money_text(value: object) -> str | None:
 
 
 class PersonWrites(WriteBase):
-    def _validate_person(self, s: Session, data: dict[str, Any]) -> tuple[dict[str, Any], m.Employer | None]:
-        result = validate("person", data, self.region, today=self.today, strict=True)
+    def _validate_person(
+        self, s: Session, data: dict[str, Any], result: Any = None
+    ) -> tuple[dict[str, Any], m.Employer | None]:
+        if result is None:
+            result = validate("person", data, self.region, today=self.today, strict=True)
         issues = list(result.issues)
         values = dict(result.values)
         employer = None
@@ -66,8 +69,10 @@ class PersonWrites(WriteBase):
         """Register a person with their enrollment. An ID number already on file raises
         DuplicatePerson carrying the existing record; nothing is written."""
         self._allow("person.register")
+        # parse and check the form before the write lock is taken (no slow work inside it)
+        result = validate("person", data, self.region, today=self.today, strict=True)
         with self._write() as s:
-            values, employer = self._validate_person(s, data)
+            values, employer = self._validate_person(s, data, result)
             existing = s.scalars(select(m.Person).where(m.Person.id_number == values["id_number"])).first()
             if existing is not None:
                 raise DuplicatePerson(self._person(s, existing))
@@ -142,11 +147,12 @@ class PersonWrites(WriteBase):
         return written
 
     def _bulk_batch(self, chunk: list[dict[str, Any]]) -> int:
+        # validated before the write lock is taken (no slow work inside the transaction)
+        results = [validate("person", data, self.region, today=self.today, strict=True) for data in chunk]
         with self._write() as s:
             employers = {e.uscc: e for e in s.scalars(select(m.Employer))}
             candidates = []
-            for data in chunk:
-                result = validate("person", data, self.region, today=self.today, strict=True)
+            for result in results:
                 v = result.values
                 employer = employers.get(v.get("employer_uscc") or "")
                 if result.ok and not (v.get("employer_uscc") and employer is None):
@@ -228,6 +234,7 @@ class PersonWrites(WriteBase):
         be on file. Bumps the version; the audit event keeps before and after."""
         if not isinstance(changes, dict):
             raise ValidationFailed([error("form.not_object", "")])
+        check_note(changes.get("reason"), "reason")
         with self._write() as s:
             p = s.get(m.Person, person_id)
             if p is None:
@@ -288,6 +295,7 @@ class PersonWrites(WriteBase):
         insured since, ended on. The person's category follows the enrollment's."""
         if not isinstance(changes, dict):
             raise ValidationFailed([error("form.not_object", "")])
+        check_note(changes.get("reason"), "reason")
         with self._write() as s:
             en = s.get(m.Enrollment, enrollment_id)
             if en is None:

@@ -10,13 +10,15 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from forms import workflow
 from forms.clock import business_today
 from forms.errors import Issue, ValidationFailed, error
+from forms.text import text_issues
 from localdb import models as m
-from localdb.errors import InvalidTransition, PermissionDenied, RecordStale
+from localdb.errors import InvalidTransition, PermissionDenied, RecordStale, StoreBusy, is_busy
 from localdb.journal import append_audit, append_outbox
 from localdb.store import Reads
 
@@ -61,13 +63,19 @@ class WriteBase(Reads):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Session]:
-        """One IMMEDIATE transaction; everything in it commits together or not at all."""
-        with (
-            self._store.write_lock,
-            Session(self._store.write_engine, expire_on_commit=False) as s,
-            s.begin(),
-        ):
-            yield s
+        """One IMMEDIATE transaction; everything in it commits together or not at all. Another
+        writer holding the database past the busy timeout is StoreBusy (store.busy), not a traceback."""
+        try:
+            with (
+                self._store.write_lock,
+                Session(self._store.write_engine, expire_on_commit=False) as s,
+                s.begin(),
+            ):
+                yield s
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise StoreBusy() from exc
+            raise
 
     def _log(
         self,
@@ -123,6 +131,23 @@ class WriteBase(Reads):
             by, at = (last[0], last[1]) if last else ("", "")
             raise RecordStale(entity=entity, id=entity_id, base=base_version, current=current, by=by, at=at)
         return current
+
+
+MAX_NOTE_CHARS = 500
+
+
+def check_note(note: object, field: str) -> None:
+    """A reason or note a person typed: the same one-line text rules as every form field (forms.text),
+    at most MAX_NOTE_CHARS. Raises ValidationFailed."""
+    if note is None:
+        return
+    if not isinstance(note, str):
+        raise ValidationFailed([error("type.text", field)])
+    if len(note) > MAX_NOTE_CHARS:
+        raise ValidationFailed([error("text.too_long", field, max=MAX_NOTE_CHARS)])
+    issues = text_issues(note.strip(), field)
+    if issues:
+        raise ValidationFailed(issues)
 
 
 def correction_meta(changed: Sequence[str], reason: object) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages liangxian needs: Qt's runtime libraries, fonts (Tibetan and Chinese),
-# poppler-utils (PDF to PNG for looking at printouts), Xvfb, and PostgreSQL (the central server's
-# production database; the tests start a throw-away cluster of it). Idempotent; skips apt when all present.
+# poppler-utils (PDF to PNG for looking at printouts), Xvfb, PostgreSQL (the central server's
+# production database; the tests start a throw-away cluster of it), and gnome-keyring with a D-Bus
+# session bus (a real Secret Service without a desktop). Idempotent; skips apt when all present.
 set -euo pipefail
 PKGS=(
   libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -10,6 +11,8 @@ PKGS=(
   fonts-noto-core fonts-tibetan-machine fonts-droid-fallback fonts-wqy-microhei
   poppler-utils xvfb xauth python3-venv
   postgresql
+  # a real Secret Service for machines without a desktop session (scripts/secret-service.sh, tests)
+  dbus-daemon dbus-bin dbus-x11 gnome-keyring libsecret-tools
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
 
 from liangxian.keys import MemoryKeyring
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    """An in-memory keyring for the counter's signing key, the previous backend restored afterwards."""
+    """An in-memory keyring for the counter's signing key, the previous backend restored afterwards:
+    for tests that only need *a* key. Tests about the keyring itself use ``real_keyring``."""
     old = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -30,3 +36,44 @@ def pg_cluster():
 
     with postgres_cluster() as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A real Secret Service for the session: gnome-keyring-daemon on a private D-Bus session bus,
+    unlocked with a throw-away password (scripts/secret-service.sh; its packages come from
+    scripts/setup-system.sh). Yields the environment a process needs to use it
+    (DBUS_SESSION_BUS_ADDRESS, PYTHON_KEYRING_BACKEND=keyring.backends.SecretService.Keyring); this
+    process's own environment is left alone."""
+    folder = tmp_path_factory.mktemp("secret-service")
+    script = ROOT / "scripts" / "secret-service.sh"
+    started = subprocess.run(
+        ["bash", str(script), "start", str(folder)], capture_output=True, text=True, timeout=60
+    )
+    if started.returncode != 0:
+        pytest.fail(f"could not start a Secret Service ({script}): {started.stderr}")
+    env: dict[str, str] = {}
+    for line in started.stdout.splitlines():
+        words = shlex.split(line)
+        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
+            key, value = words[1].split("=", 1)
+            env[key] = value
+    try:
+        yield env
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def real_keyring(secret_service: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """keyring's Secret Service backend on the session's gnome-keyring, as this process's keyring."""
+    from keyring.backends import SecretService
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service["DBUS_SESSION_BUS_ADDRESS"])
+    old = keyring.get_keyring()
+    backend = SecretService.Keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(old)

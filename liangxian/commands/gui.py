@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from liangxian.argtypes import bounded_int
+
 HELP = """\
 Open the counter window on the local database DB (created by the first-run dialog when missing:
 region, county, counter number and the local admin). Staff log in offline; the session locks after
@@ -23,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lang", choices=("zh", "bo", "en"), default="zh", help="UI language at start (default zh)"
     )
-    p.add_argument("--idle-minutes", type=int, default=10, help="lock the session after this idle time")
+    p.add_argument(
+        "--idle-minutes", type=bounded_int(1, 1440), default=10, help="lock the session after this idle time"
+    )
     p.add_argument(
         "--exit-after-shown",
         action="store_true",

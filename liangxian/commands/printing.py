@@ -61,6 +61,7 @@ genuine, 1 when not (altered amount or number, unknown counter, wrong ID), 2 on 
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from liangxian.auth import add_password_args
     from printing.model import KINDS, PAPERS
 
     p = sub.add_parser(
@@ -79,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--as", dest="user", metavar="USER", help="the staff user printing (default: the first admin)"
     )
+    add_password_args(p)
     p.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     p.set_defaults(func=run_print)
 
@@ -356,12 +358,15 @@ def run_print(args: argparse.Namespace) -> int:
     except localdb.StoreError as exc:
         return _fail(error("print.store_unavailable", "db", detail=str(exc)))
     try:
-        user = args.user or next((u["username"] for u in store.users() if u["role"] == "admin"), None)
-        if user is None:
+        from liangxian.auth import AuthError, acting_service
+
+        if not args.user:
+            args.user = next((u["username"] for u in store.users() if u["role"] == "admin"), None)
+        if args.user is None:
             return _fail(error("print.store_unavailable", "db", detail="no staff user"))
-        try:
-            store.service(user, today=today)  # an unknown or inactive user is refused before printing
-        except localdb.StoreError as exc:
+        try:  # the user proves it (password) before anything is printed
+            user = acting_service(args, store, today=today).username
+        except (localdb.StoreError, AuthError) as exc:
             return _store_fail(exc)
         try:
             printed = render_record(store, args.kind, args.id, user=user, paper=args.paper, today=today)
@@ -479,7 +484,23 @@ def _keys_from_db(path: str) -> dict[str, Ed25519PublicKey]:
     return seal.keys_from_b64(rows, where=path)
 
 
+MAX_PAYLOAD_CHARS = 2953  # the most a QR code (version 40, 8-bit bytes, level L) can hold
+MAX_PDF_BYTES = 20_000_000  # our documents are a few hundred kilobytes
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):  # a name too long to be a file (ENAMETOOLONG), a NUL byte
+        return False
+
+
 def run_verify(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    import localdb
     from printing import seal
     from printing.verify import check_id_number, verify_payload, verify_pdf
 
@@ -487,22 +508,33 @@ def run_verify(args: argparse.Namespace) -> int:
         if args.keys:
             keys = seal.load_keys_file(Path(args.keys))
         elif args.db:
-            if not Path(args.db).is_file():
+            if not _is_file(args.db):
                 return _fail(error("print.store_unavailable", "db", detail=args.db))
             keys = _keys_from_db(args.db)
         else:
             return _fail(error("verify.no_keys", "keys"))
     except seal.SealError as exc:
         return _fail(error(exc.code, "keys", **exc.params))
+    except (RecursionError, ValueError, TypeError) as exc:  # a keys file nested too deep, a bad number
+        return _fail(error("verify.keys_file", "keys", path=args.keys, detail=type(exc).__name__))
+    except (localdb.StoreError, sqlite3.Error, DBAPIError) as exc:  # --db /etc/passwd: not a database
+        return _fail(error("print.store_unavailable", "db", detail=type(exc).__name__))
 
+    is_pdf = args.document.lower().endswith(".pdf") or _is_file(args.document)
+    if not is_pdf and len(args.document) > MAX_PAYLOAD_CHARS:
+        return _fail(error("verify.payload_format", "document", field="length"))
     source = Path(args.document)
-    is_pdf = args.document.lower().endswith(".pdf") or source.is_file()
     try:
         if is_pdf:
             try:
-                data = source.read_bytes()
-            except OSError as exc:
+                with source.open("rb") as fh:
+                    data = fh.read(MAX_PDF_BYTES + 1)
+            except (OSError, ValueError) as exc:
                 return _fail(error("verify.pdf_unreadable", "document", path=args.document, detail=str(exc)))
+            if len(data) > MAX_PDF_BYTES:
+                return _fail(
+                    error("verify.pdf_unreadable", "document", path=args.document, detail="too large")
+                )
             result = verify_pdf(data, keys, where=args.document, check_image=not args.no_image)
         else:
             result = verify_payload(args.document, keys)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from liangxian.auth import acting_service, add_password_args
 from liangxian.commands.store import _guarded
 from liangxian.jsonio import emit, fail, read_json
 
@@ -45,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--base-version is the version the correction was made from (`liangxian show`); when the record "
             "changed meanwhile the correction is refused as record.stale, naming the current version and "
             "who changed it. An application's entitlement is decided again. Unknown keys are refused "
-            "(form.unknown_field). Prints the updated record as JSON (exit 0), or a JSON error list (exit 2)."
+            "(form.unknown_field). The acting user proves it with --password-file or --password-stdin. Prints "
+            "the updated record as JSON (exit 0), or a JSON error list (exit 2)."
         ),
     )
     p.add_argument("kind", choices=UPDATE_KINDS)
@@ -53,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as", dest="user", required=True, metavar="USER", help="the acting staff user")
     p.add_argument("--id", required=True, metavar="ID", help="the record's id")
     p.add_argument("--base-version", required=True, type=int, metavar="N", help="the version corrected")
+    add_password_args(p)
     p.add_argument("file", help="JSON file of the changed fields, or - for standard input")
     p.set_defaults(func=run_update)
 
@@ -71,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as", dest="user", required=True, metavar="USER", help="the acting staff user")
     p.add_argument("--id", required=True, metavar="ID", help="the application's id or receipt number")
     p.add_argument("--reason", metavar="TEXT", help="the reason (reject, withdraw) or a note (approve)")
+    add_password_args(p)
     p.set_defaults(func=run_review)
 
 
@@ -117,7 +121,7 @@ def run_update(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            svc = store.service(args.user)
+            svc = acting_service(args, store)
             write = {
                 "person": svc.update_person,
                 "employer": svc.update_employer,
@@ -138,7 +142,7 @@ def run_review(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            svc = store.service(args.user)
+            svc = acting_service(args, store)
             app_id = _application_id(store, args.id)
             step = {
                 "start": lambda: svc.start_review(app_id),

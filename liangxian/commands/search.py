@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from liangxian.argtypes import bounded_int
+
+MAX_QUERY_CHARS = 200  # a name, an ID number or a company name; anything longer is not a query
+
 HELP = """\
 Search persons by ID number (full or prefix), Chinese name, pinyin (full or initials: `zx` finds
 张晓), Tibetan name or its Wylie form (`bkra shis`); with --employers, employers by name or USCC.
@@ -21,7 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", required=True, metavar="PATH")
     p.add_argument("--json", action="store_true", help="print JSON (default: one line per match)")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument(
+        "--limit",
+        type=bounded_int(1, 1000),
+        default=50,
+        help="at most this many matches (1-1000, default 50)",
+    )
     p.add_argument("--employers", action="store_true", help="search employers instead of persons")
     p.add_argument("query")
     p.set_defaults(func=run)
@@ -31,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
     from liangxian.commands.store import _guarded
     from liangxian.jsonio import emit
     from localdb import open_store
+
+    if len(args.query) > MAX_QUERY_CHARS:
+        from forms.errors import error
+        from liangxian.jsonio import fail
+
+        return fail([error("search.query_too_long", "query", max=MAX_QUERY_CHARS)])
 
     def action() -> int:
         store = open_store(args.db)

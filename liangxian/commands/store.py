@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import i18n
+from liangxian.argtypes import bounded_int
+from liangxian.auth import acting_service, add_password_args, password_from
 from liangxian.jsonio import EXIT_INVALID, emit, fail, read_json
 
 log = logging.getLogger(__name__)
@@ -31,16 +33,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Create a new counter database: schema at the latest revision, the county and counter, and "
             "the first (admin) user. The counter's Ed25519 signing key is made in the OS keyring when one "
-            "is available (otherwise a warning, and `liangxian key create` later). The admin password "
-            "is read from standard input with --password-stdin. Prints the counter as JSON."
+            "is available (otherwise a warning, and `liangxian key create` later). The admin's password "
+            "is required: --password-file FILE (readable by its owner only) or --password-stdin (the first "
+            "line of standard input). Prints the counter as JSON."
         ),
     )
     _db_arg(p)
     p.add_argument("--region", required=True, help="lianyungang or lhasa")
     p.add_argument("--county", required=True, metavar="CODE", help="6-digit county code (GB/T 2260)")
-    p.add_argument("--counter", required=True, type=int, metavar="N", help="counter number 1-99")
+    p.add_argument(
+        "--counter", required=True, type=bounded_int(1, 99), metavar="N", help="counter number 1-99"
+    )
     p.add_argument("--admin", required=True, metavar="USER", help="user name of the first supervisor")
-    p.add_argument("--password-stdin", action="store_true", help="read the admin password from stdin")
+    add_password_args(p, whose="the new admin")
     p.set_defaults(func=run_init)
 
     p = sub.add_parser(
@@ -60,12 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("kind", choices=("person", "employer", "application"))
     _db_arg(p)
     p.add_argument("--as", dest="user", required=True, metavar="USER", help="the acting staff user")
+    add_password_args(p)
     p.add_argument(
         "--override-reason",
         metavar="TEXT",
         help="employer only: register a USCC failing its check (supervisor only; the reason is recorded)",
     )
-    p.add_argument("file", help="JSON file, or - for standard input")
+    p.add_argument("file", help="JSON file, or - for standard input (not with --password-stdin)")
     p.set_defaults(func=run_register)
 
     p = sub.add_parser("audit", help="check the audit log", description="Audit log commands.")
@@ -119,10 +125,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     _db_arg(p)
-    p.add_argument("--persons", type=int, required=True, metavar="N")
-    p.add_argument("--applications", type=int, metavar="K", help="default: min(200, N/20)")
+    p.add_argument("--persons", type=bounded_int(0, 10_000_000), required=True, metavar="N")
+    p.add_argument(
+        "--applications", type=bounded_int(0, 1_000_000), metavar="K", help="default: min(200, N/20)"
+    )
     p.add_argument("--as", dest="user", metavar="USER", help="acting user (default: the first admin)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    add_password_args(p)
+    p.add_argument("--seed", type=bounded_int(0, 2**31), default=1, help="random seed (default 1)")
     p.set_defaults(func=run_seed)
 
     p = sub.add_parser("user", help="staff users", description="Staff user commands.")
@@ -130,9 +139,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     u = user_sub.add_parser("add", help="add a staff user (admin only)")
     _db_arg(u)
     u.add_argument("--as", dest="user", required=True, metavar="USER")
+    add_password_args(u, whose="the acting admin")
     u.add_argument("username")
     u.add_argument("role", choices=("clerk", "reviewer", "admin"))
-    u.add_argument("--password-stdin", action="store_true")
+    # the new user's password: its own file, or the next line of standard input (after the acting
+    # admin's when that comes from standard input too)
+    add_password_args(u, prefix="new-", whose="the new user")
     u.set_defaults(func=run_user_add)
 
     p = sub.add_parser("key", help="the counter's signing key", description="Signing key commands.")
@@ -142,10 +154,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="make the counter's key in the OS keyring",
         description=(
             "Make the counter's Ed25519 key pair in the OS keyring (an existing key is kept) and store "
-            "its public key in the counters table. Exit 2 when no keyring is available."
+            "its public key in the counters table, as an admin (--as USER with --password-file or "
+            "--password-stdin). Exit 2 when no keyring is available."
         ),
     )
     _db_arg(k)
+    k.add_argument("--as", dest="user", metavar="USER", help="the acting admin (default: the first admin)")
+    add_password_args(k, whose="the acting admin")
     k.set_defaults(func=run_key_create)
 
 
@@ -154,8 +169,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _guarded(action: Callable[[], int]) -> int:
     """Run ``action``; turn the store's refusals into the JSON error envelope (exit 2)."""
-    from forms.errors import ValidationFailed
-    from localdb.errors import DuplicateApplication, DuplicateEmployer, DuplicatePerson, StoreError
+    from forms.errors import CodedError, ValidationFailed
+    from localdb.errors import DuplicateApplication, DuplicateEmployer, DuplicatePerson
 
     try:
         return action()
@@ -165,17 +180,16 @@ def _guarded(action: Callable[[], int]) -> int:
     except ValidationFailed as exc:
         emit({"errors": exc.to_json()})
         return EXIT_INVALID
-    except StoreError as exc:
+    except CodedError as exc:  # the store's refusals, a refused login, a busy database
         sys.stderr.write(exc.bilingual() + "\n")
         emit({"errors": exc.to_json()})
         return EXIT_INVALID
 
 
-def _read_password(flag: bool) -> str | None:
-    if not flag:
-        return None
-    line = sys.stdin.readline().rstrip("\n")
-    return line or None
+def _default_admin(args: argparse.Namespace, store: Any) -> None:
+    """``--as`` left out where it may be: the first admin (who must still prove it)."""
+    if not args.user:
+        args.user = next((u["username"] for u in store.users() if u["role"] == "admin"), None)
 
 
 def _counter_json(store: Any) -> dict[str, Any]:
@@ -224,7 +238,7 @@ def run_init(args: argparse.Namespace) -> int:
 
         from localdb.errors import CreateFailed
 
-        password = _read_password(args.password_stdin)
+        password = password_from(args)  # before anything is created
         try:
             store = init_store(
                 args.db,
@@ -261,7 +275,7 @@ def run_register(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            svc = store.service(args.user)
+            svc = acting_service(args, store)
             if args.kind == "person":
                 emit(svc.register_person(data))
             elif args.kind == "employer":
@@ -333,7 +347,8 @@ def run_seed(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            user = args.user or next(u["username"] for u in store.users() if u["role"] == "admin")
+            _default_admin(args, store)
+            user = acting_service(args, store).username
             counts = seed(store, user, args.persons, applications=args.applications, seed=args.seed)
             emit({"db": args.db, **counts, "pending_outbox": store.pending_outbox_count()})
         finally:
@@ -347,10 +362,11 @@ def run_user_add(args: argparse.Namespace) -> int:
     from localdb import open_store
 
     def action() -> int:
-        password = _read_password(args.password_stdin)
         store = open_store(args.db)
         try:
-            emit(store.service(args.user).add_user(args.username, args.role, password))
+            svc = acting_service(args, store)
+            password = password_from(args, prefix="new-")
+            emit(svc.add_user(args.username, args.role, password))
         finally:
             store.close()
         return 0
@@ -366,7 +382,8 @@ def run_key_create(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            admin = next(u["username"] for u in store.users() if u["role"] == "admin")
+            _default_admin(args, store)
+            admin = acting_service(args, store).username
             try:
                 provision_counter_key(store, admin)
             except KeyringUnavailable as exc:

@@ -8,12 +8,16 @@ import argparse
 import sys
 from typing import Any
 
+from liangxian.auth import acting_service, add_password_args
 from liangxian.commands.store import _guarded
 from liangxian.jsonio import EXIT_INVALID, emit
 
 EXIT_NOT_IN_STEP = 1
 EXIT_NO_LINK = 3
 TOKEN = "sync-token"
+#: the counter's own account for unattended syncs: made at enrollment, without a password (it cannot
+#: log in), so that the audit log names the machine, not a person who never proved who she is
+SYNC_ACCOUNT = "sync"
 SERVER_URL = "server.url"
 ENROLLED_BY = "server.enrolled_by"
 
@@ -37,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--code", required=True, help="the one-time enrollment code")
     p.add_argument("--as", dest="user", metavar="USER", help="the admin enrolling (default: the first admin)")
+    add_password_args(p, whose="the admin")
     p.set_defaults(func=run_enroll)
 
     p = sub.add_parser(
@@ -52,7 +57,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--as", dest="user", metavar="USER", help="the acting user (default: who enrolled)")
+    p.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="sync as this user (with a password); default: the counter's sync account",
+    )
+    add_password_args(p)
     p.add_argument("--timeout", type=float, default=30.0, help=argparse.SUPPRESS)
     p.add_argument("--retries", type=int, default=5, help=argparse.SUPPRESS)
     p.set_defaults(func=run_sync)
@@ -77,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
     r.add_argument("--as", dest="user", required=True, metavar="USER", help="a reviewer or admin")
     r.add_argument("--take", required=True, choices=("local", "remote"), help="which value stands")
+    add_password_args(r)
     r.set_defaults(func=run_resolve)
 
 
@@ -113,8 +125,9 @@ def run_enroll(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            user = args.user or _first_admin(store)
-            svc = store.service(user)
+            args.user = args.user or _first_admin(store)
+            svc = acting_service(args, store)
+            user = svc.username
             svc._allow("counter.set_key")  # only an admin enrolls the counter
             info = store.counter_info
             try:
@@ -134,6 +147,8 @@ def run_enroll(args: argparse.Namespace) -> int:
                 return _keyring_failed(exc)
             except SyncUnavailable as exc:
                 return _no_link(exc)
+            if not any(u["username"] == SYNC_ACCOUNT for u in store.users()):
+                svc.add_user(SYNC_ACCOUNT, "clerk", None)
             svc.set_sync_state(
                 {
                     SERVER_URL: args.server.rstrip("/"),
@@ -219,7 +234,7 @@ def run_sync(args: argparse.Namespace) -> int:
             if not token:
                 emit({"errors": [error("sync.not_enrolled", "db").to_json()]})
                 return EXIT_INVALID
-            user = args.user or state.get(ENROLLED_BY) or _first_admin(store)
+            user = acting_service(args, store).username if args.user else SYNC_ACCOUNT
             progress = _TerminalProgress()
             with HttpSync(url, token, timeout=args.timeout, retries=args.retries) as transport:
                 try:
@@ -265,7 +280,7 @@ def run_resolve(args: argparse.Namespace) -> int:
     def action() -> int:
         store = open_store(args.db)
         try:
-            emit(store.service(args.user).resolve_conflict(args.id, args.take))
+            emit(acting_service(args, store).resolve_conflict(args.id, args.take))
         finally:
             store.close()
         return 0

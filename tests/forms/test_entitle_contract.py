@@ -103,7 +103,7 @@ def test_json_nested_too_deep_is_exit_2_not_a_traceback() -> None:
     result = run_cli("entitle", "-", stdin="[" * 100_000 + "]" * 100_000)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert json.loads(result.stdout)["errors"][0]["code"] == "json.syntax"
+    assert json.loads(result.stdout)["errors"][0]["code"] == "json.too_deep"
 
 
 @pytest.mark.parametrize("region", ["lianyungang", "lhasa"])

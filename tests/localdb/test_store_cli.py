@@ -14,6 +14,7 @@ import pytest
 from keyring.backends import fail
 
 from liangxian.cli import main
+from tests.support.credentials import PASSWORDS, as_user, password_file
 from tests.support.store_data import ROOT, TODAY, application_data, bad_uscc, employer_data, person_data, uscc
 
 
@@ -29,9 +30,11 @@ def write(tmp_path: Path, name: str, data: object) -> str:
     return str(path)
 
 
-def init_args(db: Path) -> list[str]:
+def init_args(db: Path, pw_dir: Path | None = None) -> list[str]:
     return [
         "init",
+        "--password-file",
+        password_file(pw_dir or db.parent, PASSWORDS["boss"], "init"),
         "--db",
         str(db),
         "--region",
@@ -45,13 +48,14 @@ def init_args(db: Path) -> list[str]:
     ]
 
 
-def test_init_makes_the_counter_key_when_a_keyring_exists(tmp_path, capsys, memory_keyring) -> None:
+def test_init_makes_the_counter_key_when_a_keyring_exists(tmp_path, capsys, real_keyring) -> None:
+    """In the real OS keyring (gnome-keyring's Secret Service, tests/conftest.py)."""
     code, out, err = run(capsys, *init_args(tmp_path / "c.db"))
     assert code == 0, err
     counter = out["counter"]
     assert (counter["county_code"], counter["counter_no"]) == ("540102", 3)
     assert counter["public_key_b64"] and len(counter["public_key_b64"]) == 44
-    assert any(k[1] == f"counter-signing-key:{counter['id']}" for k in memory_keyring.items)
+    assert real_keyring.get_password("liangxian", f"counter-signing-key:{counter['id']}")
 
 
 def test_init_without_a_keyring_warns_bilingually_and_continues(tmp_path, capsys) -> None:
@@ -69,7 +73,7 @@ def test_init_without_a_keyring_warns_bilingually_and_continues(tmp_path, capsys
 def test_init_where_no_database_can_be_made_is_a_json_error(tmp_path, capsys) -> None:
     """--db inside a regular file: exit 2 with store.create_failed, not an OSError traceback."""
     (tmp_path / "a-file").write_text("x")
-    code, out, _ = run(capsys, *init_args(tmp_path / "a-file" / "c.db"))
+    code, out, _ = run(capsys, *init_args(tmp_path / "a-file" / "c.db", tmp_path))
     assert code == 2
     assert out["errors"][0]["code"] == "store.create_failed"
     assert out["errors"][0]["message_zh"] and out["errors"][0]["message_bo"]
@@ -86,17 +90,29 @@ def test_register_person_employer_application(store, tmp_path, capsys) -> None:
     db = str(store.path)
     store.close()
     e = write(tmp_path, "e.json", employer_data(uscc=uscc(org="MA6T2222"), name_zh="拉萨高原商贸有限公司"))
-    code, emp, err = run(capsys, "register", "employer", "--db", db, "--as", "clerk1", e)
+    code, emp, err = run(capsys, "register", "employer", "--db", db, *as_user(tmp_path, "clerk1"), e)
     assert code == 0, err
     assert emp["id"] and emp["uscc"] == uscc(org="MA6T2222") and emp["avg_monthly_wage"] == "9000.00"
     code, person, err = run(
-        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 0, err
     assert person["id"] and person["name_zh"] == "张晓"
     data = application_data(event_date="2026-09-01", filed_on=TODAY.isoformat())
     code, app, err = run(
-        capsys, "register", "application", "--db", db, "--as", "clerk1", write(tmp_path, "a.json", data)
+        capsys,
+        "register",
+        "application",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "a.json", data),
     )
     assert code == 0, err
     assert app["receipt_no"].startswith("540102-03-") and app["status"] == "received"
@@ -107,7 +123,13 @@ def test_register_duplicate_person_exits_2_with_the_existing_record(store, tmp_p
     existing = clerk.register_person(person_data())
     db = str(store.path)
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 2
     assert out["errors"][0]["code"] == "person.duplicate"
@@ -120,7 +142,7 @@ def test_register_a_second_claim_for_the_same_event_exits_2_with_the_existing_ap
     clerk.register_person(person_data())
     existing = clerk.create_application(application_data())
     db = str(store.path)
-    args = ("register", "application", "--db", db, "--as", "clerk1")
+    args = ("register", "application", "--db", db, *as_user(tmp_path, "clerk1"))
     code, out, _ = run(capsys, *args, write(tmp_path, "a.json", application_data()))
     assert code == 2
     assert out["errors"][0]["code"] == "application.duplicate"
@@ -143,8 +165,7 @@ def test_register_invalid_input_exits_2_naming_fields(store, tmp_path, capsys) -
         "person",
         "--db",
         db,
-        "--as",
-        "clerk1",
+        *as_user(tmp_path, "clerk1"),
         write(tmp_path, "p.json", person_data(phone="12345", category="astronaut")),
     )
     assert code == 2
@@ -153,23 +174,37 @@ def test_register_invalid_input_exits_2_naming_fields(store, tmp_path, capsys) -
     assert all(e["message_zh"] and e["message_bo"] for e in out["errors"])
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    code, out, _ = run(capsys, "register", "person", "--db", db, "--as", "clerk1", str(bad))
+    code, out, _ = run(capsys, "register", "person", "--db", db, *as_user(tmp_path, "clerk1"), str(bad))
     assert code == 2 and out["errors"][0]["code"] == "json.syntax"
 
 
 def test_register_as_an_unknown_user_or_with_the_wrong_role(store, tmp_path, capsys) -> None:
     db = str(store.path)
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, "--as", "ghost", write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "ghost"),
+        write(tmp_path, "p.json", person_data()),
     )
-    assert code == 2 and out["errors"][0]["code"] == "auth.unknown_user"
+    assert code == 2 and out["errors"][0]["code"] == "auth.login_failed"
     e = write(tmp_path, "e.json", employer_data(uscc=bad_uscc(org="MA6T7777"), name_zh="试点单位"))
     code, out, _ = run(
-        capsys, "register", "employer", "--db", db, "--as", "clerk1", "--override-reason", "试点", e
+        capsys,
+        "register",
+        "employer",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        "--override-reason",
+        "试点",
+        e,
     )
     assert code == 2 and out["errors"][0]["code"] == "auth.forbidden"
     code, out, _ = run(
-        capsys, "register", "employer", "--db", db, "--as", "boss", "--override-reason", "试点", e
+        capsys, "register", "employer", "--db", db, *as_user(tmp_path, "boss"), "--override-reason", "试点", e
     )
     assert code == 0 and out["uscc_override_reason"] == "试点"
 
@@ -177,7 +212,9 @@ def test_register_as_an_unknown_user_or_with_the_wrong_role(store, tmp_path, cap
 def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
     db = str(store.path)
     store.close()
-    code, out, err = run(capsys, "seed", "--db", db, "--persons", "300", "--applications", "10")
+    code, out, err = run(
+        capsys, "seed", "--db", db, *as_user(tmp_path, "boss"), "--persons", "300", "--applications", "10"
+    )
     assert code == 0, err
     assert out["persons"] == 300 and out["applications"] == 10
     code, found, _ = run(capsys, "search", "--db", db, "--json", "zx")
@@ -197,7 +234,13 @@ def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
     code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
     assert code == 2 and out["errors"][0]["code"] == "store.backup_failed"
     code, out, _ = run(
-        capsys, "register", "person", "--db", db, "--as", "clerk1", write(tmp_path, "p.json", person_data())
+        capsys,
+        "register",
+        "person",
+        "--db",
+        db,
+        *as_user(tmp_path, "clerk1"),
+        write(tmp_path, "p.json", person_data()),
     )
     assert code == 0
     code, out, _ = run(capsys, "restore", "--db", db, "--from", str(tmp_path / "b.db"))
@@ -210,12 +253,13 @@ def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
     assert len(found) == 1  # and kept in the copy of the replaced database
 
 
-def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path) -> None:
+def test_subprocess_init_and_key_create_with_the_real_secret_service(tmp_path, secret_service) -> None:
+    """init on a machine without a keyring, then key create once gnome-keyring runs: separate
+    processes sharing the real Secret Service (scripts/secret-service.sh)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "LIANGXIAN_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
     }
     db = tmp_path / "c.db"
     cli = [sys.executable, "-m", "liangxian"]
@@ -223,18 +267,32 @@ def test_subprocess_init_and_key_create_with_a_persistent_test_keyring(tmp_path)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["counter"]["public_key_b64"] is None
     assert "liangxian key create" in first.stderr
-    env["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.FileKeyringForTests"
+    env.update(secret_service)  # DBUS_SESSION_BUS_ADDRESS and the Secret Service backend
     made = subprocess.run(
-        [*cli, "key", "create", "--db", str(db)], env=env, capture_output=True, text=True, timeout=120
+        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert made.returncode == 0, made.stderr
     counter = json.loads(made.stdout)["counter"]
     again = subprocess.run(
-        [*cli, "key", "create", "--db", str(db)], env=env, capture_output=True, text=True, timeout=120
+        [*cli, "key", "create", "--db", str(db), *as_user(tmp_path, "boss")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert json.loads(again.stdout)["counter"]["public_key_b64"] == counter["public_key_b64"]  # kept
-    stored = json.loads((tmp_path / "keyring.json").read_text())
-    assert list(stored) == [f"liangxian\ncounter-signing-key:{counter['id']}"]
+    lookup = subprocess.run(
+        ["secret-tool", "lookup", "service", "liangxian", "username", f"counter-signing-key:{counter['id']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert lookup.returncode == 0 and len(lookup.stdout.strip()) == 44  # in gnome-keyring, not a file
 
 
 @pytest.mark.parametrize("query", ["--help"])
@@ -246,12 +304,14 @@ def test_help_lists_the_store_commands(capsys, query) -> None:
         assert name in out
 
 
-def test_seed_twice_with_the_same_seed_reuses_its_employers(store, capsys) -> None:
+def test_seed_twice_with_the_same_seed_reuses_its_employers(store, tmp_path, capsys) -> None:
     """The second run's employers are already on file: they are used, not a crash (IndexError from an
     empty employer list, as a traceback)."""
     db = str(store.path)
     store.close()
     for _ in range(2):
-        code, out, err = run(capsys, "seed", "--db", db, "--persons", "20", "--applications", "0")
+        code, out, err = run(
+            capsys, "seed", "--db", db, *as_user(tmp_path, "boss"), "--persons", "20", "--applications", "0"
+        )
         assert code == 0, err
         assert out["employers"] >= 3

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from liangxian.cli import main
+from tests.support.credentials import as_user
 from tests.support.store_data import application_data, person_data
 
 
@@ -24,7 +25,7 @@ def write(tmp_path: Path, name: str, data: object) -> str:
     return str(path)
 
 
-def test_show_prints_the_record_with_its_version_and_history(store, clerk, capsys) -> None:
+def test_show_prints_the_record_with_its_version_and_history(store, clerk, capsys, tmp_path) -> None:
     p = clerk.register_person(person_data())
     code, out = run(capsys, "show", "person", "--db", str(store.path), "--id", p["id"])
     assert code == 0
@@ -50,7 +51,7 @@ def test_update_corrects_from_the_named_version_and_refuses_a_stale_one(
 ) -> None:
     p = clerk.register_person(person_data())
     change = write(tmp_path, "phone.json", {"phone": "13900139000"})
-    argv = ("update", "person", "--db", str(store.path), "--as", "clerk1", "--id", p["id"])
+    argv = ("update", "person", "--db", str(store.path), *as_user(tmp_path, "clerk1"), "--id", p["id"])
     code, out = run(capsys, *argv, "--base-version", "1", change)
     assert code == 0 and out["phone"] == "13900139000" and out["version"] == 2
     code, out = run(capsys, *argv, "--base-version", "1", change)
@@ -67,8 +68,7 @@ def test_update_refuses_unknown_keys_and_a_role_that_may_not(store, clerk, capsy
         "person",
         "--db",
         str(store.path),
-        "--as",
-        "clerk1",
+        *as_user(tmp_path, "clerk1"),
         "--id",
         p["id"],
         "--base-version",
@@ -90,19 +90,21 @@ def test_update_of_an_application_decides_it_again(store, clerk, capsys, tmp_pat
     app = clerk.create_application(application_data())
     code, out = run(
         capsys,
-        *("update", "application", "--db", str(store.path), "--as", "clerk1", "--id", app["id"]),
+        *("update", "application", "--db", str(store.path), *as_user(tmp_path, "clerk1"), "--id", app["id"]),
         *("--base-version", "1", write(tmp_path, "d.json", {"dystocia": True})),
     )
     assert code == 0 and out["decision"]["allowance_days"] == 113 and out["version"] == 2
 
 
-def test_review_does_every_step(store, clerk, capsys) -> None:
+def test_review_does_every_step(store, clerk, capsys, tmp_path) -> None:
     clerk.register_person(person_data())
     app = clerk.create_application(application_data())
     db = str(store.path)
 
     def step(name: str, user: str, *extra: str) -> tuple[int, dict]:
-        return run(capsys, "review", name, "--db", db, "--as", user, "--id", app["receipt_no"], *extra)
+        return run(
+            capsys, "review", name, "--db", db, *as_user(tmp_path, user), "--id", app["receipt_no"], *extra
+        )
 
     code, out = step("approve", "rev1")
     assert code == 2 and out["errors"][0]["code"] == "application.bad_transition"
@@ -118,7 +120,7 @@ def test_review_does_every_step(store, clerk, capsys) -> None:
     assert code == 2 and out["errors"][0]["code"] == "application.bad_transition"
 
 
-def test_review_withdraw_by_the_clerk(store, clerk, capsys) -> None:
+def test_review_withdraw_by_the_clerk(store, clerk, capsys, tmp_path) -> None:
     clerk.register_person(person_data())
     app = clerk.create_application(application_data())
     code, out = run(
@@ -127,8 +129,7 @@ def test_review_withdraw_by_the_clerk(store, clerk, capsys) -> None:
         "withdraw",
         "--db",
         str(store.path),
-        "--as",
-        "clerk1",
+        *as_user(tmp_path, "clerk1"),
         "--id",
         app["id"],
         "--reason",

@@ -24,6 +24,7 @@ from forms.ric import mask
 from liangxian.cli import main
 from liangxian.keys import create_counter_key
 from printing.documents import KEYWORDS_PREFIX
+from tests.support.credentials import as_user
 from tests.support.keyring_backend import MemoryKeyring
 
 TODAY = dt.date(2026, 11, 20)
@@ -104,8 +105,7 @@ def _print(capsys, db: Path, kind: str, record_id: str, out: Path, *extra: str) 
             record_id,
             "--out",
             str(out),
-            "--as",
-            "clerk1",
+            *as_user(db.parent, "clerk1", "pw-clerk"),
             *TODAY_ARG,
             *extra,
         ]
@@ -263,6 +263,7 @@ def test_no_keyring_is_a_clear_bilingual_refusal(counter_db, tmp_path: Path, cap
                 records["application"]["id"],
                 "--out",
                 str(tmp_path / "r.pdf"),
+                *as_user(tmp_path, "boss", "pw"),
             ]
         )
     finally:
@@ -322,8 +323,7 @@ def test_an_unknown_user_is_refused_before_anything_is_printed(counter_db, tmp_p
             records["application"]["id"],
             "--out",
             str(out),
-            "--as",
-            "nobody",
+            *as_user(tmp_path, "nobody", "pw"),
         ]
     )
     assert code == 2

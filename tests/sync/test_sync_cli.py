@@ -14,6 +14,7 @@ import pytest
 import localdb
 from central.service import CentralServer
 from liangxian.cli import main
+from tests.support.credentials import PASSWORDS, as_user
 from tests.support.live_server import LiveServer, free_port
 from tests.support.store_data import TODAY, employer_data, id_number, person_data
 
@@ -48,13 +49,13 @@ def new_counter(tmp_path: Path, name: str, number: int) -> Path:
         county_code="540102",
         counter_no=number,
         admin_username="boss",
-        admin_password=None,
+        admin_password=PASSWORDS["boss"],
     )
     from liangxian.keys import provision_counter_key
 
     provision_counter_key(store, "boss")
-    store.service("boss").add_user("clerk1", "clerk", None)
-    store.service("boss").add_user("rev1", "reviewer", None)
+    store.service("boss").add_user("clerk1", "clerk", PASSWORDS["clerk1"])
+    store.service("boss").add_user("rev1", "reviewer", PASSWORDS["rev1"])
     store.close()
     return path
 
@@ -63,12 +64,16 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
     central, srv = live
     a, b = new_counter(tmp_path, "a", 1), new_counter(tmp_path, "b", 2)
     code_a = central.add_counter("540102", 1)["enrollment_code"]
-    code, out = run(capsys, "enroll", "--db", str(a), "--server", srv.url, "--code", code_a)
+    code, out = run(
+        capsys, "enroll", "--db", str(a), *as_user(tmp_path, "boss"), "--server", srv.url, "--code", code_a
+    )
     assert code == 0 and out["county_code"] == "540102" and out["counter_no"] == 1
     assert any(k[1].startswith("sync-token:") for k in memory_keyring.items)  # the token is in the keyring
     assert "sync-token" not in a.read_bytes().decode("latin-1")
     # the code is usable once
-    code, out = run(capsys, "enroll", "--db", str(a), "--server", srv.url, "--code", code_a)
+    code, out = run(
+        capsys, "enroll", "--db", str(a), *as_user(tmp_path, "boss"), "--server", srv.url, "--code", code_a
+    )
     assert code == 2 and out["errors"][0]["code"].startswith("enroll.")
     # a code for counter 1 does not enroll counter 2
     code, out = run(
@@ -76,6 +81,7 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
         "enroll",
         "--db",
         str(b),
+        *as_user(tmp_path, "boss"),
         "--server",
         srv.url,
         "--code",
@@ -87,6 +93,7 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
         "enroll",
         "--db",
         str(b),
+        *as_user(tmp_path, "boss"),
         "--server",
         srv.url,
         "--code",
@@ -110,16 +117,33 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
     assert run(capsys, "sync", "--db", str(a), "--json")[0] == 0
     code, out = run(capsys, "sync", "--db", str(b), "--json")
     assert code == 1 and out["conflicts"] == 1
+    # staff accounts came from the server with the sync: they log in with the server's passwords now
     code, items = run(capsys, "conflicts", "--db", str(b), "--json")
     assert code == 0 and [(i["field"], i["local_value"], i["server_value"]) for i in items] == [
         ("phone", "13900000002", "13900000001")
     ]
     code, out = run(
-        capsys, "conflicts", "resolve", items[0]["id"], "--db", str(b), "--as", "clerk1", "--take", "local"
+        capsys,
+        "conflicts",
+        "resolve",
+        items[0]["id"],
+        "--db",
+        str(b),
+        *as_user(tmp_path, "clerk1", "pw-clerk1"),
+        "--take",
+        "local",
     )
     assert code == 2 and out["errors"][0]["code"] == "auth.forbidden"
     code, out = run(
-        capsys, "conflicts", "resolve", items[0]["id"], "--db", str(b), "--as", "rev1", "--take", "local"
+        capsys,
+        "conflicts",
+        "resolve",
+        items[0]["id"],
+        "--db",
+        str(b),
+        *as_user(tmp_path, "rev1", "pw-rev1"),
+        "--take",
+        "local",
     )
     assert code == 0
     assert run(capsys, "sync", "--db", str(b), "--json")[0] == 0
@@ -148,6 +172,14 @@ def test_sync_before_enrollment_is_a_coded_error(tmp_path, capsys, memory_keyrin
 def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> None:
     a = new_counter(tmp_path, "a", 1)
     code, out = run(
-        capsys, "enroll", "--db", str(a), "--server", f"http://127.0.0.1:{free_port()}", "--code", "x"
+        capsys,
+        "enroll",
+        "--db",
+        str(a),
+        *as_user(tmp_path, "boss"),
+        "--server",
+        f"http://127.0.0.1:{free_port()}",
+        "--code",
+        "x",
     )
     assert code == 3 and out["errors"][0]["code"] == "sync.no_link"
