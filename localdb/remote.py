@@ -338,8 +338,9 @@ class RemoteApply(WriteBase):
         self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
     ) -> None:
         table = m.Enrollment.__table__
+        tally = report if counted else ApplyReport()  # one made with its person counts as the person
         pairs = []
-        for r in self._fresh(s, table, rows, report):
+        for r in self._fresh(s, table, rows, tally):
             d = r.data or {}
             row = {
                 "id": r.entity_id,
@@ -354,7 +355,7 @@ class RemoteApply(WriteBase):
                 "version": r.version,
             }
             pairs.append((row, r))
-        pairs = self._changed_only(s, table, pairs, report)
+        pairs = self._changed_only(s, table, pairs, tally)
         if counted:
             for _row, r in pairs:
                 events.append(
