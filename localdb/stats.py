@@ -1,0 +1,303 @@
+"""The counter's loader for the statistics indicators (``forms.indicators``): one SELECT of the
+application columns the indicators need, one GROUP BY of new registrations, and the lists behind a
+figure (drill-down) and the end-of-day intake list (日结).
+
+Timestamps are stored in UTC; business dates are Asia/Shanghai dates, which have been UTC+8 without
+daylight saving since 1991, so SQLite's ``date(ts, '+8 hours')`` gives them in the query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from forms.indicators import ApplicationRow, Indicators, Period, RegistrationCount, compute, drill
+from localdb import db
+
+SHANGHAI_OFFSET = dt.timedelta(hours=8)
+CHINA_TZ = dt.timezone(SHANGHAI_OFFSET)
+
+
+def business_today() -> dt.date:
+    """Today in Asia/Shanghai (Lhasa's official time too), whatever the machine's time zone."""
+    return dt.datetime.now(CHINA_TZ).date()
+
+
+APPLICATIONS_SQL = """
+SELECT a.id, a.receipt_no, a.person_id, substr(a.receipt_no, 1, 6), substr(a.receipt_no, 1, 9),
+       a.created_by, coalesce(json_extract(a.form_json, '$.category'), ''), a.claim_type, a.event,
+       date(a.created_at, '+8 hours'), a.status,
+       c.to_status, date(c.at, '+8 hours'), c.by, c.note, date(pd.at, '+8 hours'),
+       d.allowance, json_extract(d.decision_json, '$.allowance_days'),
+       json_extract(d.decision_json, '$.leave_days'), json_extract(a.form_json, '$.medical_amount')
+FROM applications a
+LEFT JOIN status_changes c
+       ON c.application_id = a.id AND c.to_status IN ('approved', 'rejected', 'withdrawn')
+LEFT JOIN status_changes pd ON pd.application_id = a.id AND pd.to_status = 'paid'
+LEFT JOIN decisions d ON d.id = (
+       SELECT d2.id FROM decisions d2 WHERE d2.application_id = a.id
+       ORDER BY d2.decided_at DESC LIMIT 1)
+WHERE a.created_at < :until AND (c.at IS NULL OR c.at >= :since OR pd.at >= :since)
+"""
+
+REGISTRATIONS_SQL = """
+SELECT substr(date(created_at, '+8 hours'), 1, 7), county_code, 'person', category, count(*)
+FROM persons WHERE created_at >= :since AND created_at < :until GROUP BY 1, 2, 4
+UNION ALL
+SELECT substr(date(created_at, '+8 hours'), 1, 7), county_code, 'employer', NULL, count(*)
+FROM employers WHERE created_at >= :since AND created_at < :until GROUP BY 1, 2
+"""
+
+
+def utc_bound(day: dt.date) -> str:
+    """The UTC timestamp text at which business day ``day`` (Asia/Shanghai) begins."""
+    start = dt.datetime.combine(day, dt.time()) - SHANGHAI_OFFSET
+    return start.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _bounds(period: Period) -> dict[str, str]:
+    return {"since": utc_bound(period.start), "until": utc_bound(period.end + dt.timedelta(days=1))}
+
+
+def _date(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    return db.raw_connect(path, readonly=True)
+
+
+def load_applications(conn: sqlite3.Connection, period: Period) -> list[ApplicationRow]:
+    """Every application that matters to ``period`` (see ``forms.indicators``), one SELECT."""
+    fromiso = dt.date.fromisoformat
+    return [
+        ApplicationRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            fromiso(r[9]),
+            r[10],
+            r[11],
+            None if r[12] is None else fromiso(r[12]),
+            r[13],
+            r[14],
+            None if r[15] is None else fromiso(r[15]),
+            None if r[16] is None else Decimal(r[16]),
+            r[17],
+            r[18],
+            None if r[19] is None else Decimal(str(r[19])),
+        )
+        for r in conn.execute(APPLICATIONS_SQL, _bounds(period))
+    ]
+
+
+def load_registrations(conn: sqlite3.Connection, period: Period) -> list[RegistrationCount]:
+    return [RegistrationCount(*r) for r in conn.execute(REGISTRATIONS_SQL, _bounds(period))]
+
+
+def region_of(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM settings WHERE key = 'region'").fetchone()
+    return row[0] if row else "national"
+
+
+def office_of(conn: sqlite3.Connection) -> dict[str, str]:
+    """This database's county (code and names) and counter number, for report headers."""
+    out = {"county_code": "", "county_zh": "", "county_bo": "", "counter_no": ""}
+    row = conn.execute(
+        "SELECT c.code, c.name_zh, coalesce(c.name_bo, ''), k.counter_no FROM settings s "
+        "JOIN counters k ON k.id = s.value JOIN counties c ON c.code = k.county_code "
+        "WHERE s.key = 'counter_id'"
+    ).fetchone()
+    if row:
+        out = {"county_code": row[0], "county_zh": row[1], "county_bo": row[2], "counter_no": str(row[3])}
+    return out
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one statistics run read: the rows, and the indicators computed from them."""
+
+    period: Period
+    rows: list[ApplicationRow]
+    registrations: list[RegistrationCount]
+    indicators: Indicators
+    region: str
+    county: str | None
+    today: dt.date
+
+    def drill(self, figure_path: str) -> list[ApplicationRow]:
+        """The application rows behind one figure (``forms.indicators.drill``)."""
+        return drill(
+            figure_path, self.period, self.rows, region=self.region, county=self.county, today=self.today
+        )
+
+
+def indicators(
+    path: Path | str, period: Period, county: str | None = None, *, today: dt.date | None = None
+) -> Loaded:
+    """Load the period's rows from the counter database at ``path`` and compute every indicator
+    (the backlog as of ``today``, the business day, for a period that runs on)."""
+    today = today or business_today()
+    conn = _connect(path)
+    try:
+        region = region_of(conn)
+        rows = load_applications(conn, period)
+        regs = load_registrations(conn, period)
+    finally:
+        conn.close()
+    ind = compute(period, rows, regs, region=region, county=county, today=today)
+    return Loaded(period, rows, regs, ind, region, county, today)
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """A registration behind a registration figure."""
+
+    id_number: str
+    name_zh: str
+    name_bo: str | None
+    category: str
+    county_code: str
+    registered_on: dt.date
+
+
+def registrations_behind(
+    path: Path | str, period: Period, category: str | None, county: str | None = None
+) -> list[PersonLine]:
+    """The persons registered during ``period`` (of ``category``; all when None), oldest first."""
+    sql = (
+        "SELECT id_number, name_zh, name_bo, category, county_code, date(created_at, '+8 hours') "
+        "FROM persons WHERE created_at >= :since AND created_at < :until"
+    )
+    params: dict[str, Any] = _bounds(period)
+    if category is not None:
+        sql += " AND category = :category"
+        params["category"] = category
+    if county is not None:
+        sql += " AND county_code = :county"
+        params["county"] = county
+    conn = _connect(path)
+    try:
+        return [
+            PersonLine(r[0], r[1], r[2], r[3], r[4], dt.date.fromisoformat(r[5]))
+            for r in conn.execute(sql + " ORDER BY created_at LIMIT 10000", params)
+        ]
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One application in the case ledger (台账), the drill-down lists and the end-of-day list."""
+
+    receipt_no: str
+    id_number: str
+    name_zh: str
+    name_bo: str | None
+    category: str
+    claim_type: str
+    event: str
+    event_date: dt.date
+    received_on: dt.date
+    status: str
+    clerk: str
+    closed_on: dt.date | None
+    allowance_days: int | None
+    allowance: Decimal | None
+    medical_amount: Decimal | None
+    documents: int
+
+    @property
+    def amount(self) -> Decimal | None:
+        return self.allowance if self.claim_type == "allowance" else self.medical_amount
+
+
+LEDGER_SQL = """
+SELECT a.receipt_no, p.id_number, p.name_zh, p.name_bo,
+       coalesce(json_extract(a.form_json, '$.category'), p.category), a.claim_type, a.event, a.event_date,
+       date(a.created_at, '+8 hours'), a.status, a.created_by,
+       (SELECT date(c.at, '+8 hours') FROM status_changes c WHERE c.application_id = a.id
+         AND c.to_status IN ('approved', 'rejected', 'withdrawn') LIMIT 1),
+       json_extract(d.decision_json, '$.allowance_days'), d.allowance,
+       json_extract(a.form_json, '$.medical_amount'),
+       (SELECT count(*) FROM documents_received r WHERE r.application_id = a.id)
+FROM applications a JOIN persons p ON p.id = a.person_id
+LEFT JOIN decisions d ON d.id = (
+       SELECT d2.id FROM decisions d2 WHERE d2.application_id = a.id
+       ORDER BY d2.decided_at DESC LIMIT 1)
+"""
+
+
+def _ledger_line(r: tuple) -> LedgerLine:
+    return LedgerLine(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        dt.date.fromisoformat(r[7]),
+        dt.date.fromisoformat(r[8]),
+        r[9],
+        r[10],
+        _date(r[11]),
+        _int(r[12]),
+        _money(r[13]),
+        _money(r[14]),
+        int(r[15]),
+    )
+
+
+def ledger(path: Path | str, receipt_nos: list[str]) -> list[LedgerLine]:
+    """The ledger lines of these applications (by receipt number), in receipt-number order."""
+    conn = _connect(path)
+    try:
+        conn.execute("CREATE TEMP TABLE wanted (receipt_no TEXT PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", [(n,) for n in receipt_nos])
+        return [
+            _ledger_line(r)
+            for r in conn.execute(
+                LEDGER_SQL + " WHERE a.receipt_no IN (SELECT receipt_no FROM wanted) ORDER BY a.receipt_no"
+            )
+        ]
+    finally:
+        conn.close()
+
+
+def day_end(path: Path | str, day: dt.date, counter_prefix: str | None = None) -> list[LedgerLine]:
+    """End of day (日结): the applications taken in on business day ``day`` at this counter (receipt
+    numbers ``540102-03-…``; this database's own counter when ``counter_prefix`` is None)."""
+    conn = _connect(path)
+    try:
+        if counter_prefix is None:
+            office = office_of(conn)
+            counter_prefix = f"{office['county_code']}-{int(office['counter_no'] or 0):02d}"
+        return [
+            _ledger_line(r)
+            for r in conn.execute(
+                LEDGER_SQL + " WHERE a.created_at >= :since AND a.created_at < :until"
+                " AND a.receipt_no LIKE :prefix ORDER BY a.receipt_no",
+                {**_bounds(Period(day, day)), "prefix": counter_prefix + "-%"},
+            )
+        ]
+    finally:
+        conn.close()
