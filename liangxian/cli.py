@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "store",
     "search",
     "printing",
+    "stats",
     "gui",
 )
 
@@ -43,6 +44,7 @@ COMMAND_OWNERS = {
     "print": "printing",
     "print-samples": "printing",
     "verify": "printing",
+    "stats": "stats",
     "gui": "gui",
 }
 

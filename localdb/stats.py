@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.indicators import ApplicationRow, Indicators, Period, RegistrationCount, compute, drill
+from forms.stats_report import LedgerLine, StatsReport, build
 from localdb import db
 
 SHANGHAI_OFFSET = dt.timedelta(hours=8)
@@ -204,32 +205,6 @@ def registrations_behind(
         conn.close()
 
 
-@dataclass(frozen=True)
-class LedgerLine:
-    """One application in the case ledger (台账), the drill-down lists and the end-of-day list."""
-
-    receipt_no: str
-    id_number: str
-    name_zh: str
-    name_bo: str | None
-    category: str
-    claim_type: str
-    event: str
-    event_date: dt.date
-    received_on: dt.date
-    status: str
-    clerk: str
-    closed_on: dt.date | None
-    allowance_days: int | None
-    allowance: Decimal | None
-    medical_amount: Decimal | None
-    documents: int
-
-    @property
-    def amount(self) -> Decimal | None:
-        return self.allowance if self.claim_type == "allowance" else self.medical_amount
-
-
 LEDGER_SQL = """
 SELECT a.receipt_no, p.id_number, p.name_zh, p.name_bo,
        coalesce(json_extract(a.form_json, '$.category'), p.category), a.claim_type, a.event, a.event_date,
@@ -301,3 +276,42 @@ def day_end(path: Path | str, day: dt.date, counter_prefix: str | None = None) -
         ]
     finally:
         conn.close()
+
+
+def office_text(path: Path | str, languages: tuple[str, ...]) -> str:
+    """The office line of a report header: county name(s) and code, counter number."""
+    conn = _connect(path)
+    try:
+        o = office_of(conn)
+    finally:
+        conn.close()
+    names = [o["county_bo"] if lang == "bo" else o["county_zh"] for lang in languages]
+    names = [n for n in names if n]
+    return " ".join(names) + f" ({o['county_code']}) · {o['counter_no']}"
+
+
+def report(
+    path: Path | str, period: Period, county: str | None = None, *, today: dt.date | None = None
+) -> StatsReport:
+    """The statistics report of ``period``: this period, year to date, the same period last year and
+    the case ledger of the applications taken in during the period."""
+    from forms.stats_report import languages_of
+
+    today = today or business_today()
+    this = indicators(path, period, county, today=today)
+    ytd = indicators(path, period.year_to_date(), county, today=today)
+    last = indicators(path, period.same_period_last_year(), county, today=today)
+    wanted = [r.receipt_no for r in this.rows if period.start <= r.received_on <= period.end]
+    if county is not None:
+        wanted = [n for n in wanted if n.startswith(county)]
+    langs = languages_of(this.region)
+    now = dt.datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return build(
+        this.indicators,
+        ytd.indicators,
+        last.indicators,
+        ledger(path, wanted),
+        office=office_text(path, langs),
+        generated=now,
+        languages=langs,
+    )
