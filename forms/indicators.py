@@ -519,6 +519,8 @@ def compute(
                 clerk[r.closed_by or ""]["decisions"] += 1
                 counter[r.counter]["decisions"] += 1
                 month["decided"] += 1
+                for g in groups:
+                    g["decided"] += 1
                 if closed_to == APPROVED:
                     ind.approved += 1
                     month["approved"] += 1
