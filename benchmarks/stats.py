@@ -36,6 +36,51 @@ log = logging.getLogger("benchmarks.stats")
 YEAR = 2026
 CATEGORIES = (("employee", 0.7), ("flexible", 0.15), ("retiree", 0.15))
 COUNTIES = ("320703", "320706", "320707", "320722", "320723", "320724")
+# the JSON the service stores, in its real shape and size (about 650 and 390 bytes)
+DECISION = {
+    "calendar_exact": True,
+    "citations": [
+        "连政办发〔2019〕91号 二（一）统一参保登记",
+        "《女职工劳动保护特别规定》（国务院令第619号，2012）第七条",
+        "《江苏省人口与计划生育条例》（2022年修正）第二十六条",
+        "《女职工劳动保护特别规定》（国务院令第619号，2012）第八条",
+    ],
+    "daily_rate": "273.33",
+    "eligible": True,
+    "leave_breakdown": [
+        {
+            "code": "national.base",
+            "days": 98,
+            "source": "《女职工劳动保护特别规定》（国务院令第619号，2012）第七条 [2012-04-28]",
+        },
+        {
+            "code": "regional.extension",
+            "days": 60,
+            "source": "《江苏省人口与计划生育条例》（2022年修正）第二十六条 [2022-02-10]",
+        },
+    ],
+    "leave_end": "2026-10-15",
+    "leave_start": "2026-05-11",
+    "medical_paid_by": "maternity",
+    "reason_params": {},
+    "reasons": [],
+    "rule": "lianyungang/2022-02-10",
+}
+FORM = {
+    "babies": 1,
+    "caesarean": False,
+    "contribution_months": 39,
+    "documents": ["id_card", "birth_certificate", "discharge_summary"],
+    "dystocia": False,
+    "employer_avg_monthly_wage": "8200.00",
+    "event_date": "2026-05-11",
+    "filed_on": "2026-06-01",
+    "gestation_weeks": None,
+    "hospital": "连云港市第一人民医院",
+    "id_number": "320706199001010028",
+    "insured_since": "2015-03-04",
+    "leave_start": None,
+}
 RAW_SQL = (
     """SELECT substr(date(a.created_at, '+8 hours'), 1, 7), a.status, a.claim_type, count(*),
               sum(CAST(d.allowance AS REAL))
@@ -116,7 +161,11 @@ def build(path: Path, persons: int, applications: int, seed: int = 12) -> float:
         category = _pick(rng)
         at = _ts(received, rng.randrange(9 * 3600, 17 * 3600))
         amount = f"{rng.randrange(1000, 8000)}.00"
-        form = json.dumps({"category": category, "medical_amount": amount if claim == "medical" else None})
+        form = json.dumps(
+            {**FORM, "category": category, "claim_type": claim, "event": event,
+             "medical_amount": amount if claim == "medical" else None},
+            ensure_ascii=False,
+        )  # fmt: skip
         x = rng.random()
         status = (
             "approved"
@@ -158,8 +207,9 @@ def build(path: Path, persons: int, applications: int, seed: int = 12) -> float:
         allowance = (
             f"{rng.randrange(8000, 40000)}.{rng.randrange(100):02d}" if claim == "allowance" else "0.00"
         )
+        decision = {**DECISION, "allowance": allowance, "allowance_days": days, "leave_days": days}
         decisions.append((f"d{i:08d}", aid, at, "lianyungang/2022-02-10", 1, allowance,
-                          json.dumps({"allowance_days": days, "leave_days": days})))  # fmt: skip
+                          json.dumps(decision, ensure_ascii=False)))  # fmt: skip
     with conn:
         conn.executemany(
             "INSERT INTO applications (id, receipt_no, person_id, claim_type, event, event_date, form_json,"

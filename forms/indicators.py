@@ -52,12 +52,12 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from forms.values import money_str
 
@@ -81,9 +81,9 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
 TOP_REASONS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class ApplicationRow:
-    """One application as the indicators need it (see the module docstring for each field)."""
+class ApplicationRow(NamedTuple):
+    """One application as the indicators need it (see the module docstring for each field). A named
+    tuple: a county's year is a few hundred thousand of them, and a tuple is made fast."""
 
     id: str
     receipt_no: str
@@ -107,11 +107,11 @@ class ApplicationRow:
     medical_amount: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RegistrationCount:
-    """New registrations in one month and county: ``kind`` person (with ``category``) or employer."""
+class RegistrationCount(NamedTuple):
+    """New registrations in one county (and month, where the loader splits them): ``kind`` person
+    (with ``category``) or employer."""
 
-    month: str  # YYYY-MM
+    month: str | None  # YYYY-MM, or None for the whole period
     county_code: str
     kind: str  # person | employer
     category: str | None
@@ -180,34 +180,40 @@ def _is_working(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
-class WorkdayIndex:
-    """Working days between two dates in O(1): a running count of working days from a base date.
+class WorkdayIndex(dict[dt.date, int]):
+    """Working days between two dates in O(1): ``self[d]`` is the running count of working days
+    from a fixed epoch up to and including ``d`` (negative before it), filled in on first use.
     ``between(a, b)`` = the working days after ``a`` up to and including ``b`` (0 when b <= a)."""
 
-    def __init__(self) -> None:
-        self._base: dt.date | None = None
-        self._cum: list[int] = []
+    EPOCH = dt.date(2000, 1, 1)
 
-    def _extend(self, lo: dt.date, hi: dt.date) -> None:
-        if self._base is None or lo < self._base or hi >= self._base + dt.timedelta(days=len(self._cum)):
-            base = min(lo, self._base) if self._base else lo
-            top = max(hi, self._base + dt.timedelta(days=len(self._cum) - 1)) if self._base else hi
-            cum, n, day = [], 0, base
-            while day <= top:
-                n += _is_working(day)
-                cum.append(n)
-                day += ONE_DAY
-            self._base, self._cum = base, cum
+    def __missing__(self, day: dt.date) -> int:
+        epoch = self.EPOCH
+        if day >= epoch:
+            # fill forward from the last known day (or the epoch)
+            known = max((d for d in self if d <= day), default=epoch)
+            n = self.get(known, 1 if _is_working(epoch) else 0)
+            self[known] = n
+            d = known
+            while d < day:
+                d += ONE_DAY
+                n += _is_working(d)
+                self[d] = n
+        else:
+            n, d = 0, epoch
+            while d > day:  # count(day, epoch] working days, so that self[epoch] - self[day] is it
+                n += _is_working(d)
+                d -= ONE_DAY
+            base = self[epoch]
+            self[day] = base - n
+        return self[day]
+
+    @property
+    def cumulative(self) -> Callable[[dt.date], int]:
+        return self.__getitem__
 
     def between(self, a: dt.date, b: dt.date) -> int:
-        if b <= a:
-            return 0
-        base = self._base
-        if base is None or a < base or (b - base).days >= len(self._cum):
-            self._extend(a, b)
-            base = self._base
-            assert base is not None
-        return self._cum[(b - base).days] - self._cum[(a - base).days]
+        return 0 if b <= a else self[b] - self[a]
 
 
 _WORKDAYS = WorkdayIndex()
@@ -468,103 +474,146 @@ def compute(
     today: dt.date | None = None,
 ) -> Indicators:
     """All indicators of ``period`` from the loader's rows (one pass over the applications).
-    ``today`` (the business day) caps the as-of day of the backlog for a period not over yet."""
+    ``today`` (the business day) caps the as-of day of the backlog for a period not over yet.
+
+    Written for speed (a county's year is a few hundred thousand rows): counts go into lists by
+    index and working days come from a running count per date; :func:`drill` states the same
+    definitions one predicate at a time, and a test holds the two together."""
     limit_of = promised_days or promised_days_for(region)
     ind = Indicators(period=period, region=region, county=county)
     start, end = period.start, period.end
     as_of = period.as_of(today)
     ind.as_of = as_of
     months = period.months()
-    end_days = [min(period.month_end(m), as_of) for m in months]
+    first_month = start.year * 12 + start.month - 1
+    # pending at each month end: +1 from the month an application is pending at its end, -1 from
+    # the month it is no longer (a running sum over the months gives the count)
+    month_end_days = [min(period.month_end(m), as_of) for m in months]
+    pending_delta = [0] * (len(months) + 1)
+    # per month: received, decided, approved, rejected, allowance, medical
+    per_month = [[0, 0, 0, 0, ZERO, ZERO] for _ in months]
+    # per county / category: received, decided, approved, rejected, pending, allowance, medical
+    per_county: dict[str, list[Any]] = {}
+    per_category: dict[str, list[Any]] = {}
     by_claim: Counter[str] = Counter()
     by_event: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    backlog: Counter[str] = Counter({name: 0 for name, _, _ in AGE_BANDS})
+    backlog = dict.fromkeys((name for name, _, _ in AGE_BANDS), 0)
     to_decision: Counter[int] = Counter()
     leave_dist: Counter[int] = Counter()
     allowance_people: set[str] = set()
-    clerk: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    counter: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    month_rows: dict[str, dict[str, Any]] = {m: _group_row() for m in months}
-    county_rows: defaultdict[str, dict[str, Any]] = defaultdict(_group_row)
-    category_rows: defaultdict[str, dict[str, Any]] = defaultdict(_group_row)
-    wd = _WORKDAYS.between
+    intake: Counter[str] = Counter()
+    decisions: Counter[str] = Counter()
+    counter_intake: Counter[str] = Counter()
+    counter_decisions: Counter[str] = Counter()
+    cum = _WORKDAYS.cumulative
+    limits: dict[dt.date, int] = {}
+    received = approved = rejected = withdrawn = pending = within = over = wd_total = 0
+    allowance_cases = allowance_days = paid_count = medical_cases = 0
+    allowance_total = paid_total = medical_total = ZERO
 
     for r in rows:
-        if county is not None and r.county_code != county:
+        (_, _, person, county_code, counter, clerk, category, claim, event, received_on, _, closed_to,
+         closed_on, closed_by, reason, paid_on, allowance, a_days, l_days, medical) = r  # fmt: skip
+        if county is not None and county_code != county:
             continue
-        groups = (county_rows[r.county_code], category_rows[r.category])
-        received_on, closed_on, closed_to = r.received_on, r.closed_on, r.closed_to
+        gc = per_county.get(county_code)
+        if gc is None:
+            gc = per_county[county_code] = [0, 0, 0, 0, 0, ZERO, ZERO]
+        gk = per_category.get(category)
+        if gk is None:
+            gk = per_category[category] = [0, 0, 0, 0, 0, ZERO, ZERO]
         if start <= received_on <= end:
-            ind.received += 1
-            by_claim[r.claim_type] += 1
-            by_event[r.event] += 1
-            clerk[r.clerk]["intake"] += 1
-            counter[r.counter]["intake"] += 1
-            month_rows[received_on.strftime("%Y-%m")]["received"] += 1
-            for g in groups:
-                g["received"] += 1
+            received += 1
+            by_claim[claim] += 1
+            by_event[event] += 1
+            intake[clerk] += 1
+            counter_intake[counter] += 1
+            per_month[received_on.year * 12 + received_on.month - 1 - first_month][0] += 1
+            gc[0] += 1
+            gk[0] += 1
         if closed_on is not None and start <= closed_on <= end:
-            month = month_rows[closed_on.strftime("%Y-%m")]
             if closed_to == WITHDRAWN:
-                ind.withdrawn += 1
+                withdrawn += 1
             else:
-                days = wd(received_on, closed_on)
-                ind.working_days_total += days
+                m = per_month[closed_on.year * 12 + closed_on.month - 1 - first_month]
+                days = cum(closed_on) - cum(received_on)
+                wd_total += days
                 to_decision[days] += 1
-                if days <= limit_of(received_on):
-                    ind.within_limit += 1
+                limit = limits.get(received_on)
+                if limit is None:
+                    limit = limits[received_on] = limit_of(received_on)
+                if days <= limit:
+                    within += 1
                 else:
-                    ind.over_limit += 1
-                clerk[r.closed_by or ""]["decisions"] += 1
-                counter[r.counter]["decisions"] += 1
-                month["decided"] += 1
-                for g in groups:
-                    g["decided"] += 1
+                    over += 1
+                decisions[closed_by or ""] += 1
+                counter_decisions[counter] += 1
+                m[1] += 1
+                gc[1] += 1
+                gk[1] += 1
                 if closed_to == APPROVED:
-                    ind.approved += 1
-                    month["approved"] += 1
-                    for g in groups:
-                        g["approved"] += 1
-                    if r.claim_type == ALLOWANCE:
-                        amount = r.allowance or ZERO
-                        ind.allowance_cases += 1
-                        allowance_people.add(r.person_id)
-                        ind.allowance_days += r.allowance_days or 0
-                        ind.allowance_total += amount
-                        leave_dist[r.leave_days or 0] += 1
-                        month["allowance_total"] += amount
-                        for g in groups:
-                            g["allowance_total"] += amount
+                    approved += 1
+                    m[2] += 1
+                    gc[2] += 1
+                    gk[2] += 1
+                    if claim == ALLOWANCE:
+                        amount = allowance or ZERO
+                        allowance_cases += 1
+                        allowance_people.add(person)
+                        allowance_days += a_days or 0
+                        allowance_total += amount
+                        leave_dist[l_days or 0] += 1
+                        m[4] += amount
+                        gc[5] += amount
+                        gk[5] += amount
                     else:
-                        amount = r.medical_amount or ZERO
-                        ind.medical_cases += 1
-                        ind.medical_amount += amount
-                        month["medical_amount"] += amount
-                        for g in groups:
-                            g["medical_amount"] += amount
+                        amount = medical or ZERO
+                        medical_cases += 1
+                        medical_total += amount
+                        m[5] += amount
+                        gc[6] += amount
+                        gk[6] += amount
                 else:
-                    ind.rejected += 1
-                    month["rejected"] += 1
-                    for g in groups:
-                        g["rejected"] += 1
-                    reasons[(r.reason or "").strip()] += 1
-        paid_on = r.paid_on
-        if paid_on is not None and start <= paid_on <= end and r.claim_type == ALLOWANCE:
-            ind.allowance_paid_count += 1
-            ind.allowance_paid_total += r.allowance or ZERO
+                    rejected += 1
+                    m[3] += 1
+                    gc[3] += 1
+                    gk[3] += 1
+                    reasons[(reason or "").strip()] += 1
+        if paid_on is not None and start <= paid_on <= end and claim == ALLOWANCE:
+            paid_count += 1
+            paid_total += allowance or ZERO
         if received_on <= as_of and (closed_on is None or closed_on > as_of):
-            ind.pending += 1
-            backlog[age_band(wd(received_on, as_of))] += 1
-            for g in groups:
-                g["pending"] += 1
-        # pending at the end of each month: the month ends from intake up to (not incl.) closing
-        first = bisect_left(end_days, received_on)
-        last = len(end_days) if closed_on is None else bisect_left(end_days, closed_on)
-        for i in range(first, last):
-            month_rows[months[i]]["pending"] += 1
+            pending += 1
+            backlog[age_band(cum(as_of) - cum(received_on))] += 1
+            gc[4] += 1
+            gk[4] += 1
+        if closed_on is None or closed_on >= start:
+            lo = bisect_left(month_end_days, received_on)
+            hi = len(months) if closed_on is None else bisect_left(month_end_days, closed_on)
+            if lo < hi:
+                pending_delta[lo] += 1
+                pending_delta[hi] -= 1
 
+    ind.received, ind.approved, ind.rejected, ind.withdrawn, ind.pending = (
+        received,
+        approved,
+        rejected,
+        withdrawn,
+        pending,
+    )
+    ind.within_limit, ind.over_limit, ind.working_days_total = within, over, wd_total
+    ind.allowance_cases, ind.allowance_days, ind.allowance_total = (
+        allowance_cases,
+        allowance_days,
+        allowance_total,
+    )
+    ind.allowance_paid_count, ind.allowance_paid_total = paid_count, paid_total
+    ind.medical_cases, ind.medical_amount = medical_cases, medical_total
+
+    county_rows = {k: _group(v) for k, v in per_county.items()}
     regs: Counter[str] = Counter()
+    month_regs: Counter[str] = Counter()
     for c in registrations:
         if county is not None and c.county_code != county:
             continue
@@ -572,24 +621,57 @@ def compute(
             ind.new_employers += c.count
         else:
             regs[c.category or ""] += c.count
-            county_rows[c.county_code]["registrations"] += c.count
-            if c.month in month_rows:
-                month_rows[c.month]["registrations"] += c.count
+            county_rows.setdefault(c.county_code, _group_row())["registrations"] += c.count
+            if c.month is not None:
+                month_regs[c.month] += c.count
 
+    running = 0
+    month_rows: dict[str, dict[str, Any]] = {}
+    for i, m in enumerate(months):
+        running += pending_delta[i]
+        rec, dec, appr, rej, allow, med = per_month[i]
+        month_rows[m] = {
+            "received": rec,
+            "decided": dec,
+            "approved": appr,
+            "rejected": rej,
+            "pending": running,
+            "allowance_total": allow,
+            "medical_amount": med,
+            "registrations": month_regs[m],
+        }
     ind.received_by_claim = {k: by_claim[k] for k in (ALLOWANCE, MEDICAL)} | dict(by_claim)
     ind.received_by_event = {k: by_event[k] for k in ("birth", "miscarriage")} | dict(by_event)
     ind.top_rejection_reasons = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]
-    ind.backlog_by_age = dict(backlog)
+    ind.backlog_by_age = backlog
     ind.days_to_decision = dict(to_decision)
     ind.allowance_persons = len(allowance_people)
     ind.leave_days_distribution = dict(leave_dist)
     ind.registrations = dict(sorted(regs.items()))
-    ind.by_clerk = {k: _io(v) for k, v in sorted(clerk.items())}
-    ind.by_counter = {k: _io(v) for k, v in sorted(counter.items())}
+    ind.by_clerk = {
+        k: {"intake": intake[k], "decisions": decisions[k]} for k in sorted(set(intake) | set(decisions))
+    }
+    ind.by_counter = {
+        k: {"intake": counter_intake[k], "decisions": counter_decisions[k]}
+        for k in sorted(set(counter_intake) | set(counter_decisions))
+    }
     ind.by_month = month_rows
-    ind.by_county = dict(county_rows)
-    ind.by_category = dict(category_rows)
+    ind.by_county = county_rows
+    ind.by_category = {k: _group(v) for k, v in per_category.items()}
     return ind
+
+
+def _group(v: list[Any]) -> dict[str, Any]:
+    return {
+        "received": v[0],
+        "decided": v[1],
+        "approved": v[2],
+        "rejected": v[3],
+        "pending": v[4],
+        "allowance_total": v[5],
+        "medical_amount": v[6],
+        "registrations": 0,
+    }
 
 
 def _group_row() -> dict[str, Any]:
@@ -603,10 +685,6 @@ def _group_row() -> dict[str, Any]:
         "medical_amount": ZERO,
         "registrations": 0,
     }
-
-
-def _io(c: Counter[str]) -> dict[str, int]:
-    return {"intake": c["intake"], "decisions": c["decisions"]}
 
 
 # --- drill-down -----------------------------------------------------------------------------------

@@ -28,29 +28,30 @@ def business_today() -> dt.date:
     return dt.datetime.now(CHINA_TZ).date()
 
 
+# One row per application. The service writes one entitlement decision per application (at intake),
+# so decisions join plainly; ``load_applications`` keeps the latest should there ever be two.
 APPLICATIONS_SQL = """
 SELECT a.id, a.receipt_no, a.person_id, substr(a.receipt_no, 1, 6), substr(a.receipt_no, 1, 9),
-       a.created_by, coalesce(json_extract(a.form_json, '$.category'), ''), a.claim_type, a.event,
+       a.created_by, json_extract(a.form_json, '$.category'), a.claim_type, a.event,
        date(a.created_at, '+8 hours'), a.status,
        c.to_status, date(c.at, '+8 hours'), c.by, c.note, date(pd.at, '+8 hours'),
-       d.allowance, json_extract(d.decision_json, '$.allowance_days'),
-       json_extract(d.decision_json, '$.leave_days'), json_extract(a.form_json, '$.medical_amount')
+       d.allowance, json_extract(d.decision_json, '$.allowance_days', '$.leave_days'),
+       json_extract(a.form_json, '$.medical_amount'), d.decided_at
 FROM applications a
 LEFT JOIN status_changes c
        ON c.application_id = a.id AND c.to_status IN ('approved', 'rejected', 'withdrawn')
 LEFT JOIN status_changes pd ON pd.application_id = a.id AND pd.to_status = 'paid'
-LEFT JOIN decisions d ON d.id = (
-       SELECT d2.id FROM decisions d2 WHERE d2.application_id = a.id
-       ORDER BY d2.decided_at DESC LIMIT 1)
+LEFT JOIN decisions d ON d.application_id = a.id
 WHERE a.created_at < :until AND (c.at IS NULL OR c.at >= :since OR pd.at >= :since)
 """
 
+# counted from the index (category, county_code, created_at) in its order: no sort (schema 0004)
 REGISTRATIONS_SQL = """
-SELECT substr(date(created_at, '+8 hours'), 1, 7), county_code, 'person', category, count(*)
-FROM persons WHERE created_at >= :since AND created_at < :until GROUP BY 1, 2, 4
+SELECT NULL, county_code, 'person', category, count(*) FROM persons
+WHERE created_at >= :since AND created_at < :until GROUP BY category, county_code
 UNION ALL
-SELECT substr(date(created_at, '+8 hours'), 1, 7), county_code, 'employer', NULL, count(*)
-FROM employers WHERE created_at >= :since AND created_at < :until GROUP BY 1, 2
+SELECT NULL, county_code, 'employer', NULL, count(*) FROM employers
+WHERE created_at >= :since AND created_at < :until GROUP BY county_code
 """
 
 
@@ -80,34 +81,60 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return db.raw_connect(path, readonly=True)
 
 
+class _Dates(dict[str, dt.date]):
+    """ISO date text → date, each distinct day parsed once (a year of rows has a few hundred)."""
+
+    def __missing__(self, text: str) -> dt.date:
+        day = self[text] = dt.date.fromisoformat(text)
+        return day
+
+
 def load_applications(conn: sqlite3.Connection, period: Period) -> list[ApplicationRow]:
     """Every application that matters to ``period`` (see ``forms.indicators``), one SELECT."""
-    fromiso = dt.date.fromisoformat
-    return [
-        ApplicationRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            fromiso(r[9]),
-            r[10],
-            r[11],
-            None if r[12] is None else fromiso(r[12]),
-            r[13],
-            r[14],
-            None if r[15] is None else fromiso(r[15]),
-            None if r[16] is None else Decimal(r[16]),
-            r[17],
-            r[18],
-            None if r[19] is None else Decimal(str(r[19])),
+    dates = _Dates()
+    day = dates.__getitem__
+    make = ApplicationRow
+    out: list[ApplicationRow] = []
+    seen: dict[str, tuple[int, str]] = {}
+    for (app_id, receipt, person, county, counter, clerk, category, claim, event, received, status,
+         closed_to, closed_on, closed_by, note, paid_on, allowance, days, medical, decided_at
+         ) in conn.execute(APPLICATIONS_SQL, _bounds(period)):  # fmt: skip
+        a_days = l_days = None
+        if days is not None:  # '[158,158]': json_extract of two paths gives a JSON array
+            first, _, second = days[1:-1].partition(",")
+            a_days = None if first in ("", "null") else int(first)
+            l_days = None if second in ("", "null") else int(second)
+        row = make(
+            app_id,
+            receipt,
+            person,
+            county,
+            counter,
+            clerk,
+            category or "",
+            claim,
+            event,
+            day(received),
+            status,
+            closed_to,
+            None if closed_on is None else day(closed_on),
+            closed_by,
+            note,
+            None if paid_on is None else day(paid_on),
+            None if allowance is None else Decimal(allowance),
+            a_days,
+            l_days,
+            None if medical is None else Decimal(str(medical)),
         )
-        for r in conn.execute(APPLICATIONS_SQL, _bounds(period))
-    ]
+        earlier = seen.get(app_id)
+        if earlier is not None:  # two decisions: keep the row of the latest
+            if (decided_at or "") > earlier[1]:
+                out[earlier[0]] = row
+                seen[app_id] = (earlier[0], decided_at or "")
+            continue
+        seen[app_id] = (len(out), decided_at or "")
+        out.append(row)
+    return out
 
 
 def load_registrations(conn: sqlite3.Connection, period: Period) -> list[RegistrationCount]:
