@@ -69,6 +69,10 @@ def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:
 def _shoot_stats(app, backend, window, save) -> None:
     """The statistics screen's other views: the records behind a figure, per clerk, end of day."""
     stats = window.pages["stats"]
+    size = window.size()
+    window.resize(1366, 768)  # the counter's screen
+    _settle(app, backend)
+    save(window, "stats-1366x768")
     dialog = stats.drill("received")
     if dialog is not None:
         _wait(app, lambda: dialog.loaded)
@@ -79,6 +83,7 @@ def _shoot_stats(app, backend, window, save) -> None:
         _settle(app, backend)
         save(window, name)
     stats.tabs.setCurrentIndex(0)
+    window.resize(size)
 
 
 def shoot(out: Path, region: str, lang: str) -> list[Path]:

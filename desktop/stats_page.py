@@ -151,8 +151,9 @@ class StatsPage(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(grid_host)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        left.setMinimumWidth(430)
 
         self.people = QTableWidget(0, 3)
         self.people.setObjectName("stats_people")
@@ -296,7 +297,9 @@ class StatsPage(QWidget):
             a, b = figure(now, path), figure(before, path)
             label = self.ui.label(f"stats.fig.{path}", sep=" / ").strip()
             indent = "    " if self.ui.t(f"stats.fig.{path}").startswith("  ") else ""
-            self.table.setItem(r, 0, _item(indent + label, data=path))
+            head = _item(indent + label, data=path)
+            head.setToolTip(label)
+            self.table.setItem(r, 0, head)
             self.table.setItem(r, 1, _item(self._value_text(path, a), right=True, data=path))
             self.table.setItem(r, 2, _item(self._value_text(path, b), right=True, data=path))
             self.table.setItem(r, 3, _item(change(a, b) or "—", right=True, data=path))
@@ -338,8 +341,15 @@ class StatsPage(QWidget):
         x.append(categories)
         y = QValueAxis()
         top = max([float(v) for _, vals in series for v in vals] + [1.0])
-        y.setRange(0, top * 1.1)
+        y.setRange(0, top * 1.05)
+        y.applyNiceNumbers()  # round ticks (0, 1, 2 … or 0, 10 000, 20 000 …), never 11876
+        if y.max() <= 5:
+            y.setTickCount(int(y.max()) + 1)
         y.setLabelFormat("%.0f")
+        small = x.labelsFont()
+        small.setPointSizeF(max(6.5, small.pointSizeF() - 1.5))
+        x.setLabelsFont(small)
+        y.setLabelsFont(small)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         bars.attachAxis(x)
@@ -379,7 +389,7 @@ class StatsPage(QWidget):
         # the promised limit: a vertical line between the bars of `limit` and `limit + 1` days
         line = QLineSeries()
         line.setName(t("stats.chart.limit", days=limit))
-        top = max([*ind.days_to_decision.values(), 1]) * 1.1
+        top = chart.axes(Qt.Orientation.Vertical)[0].max()
         line.append(QPointF(limit + 0.5, 0))
         line.append(QPointF(limit + 0.5, top))
         pen = QPen(QColor("#cc1a1a"))

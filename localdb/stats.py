@@ -29,14 +29,19 @@ def business_today() -> dt.date:
 
 
 # One row per application. The service writes one entitlement decision per application (at intake),
-# so decisions join plainly; ``load_applications`` keeps the latest should there ever be two.
+# so decisions join plainly; ``load_applications`` keeps the latest should there ever be two. The JSON
+# is parsed only where an indicator reads it: the day counts of approved allowance claims, the amount
+# of medical-cost claims (the day counts and amount of other rows are never read).
 APPLICATIONS_SQL = """
 SELECT a.id, a.receipt_no, a.person_id, substr(a.receipt_no, 1, 6), substr(a.receipt_no, 1, 9),
        a.created_by, json_extract(a.form_json, '$.category'), a.claim_type, a.event,
        date(a.created_at, '+8 hours'), a.status,
        c.to_status, date(c.at, '+8 hours'), c.by, c.note, date(pd.at, '+8 hours'),
-       d.allowance, json_extract(d.decision_json, '$.allowance_days', '$.leave_days'),
-       json_extract(a.form_json, '$.medical_amount'), d.decided_at
+       d.allowance,
+       CASE WHEN a.claim_type = 'allowance' AND c.to_status = 'approved'
+            THEN json_extract(d.decision_json, '$.allowance_days', '$.leave_days') END,
+       CASE WHEN a.claim_type = 'medical' THEN json_extract(a.form_json, '$.medical_amount') END,
+       d.decided_at
 FROM applications a
 LEFT JOIN status_changes c
        ON c.application_id = a.id AND c.to_status IN ('approved', 'rejected', 'withdrawn')
@@ -93,7 +98,8 @@ def load_applications(conn: sqlite3.Connection, period: Period) -> list[Applicat
     """Every application that matters to ``period`` (see ``forms.indicators``), one SELECT."""
     dates = _Dates()
     day = dates.__getitem__
-    make = ApplicationRow
+    make = tuple.__new__  # a named tuple made from a plain tuple in C, without its Python __new__
+    cls = ApplicationRow
     out: list[ApplicationRow] = []
     seen: dict[str, tuple[int, str]] = {}
     for (app_id, receipt, person, county, counter, clerk, category, claim, event, received, status,
@@ -105,26 +111,29 @@ def load_applications(conn: sqlite3.Connection, period: Period) -> list[Applicat
             a_days = None if first in ("", "null") else int(first)
             l_days = None if second in ("", "null") else int(second)
         row = make(
-            app_id,
-            receipt,
-            person,
-            county,
-            counter,
-            clerk,
-            category or "",
-            claim,
-            event,
-            day(received),
-            status,
-            closed_to,
-            None if closed_on is None else day(closed_on),
-            closed_by,
-            note,
-            None if paid_on is None else day(paid_on),
-            None if allowance is None else Decimal(allowance),
-            a_days,
-            l_days,
-            None if medical is None else Decimal(str(medical)),
+            cls,
+            (
+                app_id,
+                receipt,
+                person,
+                county,
+                counter,
+                clerk,
+                category or "",
+                claim,
+                event,
+                day(received),
+                status,
+                closed_to,
+                None if closed_on is None else day(closed_on),
+                closed_by,
+                note,
+                None if paid_on is None else day(paid_on),
+                None if allowance is None else Decimal(allowance),
+                a_days,
+                l_days,
+                None if medical is None else Decimal(str(medical)),
+            ),
         )
         earlier = seen.get(app_id)
         if earlier is not None:  # two decisions: keep the row of the latest
