@@ -26,7 +26,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QTextDocument
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -100,6 +100,8 @@ class StatsPage(QWidget):
         self.date_to.setObjectName("stats_to")
         self.county = QComboBox()
         self.county.setObjectName("stats_county")
+        self.county.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.county.setMinimumContentsLength(10)
         self.compute_button = QPushButton()
         self.compute_button.setObjectName("stats_compute")
         self.compute_button.clicked.connect(self.refresh)
@@ -121,13 +123,17 @@ class StatsPage(QWidget):
             bar.addWidget(w)
         bar.addWidget(self.compute_button)
         bar.addStretch(1)
+        exports = QWidget()
+        exports_bar = QHBoxLayout(exports)
+        exports_bar.setContentsMargins(0, 0, 0, 2)
         for w in (self.xlsx_button, self.csv_button, self.pdf_button):
-            bar.addWidget(w)
+            exports_bar.addWidget(w)
 
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("stats_table")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(self._drill_row)
@@ -146,14 +152,14 @@ class StatsPage(QWidget):
         for i, view in enumerate(self.charts):
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
             view.setObjectName(f"stats_chart_{i}")
-            view.setMinimumSize(200, 150)
+            view.setMinimumSize(160, 120)
             grid.addWidget(view, i // 2, i % 2)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(grid_host)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        left.setMinimumWidth(430)
+        left.setMinimumWidth(360)
 
         self.people = QTableWidget(0, 3)
         self.people.setObjectName("stats_people")
@@ -169,9 +175,12 @@ class StatsPage(QWidget):
         self.tabs.addTab(split, "")
         self.tabs.addTab(self.people, "")
         self.tabs.addTab(self.day_end, "")
+        self.tabs.setCornerWidget(exports, Qt.Corner.TopRightCorner)
 
+        bar.insertWidget(0, self.title)
+        bar.insertSpacing(1, 16)
+        self.message.setVisible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
         layout.addLayout(bar)
         layout.addWidget(self.message)
         layout.addWidget(self.tabs, 1)
@@ -180,12 +189,12 @@ class StatsPage(QWidget):
 
     # --- texts ------------------------------------------------------------------------------------
 
-    def h(self, msgid: str, **params: Any) -> str:
+    def h(self, msgid: str, sep: str = " / ", **params: Any) -> str:
         """A heading: bilingual in Lhasa (Tibetan first), the UI language elsewhere."""
         from desktop.catalog_cache import gettext
 
         langs = self.ui.form_languages()
-        return " / ".join(dict.fromkeys(gettext(msgid, lang, **params).strip() for lang in langs))
+        return sep.join(dict.fromkeys(gettext(msgid, lang, **params).strip() for lang in langs))
 
     def retranslate(self) -> None:
         t = self.ui.t
@@ -198,20 +207,14 @@ class StatsPage(QWidget):
         self.csv_button.setText(t("stats.export.csv"))
         self.pdf_button.setText(t("stats.export.pdf"))
         self.hint.setText(t("stats.drill.hint"))
-        self.table.setHorizontalHeaderLabels(
-            [
-                self.h(m)
-                for m in (
-                    "stats.col.figure",
-                    "stats.col.this_period",
-                    "stats.col.last_year",
-                    "stats.col.change",
-                )
-            ]
-        )
-        self.people.setHorizontalHeaderLabels(
-            [self.h(m) for m in ("stats.col.who", "stats.col.intake", "stats.col.decisions")]
-        )
+        columns = ("stats.col.figure", "stats.col.this_period", "stats.col.last_year", "stats.col.change")
+        # column headers in the UI language (a bilingual header does not fit over a number);
+        # their tooltips carry both languages in Lhasa
+        self.table.setHorizontalHeaderLabels([t(m) for m in columns])
+        for c, m in enumerate(columns):
+            self.table.horizontalHeaderItem(c).setToolTip(self.h(m))
+        people = ("stats.col.who", "stats.col.intake", "stats.col.decisions")
+        self.people.setHorizontalHeaderLabels([t(m) for m in people])
         self.tabs.setTabText(0, self.h("ui.nav.stats"))
         self.tabs.setTabText(1, self.h("stats.by_clerk"))
         self.tabs.setTabText(2, self.h("stats.day_end"))
@@ -233,6 +236,10 @@ class StatsPage(QWidget):
         index = self.county.findData(current)
         self.county.setCurrentIndex(max(0, index))
         self.county.blockSignals(False)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     # --- computing --------------------------------------------------------------------------------
 
@@ -262,13 +269,13 @@ class StatsPage(QWidget):
             self.result, self.last_year = pair
             self.busy = False
             self.compute_button.setEnabled(True)
-            self.message.setText("")
+            self.say("")
             self._show()
 
         def failed(exc: BaseException) -> None:
             self.busy = False
             self.compute_button.setEnabled(True)
-            self.message.setText(self.ui.t("ui.error.unexpected", detail=str(exc)))
+            self.say(self.ui.t("ui.error.unexpected", detail=str(exc)))
             log.exception("statistics failed", exc_info=exc)
 
         self.backend.submit(run, done, failed)
@@ -295,16 +302,19 @@ class StatsPage(QWidget):
         self.table.setRowCount(len(rows))
         for r, path in enumerate(rows):
             a, b = figure(now, path), figure(before, path)
-            label = self.ui.label(f"stats.fig.{path}", sep=" / ").strip()
-            indent = "    " if self.ui.t(f"stats.fig.{path}").startswith("  ") else ""
-            head = _item(indent + label, data=path)
-            head.setToolTip(label)
+            own = self.ui.t(f"stats.fig.{path}")
+            indent = "    " if own.startswith("  ") else ""
+            head = _item(indent + own.strip(), data=path)
+            head.setToolTip(self.ui.label(f"stats.fig.{path}", sep="\n").strip())
             self.table.setItem(r, 0, head)
             self.table.setItem(r, 1, _item(self._value_text(path, a), right=True, data=path))
             self.table.setItem(r, 2, _item(self._value_text(path, b), right=True, data=path))
             self.table.setItem(r, 3, _item(change(a, b) or "—", right=True, data=path))
-        self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(c, 92)
         self._show_people(now)
         self._show_charts(now)
 
@@ -319,8 +329,14 @@ class StatsPage(QWidget):
 
     def _chart(self, view: QChartView, title: str) -> QChart:
         chart = QChart()
-        chart.setTitle(title)
-        chart.setMargins(QMargins(2, 2, 2, 2))
+        chart.setTitle(title.replace(" / ", "<br>"))
+        font = chart.titleFont()
+        font.setPointSizeF(9)
+        font.setBold(True)
+        chart.setTitleFont(font)
+        chart.setMargins(QMargins(0, 0, 0, 0))
+        chart.layout().setContentsMargins(0, 0, 0, 0)
+        chart.setBackgroundRoundness(0)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         view.setChart(chart)
@@ -347,9 +363,10 @@ class StatsPage(QWidget):
             y.setTickCount(int(y.max()) + 1)
         y.setLabelFormat("%.0f")
         small = x.labelsFont()
-        small.setPointSizeF(max(6.5, small.pointSizeF() - 1.5))
+        small.setPointSizeF(7)
         x.setLabelsFont(small)
-        y.setLabelsFont(small)
+        y.setLabelsFont(QFont("Noto Sans", 7))  # digits: a Latin face, shorter lines than Tibetan's
+        chart.legend().setFont(small)
         chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         bars.attachAxis(x)
@@ -497,11 +514,11 @@ class StatsPage(QWidget):
 
         def done(where: str) -> None:
             self.busy = False
-            self.message.setText(self.ui.t("stats.export.done", path=where))
+            self.say(self.ui.t("stats.export.done", path=where))
 
         def failed(exc: BaseException) -> None:
             self.busy = False
-            self.message.setText(self.ui.t("ui.error.unexpected", detail=str(exc)))
+            self.say(self.ui.t("ui.error.unexpected", detail=str(exc)))
 
         self.backend.submit(run, done, failed)
 

@@ -78,9 +78,12 @@ def test_end_of_day_list_prints_with_its_totals(qtbot, open_window, tmp_path) ->
 def test_headings_are_bilingual_in_lhasa(qtbot, open_window) -> None:
     window = open_window("admin", region="lhasa", lang="zh")
     page = _stats(qtbot, window)
-    header = page.table.horizontalHeaderItem(1).text()
-    assert header.startswith("དུས་མཚམས་འདི") and "本期" in header  # Tibetan first
-    assert page.charts[0].chart().title().startswith("ཟླ་རེའི")
+    assert page.title.text() == "སྡོམ་རྩིས། / 统计"  # Tibetan first
+    assert page.tabs.tabText(2) == "ཉིན་མཇུག་རྩིས་སྡོམ། / 日结"
+    title = page.charts[0].chart().title()
+    assert title.startswith("ཟླ་རེའི") and title.endswith("各月受理、办结与积压")
+    tip = page.table.horizontalHeaderItem(1).toolTip()
+    assert tip.startswith("དུས་མཚམས་འདི") and tip.endswith("本期")
 
 
 def test_exports_write_owner_only_files(qtbot, open_window, tmp_path) -> None:
