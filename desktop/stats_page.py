@@ -459,7 +459,14 @@ class StatsPage(QWidget):
 
         loaded = self.result
         db = self.backend.path
-        title = self.h("stats.drill.title", figure=self.ui.t(f"stats.fig.{path}").strip())
+        from desktop.catalog_cache import gettext
+
+        title = " / ".join(
+            dict.fromkeys(
+                gettext("stats.drill.title", lang, figure=gettext(f"stats.fig.{path}", lang).strip())
+                for lang in self.ui.form_languages()
+            )
+        )
         dialog = DrillDialog(self.ui, title, self)
         if path.startswith("registrations."):
             category = path.split(".", 1)[1]
