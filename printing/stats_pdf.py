@@ -123,7 +123,7 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     exp = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 5, 10):  # top / 4 stays a round number (the axis has 4 steps)
         if value <= step * exp:
             return step * exp
     return 10 * exp  # pragma: no cover
@@ -151,14 +151,15 @@ def bar_chart(
     left = 34.0
     px, py = x + left, y + label_h + legend_h
     pw, ph = w - left - 4, h - title_h - label_h - legend_h - 6
-    top_value = _nice_max(max((max(vals, default=0) for _, vals in groups), default=0))
+    top_value = max(4.0, _nice_max(max((max(vals, default=0) for _, vals in groups), default=0)))
     c.setLineWidth(0.3)
     for i in range(5):
         gy = py + ph * i / 4
         c.setStrokeColorRGB(*LIGHT)
         c.line(px, gy, px + pw, gy)
         value = top_value * i / 4
-        pen.text(px - 3, gy + 3.5, f"{value:,.0f}", 6, align="right", color=GREY)
+        tick = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+        pen.text(px - 3, gy + 3.5, tick, 6, align="right", color=GREY)
     c.setStrokeColorRGB(*BLACK)
     c.line(px, py, px + pw, py)
     n = max(1, len(groups))
@@ -262,7 +263,15 @@ def _monthly_table(pen: _Pen, report: StatsReport, top: float) -> float:
     pen.text(MARGIN, top, report.label("stats.report.monthly_table"), 8.5, bold=True)
     y = top - 14 * len(report.languages)
     head_h = max(
-        pen.text(MARGIN + i * cw + 2, y, report.label(m).replace("\n", " / "), size, bold=True, width=cw - 4)
+        pen.text(
+            MARGIN + i * cw + (2 if i == 0 else cw - 3),
+            y,
+            report.label(m).replace("\n", " / "),
+            size,
+            bold=True,
+            width=cw - 4,
+            align="left" if i == 0 else "right",
+        )
         for i, m in enumerate(cols)
     )
     y -= head_h + 2
