@@ -140,6 +140,44 @@ def xlsx_bytes(report: StatsReport) -> bytes:
             else:
                 ws.write_number(r, c, value, fmt)
 
+    # the main counts by insured category (参保类别) and by county, this period
+    r = top + len(report.summary) + 2
+    group_cols = [
+        "received",
+        "decided",
+        "approved",
+        "rejected",
+        "pending",
+        "allowance_total",
+        "medical_amount",
+    ]
+    group_heads = [
+        "stats.series.received",
+        "stats.series.decided",
+        "stats.fig.approved",
+        "stats.fig.rejected",
+        "stats.series.backlog",
+        "stats.fig.allowance_total",
+        "stats.fig.medical_amount",
+    ]
+    ws.set_column(5, 7, 18)
+    data = report.this.to_json()
+    for heading, table, name_of in (
+        ("field.category", data["by_category"], lambda k: label(f"category.{k}", langs) if k else "—"),
+        ("field.county_code", data["by_county"], str),
+    ):
+        ws.write(r, 0, report.label(heading), head)
+        for c, msgid in enumerate(group_heads, start=1):
+            ws.write(r, c, report.label(msgid), head)
+        r += 1
+        for key, row in table.items():
+            ws.write(r, 0, name_of(key), text)
+            for c, col in enumerate(group_cols, start=1):
+                money_col = col in ("allowance_total", "medical_amount")
+                ws.write_number(r, c, float(Decimal(str(row[col]))), money if money_col else num)
+            r += 1
+        r += 1
+
     led = wb.add_worksheet(i18n.gettext("stats.sheet.ledger", langs[-1]))
     headers = ledger_headers(langs)
     for c, h in enumerate(headers):

@@ -226,7 +226,13 @@ def test_cli_stats_writes_owner_only_xlsx_csv_and_pdf(november, tmp_path, capsys
     for f in (xlsx, csv_file, pdf):
         assert os.stat(f).st_mode & 0o777 == 0o600
     cells = load_xlsx_cells(xlsx)
-    assert cells["汇总"][0][0].startswith("སྐྱེ་འཕེལ་འགན་སྲུང")  # Lhasa: Tibetan first
+    summary = cells["汇总"]
+    assert summary[0][0].startswith("སྐྱེ་འཕེལ་འགན་སྲུང")  # Lhasa: Tibetan first
+    by_label = {row[0]: row for row in summary if row and isinstance(row[0], str)}
+    received = by_label["ཞུ་ཡིག་ལེན་གྲངས།\n受理申请件数"]
+    assert received[1:5] == [4.0, 4.0, 0.0, 4.0]  # this period, year to date, last year, change (+4)
+    employees = by_label["ལས་གནས་ལས་བྱེད་པ།\n在职职工"]  # the by-category block: X1 X2 X4
+    assert employees[1:4] == [3.0, 2.0, 1.0]  # received, decided, approved
     ledger = cells["台账"]
     assert len(ledger) == 1 + 4  # header + X1..X4
     assert {row[0] for row in ledger[1:]} == {
