@@ -476,7 +476,11 @@ class StatsPage(QWidget):
 
             self.backend.submit(run, dialog.show_persons, dialog.failed)
         elif path == "new_employers":
-            return None
+
+            def run() -> Any:
+                return stats.employers_behind(db, loaded.period, loaded.county)
+
+            self.backend.submit(run, dialog.show_employers, dialog.failed)
         else:
 
             def run() -> Any:
@@ -604,6 +608,19 @@ class DrillDialog(QDialog):
                 fmt.date(p.registered_on, lang),
             ]
             for c, v in enumerate(values):
+                self.table.setItem(r, c, _item(v))
+        self.table.resizeColumnsToContents()
+        self.loaded = True
+
+    def show_employers(self, employers: list[Any]) -> None:
+        t, lang = self.ui.t, self.ui.lang
+        cols = ["field.uscc", "field.employer_name_zh", "field.county_code", "stats.ledger.received_on"]
+        self.table.setColumnCount(len(cols))
+        self.table.setHorizontalHeaderLabels([t(m) for m in cols])
+        self.table.setRowCount(len(employers))
+        for r, e in enumerate(employers):
+            name = e.name_zh + (f" {e.name_bo}" if e.name_bo else "")
+            for c, v in enumerate([e.uscc, name, e.county_code, fmt.date(e.registered_on, lang)]):
                 self.table.setItem(r, c, _item(v))
         self.table.resizeColumnsToContents()
         self.loaded = True

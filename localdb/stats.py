@@ -205,6 +205,37 @@ def indicators(
 
 
 @dataclass(frozen=True)
+class EmployerLine:
+    """An employer behind the new-employers figure."""
+
+    uscc: str
+    name_zh: str
+    name_bo: str | None
+    county_code: str
+    registered_on: dt.date
+
+
+def employers_behind(path: Path | str, period: Period, county: str | None = None) -> list[EmployerLine]:
+    """The employers registered during ``period``, oldest first."""
+    sql = (
+        "SELECT uscc, name_zh, name_bo, county_code, date(created_at, '+8 hours') FROM employers "
+        "WHERE created_at >= :since AND created_at < :until"
+    )
+    params: dict[str, Any] = _bounds(period)
+    if county is not None:
+        sql += " AND county_code = :county"
+        params["county"] = county
+    conn = _connect(path)
+    try:
+        return [
+            EmployerLine(r[0], r[1], r[2], r[3], dt.date.fromisoformat(r[4]))
+            for r in conn.execute(sql + " ORDER BY created_at LIMIT 10000", params)
+        ]
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True)
 class PersonLine:
     """A registration behind a registration figure."""
 

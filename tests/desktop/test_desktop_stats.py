@@ -53,8 +53,11 @@ def test_a_figure_opens_the_records_behind_it(qtbot, open_window) -> None:
     people = page.drill("registrations.employee")
     qtbot.waitUntil(lambda: people.loaded, timeout=10_000)
     assert people.rows == page.result.indicators.registrations.get("employee", 0)
-    dialog.close()
-    people.close()
+    employers = page.drill("new_employers")
+    qtbot.waitUntil(lambda: employers.loaded, timeout=10_000)
+    assert employers.rows == page.result.indicators.new_employers
+    for d in (dialog, people, employers):
+        d.close()
 
 
 def test_end_of_day_list_prints_with_its_totals(qtbot, open_window, tmp_path) -> None:

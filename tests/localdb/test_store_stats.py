@@ -166,6 +166,11 @@ def test_registration_figures_open_the_persons_behind_them(november) -> None:
     )
 
 
+def test_the_new_employers_figure_opens_the_employers_behind_it(november) -> None:
+    employers = stats.employers_behind(november["db"], NOV)
+    assert [(e.county_code, e.registered_on) for e in employers] == [("540102", dt.date(2026, 11, 3))]
+
+
 def test_end_of_day_lists_the_days_intake_at_this_counter(november) -> None:
     lines = stats.day_end(november["db"], dt.date(2026, 11, 24))
     assert [ln.receipt_no for ln in lines] == [november["apps"]["X3"]["receipt_no"]]
