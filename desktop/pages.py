@@ -1,5 +1,5 @@
 """The screens behind the navigation: 参保登记 persons and employers, 待遇申请 applications, 审核 review,
-同步 sync, 统计 statistics (placeholder) and 设置 settings. Each page reads its texts from the UI
+同步 sync, 统计 statistics (desktop/stats_page.py) and 设置 settings. Each page reads its texts from the UI
 language and talks to the store only through :class:`desktop.backend.Backend`."""
 
 from __future__ import annotations
@@ -841,24 +841,11 @@ class SyncPage(Page):
         self.retranslate()
 
 
-class StatsPage(Page):
-    """统计: a placeholder until its issue is done."""
+def StatsPage(ui: UiLanguage, backend: Backend) -> QWidget:
+    """统计: the screen of desktop/stats_page.py (QtCharts loads when the screen is first opened)."""
+    from desktop.stats_page import StatsPage as Screen
 
-    def __init__(self, ui: UiLanguage, backend: Backend) -> None:
-        super().__init__(ui, backend)
-        self.title = QLabel()
-        self.title.setProperty("role", "title")
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.text)
-        layout.addStretch(1)
-        self.retranslate()
-
-    def retranslate(self) -> None:
-        self.title.setText(self.ui.t("ui.nav.stats"))
-        self.text.setText(self.ui.t("ui.stats.placeholder"))
+    return Screen(ui, backend)
 
 
 class SettingsPage(Page):

@@ -66,6 +66,26 @@ def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:
     _settle(app, backend)
 
 
+def _shoot_stats(app, backend, window, save) -> None:
+    """The statistics screen's other views: the records behind a figure, per clerk, end of day."""
+    stats = window.pages["stats"]
+    size = window.size()
+    window.resize(1366, 768)  # the counter's screen
+    _settle(app, backend)
+    save(window, "stats-1366x768")
+    dialog = stats.drill("received")
+    if dialog is not None:
+        _wait(app, lambda: dialog.loaded)
+        save(dialog, "stats-drill")
+        dialog.close()
+    for index, name in ((1, "stats-per-clerk"), (2, "stats-day-end")):
+        stats.tabs.setCurrentIndex(index)
+        _settle(app, backend)
+        save(window, name)
+    stats.tabs.setCurrentIndex(0)
+    window.resize(size)
+
+
 def shoot(out: Path, region: str, lang: str) -> list[Path]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QWidget
@@ -169,6 +189,8 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
             window.page(key)
             _settle(app, backend)
             save(window, key)
+            if key == "stats":
+                _shoot_stats(app, backend, window, save)
         window.lock()
         _settle(app, backend)
         save(window, "locked")

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "sync",
     "search",
     "printing",
+    "stats",
     "gui",
     "central",
 )
@@ -61,6 +62,7 @@ COMMAND_OWNERS = {
     "print": "printing",
     "print-samples": "printing",
     "verify": "printing",
+    "stats": "stats",
     "gui": "gui",
     "central": "central",
     "serve": "central",

@@ -121,6 +121,10 @@ class Person(Base):
     to date (schema revision 0002)."""
 
     __tablename__ = "persons"
+    # new registrations by category and county in a period (statistics; schema revision 0004)
+    __table_args__ = (
+        Index("ix_persons_category_county_code_created_at", "category", "county_code", "created_at"),
+    )
     id: Mapped[str] = mapped_column(Uid, primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name_zh: Mapped[str] = mapped_column(String(40), index=True)
