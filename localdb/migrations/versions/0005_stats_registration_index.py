@@ -3,16 +3,16 @@ counted from ``persons`` by ``(category, county_code, created_at)``. With it SQL
 registrations over 1,000,000 persons from the index alone, in index order, without sorting half a
 million rows (about 5 times faster; see benchmarks/stats.py).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_persons_category_county_code_created_at", "persons", ["category", "county_code", "created_at"]
     )
-    op.execute("PRAGMA user_version = 4")
+    op.execute("PRAGMA user_version = 5")
 
 
 def downgrade() -> None:
