@@ -64,9 +64,10 @@ class FieldDecl:
         if self.choices == "categories":
             return tuple(pack.categories)
         if self.choices == "operations":
-            from forms.operations import operations
-
-            return tuple(operations(pack, on or dt.date.today()))
+            # every code any version of the table holds: the rule operation_for_surgery then checks
+            # it against the table in force on the event date
+            tables = [e.value for e in pack.params.get("family_planning_operations", ())]
+            return tuple(dict.fromkeys(code for table in tables for code in table))
         if self.choices == "rate_classes":
             when = on or dt.date.today()
             return (

@@ -256,9 +256,12 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
         Field(w.label("field.event"), w.value(*w.t(f"event.{doc.event}"))),
         Field(w.label("field.event_date"), w.value(doc.event_date.isoformat())),
     ]
+    # a family-planning operation earns 休假 (leave), not 产假 (maternity leave)
+    surgery = doc.event == "family_planning_surgery"
     if doc.leave_start and doc.leave_end:
         period = f"{doc.leave_start.isoformat()} – {doc.leave_end.isoformat()}"
-        fields.append(Field(w.label("print.label.leave_period"), w.value(period)))
+        label = "print.label.surgery_leave_period" if surgery else "print.label.leave_period"
+        fields.append(Field(w.label(label), w.value(period)))
     # leave breakdown, each line with the rule it rests on
     leave_rows: list[list[Sequence[Piece]]] = [
         [
@@ -275,7 +278,8 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
                 [(item.source, w.small)],
             ]
         )
-    leave_rows.append([w.pieces(w.t("print.label.leave_days"), w.bold), [(str(doc.leave_days), w.bold)], []])
+    total = "print.label.surgery_leave_days" if surgery else "print.label.leave_days"
+    leave_rows.append([w.pieces(w.t(total), w.bold), [(str(doc.leave_days), w.bold)], []])
     money_fields: list[Field] = []
     if doc.employer_avg_monthly_wage is not None:
         money_fields.append(

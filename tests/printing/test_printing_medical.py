@@ -217,3 +217,45 @@ def test_a_medical_slip_whose_amount_was_changed_does_not_verify() -> None:
     forged = pdf.replace(b"3600.00", b"9600.00")
     with pytest.raises(seal.SealError):
         verify_pdf(forged, {doc.issuer.counter_id: key.public_key()}, check_image=False)
+
+
+def test_vasectomy_allowance_from_intake_to_a_slip_that_verifies(
+    lhasa_db: Path, tmp_path: Path, capsys
+) -> None:
+    """A man's own family-planning operation: the vasectomy is valid for his (male) ID number, earns
+    7 days of allowance from the Lhasa operation table (national practice, unconfirmed — the slip's
+    leave line says so), wage 9,000 ÷ 30 × 7 = 2,100.00; the receipt lists the surgery checklist."""
+    store = localdb.open_store(lhasa_db)
+    try:
+        app = store.service("clerk1", today=TODAY).create_application(
+            {
+                "id_number": HUSBAND,
+                "claim_type": "allowance",
+                "event": "family_planning_surgery",
+                "operation": "vasectomy",
+                "event_date": "2026-10-08",
+                "contribution_months": 36,
+                "documents": ["id_card", "surgery_certificate"],
+            }
+        )
+        assert app["decision"]["eligible"] is True, app["decision"]
+        assert app["decision"]["allowance"] == "2100.00"
+        assert app["decision"]["settlement_code"]["medical_type"] == "53"
+        reviewer = store.service("rev1", today=TODAY)
+        reviewer.start_review(app["id"])
+        reviewer.approve(app["id"])
+    finally:
+        store.close()
+    receipt = tmp_path / "receipt.pdf"
+    code, out = _print(capsys, lhasa_db, "receipt", app["id"], receipt)
+    assert code == 0, out
+    flat = "".join(_text(receipt).split())
+    assert "生育津贴（计划生育手术）" in flat and "计划生育手术证明" in flat
+    slip = tmp_path / "slip.pdf"
+    code, out = _print(capsys, lhasa_db, "approval", app["id"], slip)
+    assert code == 0, out
+    flat = "".join(_text(slip).split())
+    for expected in ("输精管结扎休假", "ཁུ་ལམ་འཆིང་རྗེས་ཀྱི་གུང་སེང་།", "待确认", "¥2,100.00", "贰仟壹佰元整"):
+        assert expected in flat, expected
+    code = main(["verify", str(slip), "--db", str(lhasa_db)])
+    assert code == 0, capsys.readouterr().out
