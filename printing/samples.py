@@ -32,7 +32,8 @@ ISSUED_ON = dt.date(2026, 9, 28)  # the day before the National Day holidays: th
 
 
 def make_id(first17: str) -> str:
-    return first17 + stdnum_ric.calc_check_digit(first17)
+    # stdnum's calc_check_digit reads the first 17 characters of a full 18-character number
+    return first17 + stdnum_ric.calc_check_digit(first17 + "0")
 
 
 LHASA_PERSON = Person(id_number=make_id("54010219930415002"), name_zh="扎西卓玛", name_bo="བཀྲ་ཤིས་སྒྲོལ་མ།")
