@@ -1,5 +1,7 @@
 """The live entitlement (待遇测算): leave days, daily rate and total allowance, each leave line with the
-rule it comes from, recomputed by ``forms.entitlement`` as the application is filled in.
+rule it comes from, recomputed by ``forms.entitlement`` as the application is filled in; for a
+medical-cost claim (生育医疗费用) the amount claimed, the per-case standard, the amount approved, the
+paying fund, the settlement codes and the reasons when something is not paid.
 
 The panel sits in a scroll area without a horizontal scroll bar, which makes it at least as wide as
 its layout's minimum width: a label that does not wrap (a long Tibetan or Chinese value) would widen
@@ -93,8 +95,61 @@ class EntitlementPanel(QFrame):
     def _incomplete(self) -> None:
         self.status.setText(self.ui.t("ui.entitlement.incomplete"))
 
+    def _reason_text(self, code: str, params: dict[str, Any]) -> str:
+        params = dict(params)
+        docs = params.get("documents")
+        if isinstance(docs, list | tuple):
+            sep = "、" if self.ui.lang == "zh" else "་ "
+            params["documents"] = sep.join(self.ui.t(f"doc.{doc}") for doc in docs)
+        return self.ui.t(f"reason.{code}", **params)
+
+    def _totals(self, rows: list[tuple[str, str]]) -> None:
+        for row, (msgid, value) in enumerate(rows):
+            key = QLabel(self.ui.t(msgid))
+            key.setWordWrap(True)
+            key.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            val = QLabel(value)
+            val.setWordWrap(True)
+            val.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            val.setObjectName(msgid.replace(".", "_"))
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.totals.addWidget(key, row, 0)
+            self.totals.addWidget(val, row, 1)
+
+    def _show_medical(self, d: Any) -> None:
+        t, lang = self.ui.t, self.ui.lang
+        self.status.setText(
+            t("ui.entitlement.medical_payable") if d.eligible else t("ui.entitlement.medical_not_payable")
+        )
+        rows = [("ui.entitlement.medical_claimed", fmt.money(d.medical_amount_claimed, lang))]
+        if d.medical_standard is not None:
+            rows.append(("ui.entitlement.medical_standard", fmt.money(d.medical_standard, lang)))
+        rows += [
+            ("ui.entitlement.medical_approved", fmt.money(d.medical_amount_approved, lang)),
+            ("ui.entitlement.medical_paid_by", t(f"paid_by.{d.medical_paid_by}")),
+        ]
+        if d.settlement is not None:
+            rows.append(
+                (
+                    "ui.entitlement.settlement_code",
+                    t(
+                        "print.value.settlement",
+                        medical_type=d.settlement.medical_type,
+                        insurance_type=d.settlement.insurance_type,
+                    ),
+                )
+            )
+        self._totals(rows)
+        self.reasons.setText(
+            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in d.reasons)
+        )
+        self.rule.setText(t("ui.entitlement.rule", rule=d.rule))
+
     def _show(self, d: Any) -> None:
         t, lang = self.ui.t, self.ui.lang
+        if d.claim_type == "medical":
+            self._show_medical(d)
+            return
         self.status.setText(t("ui.entitlement.eligible") if d.eligible else t("ui.entitlement.not_eligible"))
         for row, line in enumerate(d.leave_breakdown):
             name = QLabel(t(f"leave.{line.code}"))
@@ -127,18 +182,8 @@ class EntitlementPanel(QFrame):
                     f"{fmt.date(d.leave_start, lang)} – {fmt.date(d.leave_end, lang)}",
                 )
             )
-        for row, (msgid, value) in enumerate(rows):
-            key = QLabel(t(msgid))
-            key.setWordWrap(True)
-            key.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-            val = QLabel(value)
-            val.setWordWrap(True)
-            val.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-            val.setObjectName(msgid.replace(".", "_"))
-            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.totals.addWidget(key, row, 0)
-            self.totals.addWidget(val, row, 1)
+        self._totals(rows)
         self.reasons.setText(
-            "\n".join(t(f"reason.{code}", **d.reason_params.get(code, {})) for code in d.reasons)
+            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in d.reasons)
         )
         self.rule.setText(t("ui.entitlement.rule", rule=d.rule))

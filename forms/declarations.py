@@ -65,6 +65,11 @@ class FieldDecl:
     def choice_values(self, pack: PolicyPack, on: dt.date | None = None) -> tuple[str, ...]:
         if self.choices == "categories":
             return tuple(pack.categories)
+        if self.choices == "operations":
+            # every code any version of the table holds: the rule operation_for_surgery then checks
+            # it against the table in force on the event date
+            tables = [e.value for e in pack.params.get("family_planning_operations", ())]
+            return tuple(dict.fromkeys(code for table in tables for code in table))
         if self.choices == "rate_classes":
             when = on or business_today()
             return (
@@ -299,8 +304,73 @@ def _rule_babies_for_birth(v: Values, ctx: Context) -> list[Issue]:
 
 
 def _rule_gestation_for_miscarriage(v: Values, ctx: Context) -> list[Issue]:
-    if v.get("event") == "miscarriage" and v.get("gestation_weeks") is None:
+    if v.get("gestation_weeks") is not None:
+        return []
+    op = _operation(v, ctx)
+    if v.get("event") == "miscarriage" or (op is not None and op.by_gestation):
         return [error("application.gestation_required", "gestation_weeks")]
+    return []
+
+
+def _operation(v: Values, ctx: Context):  # -> forms.operations.Operation | None
+    """The family-planning operation of the application (the pack's row in force on the event date)."""
+    from forms.operations import operations
+
+    if v.get("event") != "family_planning_surgery" or not v.get("operation"):
+        return None
+    return operations(ctx.pack, v.get("event_date") or ctx.today).get(v["operation"])
+
+
+def _sex_of(v: Values, ctx: Context) -> str | None:
+    if not v.get("id_number"):
+        return None
+    parsed, _ = check_resident_id(v["id_number"], today=ctx.today)
+    return parsed.sex if parsed else None
+
+
+def _rule_operation_for_surgery(v: Values, ctx: Context) -> list[Issue]:
+    """An operation is named for a family-planning surgery only, and must be one of the table in
+    force on the event date (the table may change over time)."""
+    if not v.get("operation"):
+        return []
+    if v.get("event") != "family_planning_surgery":
+        return [error("application.operation_for_surgery_only", "operation")]
+    if _operation(v, ctx) is None:
+        return [error("choice.unknown", "operation", value=v["operation"])]
+    return []
+
+
+def _rule_operation_matches_sex(v: Values, ctx: Context) -> list[Issue]:
+    """A vasectomy is a man's operation and valid for a male ID number; the others are women's."""
+    op, sex = _operation(v, ctx), _sex_of(v, ctx)
+    if op is not None and sex is not None and op.sex != sex:
+        return [error("application.operation_sex", "operation")]
+    return []
+
+
+def _rule_spouse_claim(v: Values, ctx: Context) -> list[Issue]:
+    """职工未就业配偶 (社会保险法 art. 54): the unemployed spouse of an insured male employee claims the
+    medical costs of a birth or miscarriage, never the allowance, through her husband (his ID number)."""
+    claimant, sex = v.get("claimant"), _sex_of(v, ctx)
+    if claimant == "spouse":
+        if v.get("claim_type") != "medical" or v.get("event") not in ("birth", "miscarriage"):
+            return [error("application.spouse_claim_scope", "claimant")]
+        if sex == "female":
+            return [error("application.spouse_claim_by_husband", "claimant")]
+    if (
+        claimant == "self"
+        and sex == "male"
+        and v.get("claim_type") == "medical"
+        and v.get("event") in ("birth", "miscarriage")
+    ):
+        return [error("application.spouse_claim_by_husband", "claimant")]
+    return []
+
+
+def _rule_medical_amount_positive(v: Values, ctx: Context) -> list[Issue]:
+    amount = v.get("medical_amount")
+    if v.get("claim_type") == "medical" and amount is not None and amount <= 0:
+        return [error("application.medical_amount_positive", "medical_amount")]
     return []
 
 
@@ -366,10 +436,11 @@ def _rule_id_matches_sex(v: Values, ctx: Context) -> list[Issue]:
 
 def _rule_allowance_for_women(v: Values, ctx: Context) -> list[Issue]:
     """生育津贴 (maternity allowance) is paid to the insured woman herself (女职工劳动保护特别规定 art. 8);
-    a male employee claims the childbirth medical costs of his unemployed spouse (claim_type medical)."""
-    if v.get("claim_type") == "allowance" and v.get("id_number"):
-        parsed, _ = check_resident_id(v["id_number"], today=ctx.today)
-        if parsed and parsed.sex == "male":
+    a male employee claims the childbirth medical costs of his unemployed spouse (claim_type medical).
+    The one allowance a man earns is for his own family-planning operation (a vasectomy's leave)."""
+    if v.get("claim_type") == "allowance" and _sex_of(v, ctx) == "male":
+        op = _operation(v, ctx)
+        if op is None or op.sex != "male":
             return [error("application.allowance_for_women", "claim_type")]
     return []
 
@@ -394,6 +465,10 @@ RULES: dict[str, Callable[[Values, Context], list[Issue]]] = {
     "filed_not_before_event": _rule_filed_not_before_event,
     "leave_start_window": _rule_leave_start_window,
     "allowance_for_women": _rule_allowance_for_women,
+    "operation_for_surgery": _rule_operation_for_surgery,
+    "operation_matches_sex": _rule_operation_matches_sex,
+    "spouse_claim": _rule_spouse_claim,
+    "medical_amount_positive": _rule_medical_amount_positive,
     "id_matches_birth_date": _rule_id_matches_birth_date,
     "id_matches_sex": _rule_id_matches_sex,
     "employee_needs_employer": _rule_employee_needs_employer,

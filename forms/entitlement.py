@@ -1,9 +1,16 @@
 """The entitlement engine: one maternity application → one decision, by the region's pack.
 
-Leave (产假) per 《女职工劳动保护特别规定》 art. 7 plus the regional rule; 生育津贴 (maternity allowance)
-= employer's previous-year average monthly wage ÷ divisor × allowance days, rounded half-up to 0.01
-yuan only at the end; eligibility by category and consecutive contribution months. Every parameter
-comes from the pack entry in force on the event date, and each leave line cites its source.
+An allowance claim (``claim_type`` allowance): leave (产假) per 《女职工劳动保护特别规定》 art. 7 plus
+the regional rule, or the leave of a family-planning operation (计划生育手术休假) from the pack's
+operation table; 生育津贴 (maternity allowance) = employer's previous-year average monthly wage ÷
+divisor × allowance days, rounded half-up to 0.01 yuan only at the end; eligibility by category and
+consecutive contribution months.
+
+A medical-cost claim (``claim_type`` medical, 生育医疗费用): who may claim, which fund pays, the amount
+approved against the per-case standard where the pack has one (``forms.medical``); such a decision
+carries no allowance. Every decision carries the settlement codes of the platform.
+
+Every parameter comes from the pack entry in force on the event date, and each line cites its source.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from forms import medical
+from forms.operations import operations, operations_entry
 from forms.policy import Entry, PolicyPack, load_pack, parse_divisor
 from forms.values import money_str, quantize_money
 from forms.workdays import add_days_skipping_holidays
@@ -25,7 +34,7 @@ class Application:
 
     region: str
     category: str  # employee | flexible | volunteer | retiree
-    event: str  # birth | miscarriage
+    event: str  # birth | miscarriage | family_planning_surgery
     event_date: dt.date
     babies: int = 1
     dystocia: bool = False
@@ -36,6 +45,12 @@ class Application:
     insured_since: dt.date | None = None
     filed_on: dt.date | None = None
     leave_start: dt.date | None = None
+    claim_type: str = "allowance"  # allowance (生育津贴) | medical (生育医疗费用)
+    medical_amount: Decimal | None = None  # the medical costs claimed (paid out of pocket)
+    operation: str | None = None  # a code of the pack's family-planning operation table
+    outpatient: bool = False  # 门诊 (e.g. prenatal checks) rather than inpatient care
+    claimant: str = "self"  # self | spouse (职工未就业配偶, claimed by the insured husband)
+    documents: tuple[str, ...] = ()  # document codes handed in
 
     @classmethod
     def from_values(cls, region: str, v: dict) -> Application:
@@ -54,7 +69,28 @@ class Application:
             insured_since=v.get("insured_since"),
             filed_on=v.get("filed_on"),
             leave_start=v.get("leave_start"),
+            claim_type=v.get("claim_type") or "allowance",
+            medical_amount=v.get("medical_amount"),
+            operation=v.get("operation"),
+            outpatient=bool(v.get("outpatient")),
+            claimant=claimant_of(v),
+            documents=tuple(v.get("documents") or ()),
         )
+
+
+def claimant_of(v: dict) -> str:
+    """Who the claim is for. A medical-cost claim for a birth or miscarriage filed under a male ID
+    number is his unemployed spouse's (职工未就业配偶): a man does not give birth."""
+    if v.get("claimant"):
+        return str(v["claimant"])
+    if v.get("claim_type") == "medical" and v.get("event") in ("birth", "miscarriage"):
+        from forms.ric import check_resident_id
+
+        number = v.get("id_number")
+        parsed, _ = check_resident_id(number) if number else (None, [])
+        if parsed is not None and parsed.sex == "male":
+            return "spouse"
+    return "self"
 
 
 @dataclass(frozen=True)
@@ -84,6 +120,11 @@ class Decision:
     leave_end: dt.date | None
     calendar_exact: bool = True
     citations: tuple[str, ...] = field(default=())
+    settlement: medical.SettlementCode | None = None
+    claim_type: str = "allowance"
+    medical_amount_claimed: Decimal | None = None
+    medical_amount_approved: Decimal = Decimal("0")
+    medical_standard: Decimal | None = None  # the per-case standard applied, if any
 
     @property
     def rule(self) -> str:
@@ -100,6 +141,8 @@ class Decision:
             "daily_rate": money_str(self.daily_rate),
             "allowance": money_str(self.allowance),
             "medical_paid_by": self.medical_paid_by,
+            "medical_amount_approved": money_str(self.medical_amount_approved),
+            "settlement_code": self.settlement.to_json() if self.settlement else None,
             "rule": self.rule,
         }
 
@@ -189,6 +232,126 @@ def _regional_extension(
     return LeaveLine("regional.extension", int(ext.value), _cite(ext)), end, exact, paid
 
 
+def _paid_by(app: Application, pack: PolicyPack) -> str:
+    """Which fund pays the medical costs: the category's, or for an unemployed spouse the insured
+    husband's maternity benefit."""
+    if app.claimant == "spouse":
+        return "maternity"
+    return pack.categories[app.category].medical_paid_by
+
+
+def _settlement(app: Application, rules: _Rules, paid_by: str) -> medical.SettlementCode:
+    for e in medical.settlement_entries(rules.pack, rules.on):
+        rules.use(e)
+    return medical.settlement_code(rules.pack, rules.on, app.event, app.outpatient, paid_by)
+
+
+def _coverage_reasons(app: Application, rules: _Rules, prefix: str) -> tuple[list[str], dict[str, dict]]:
+    """Insured on the event date and filed in time: the conditions every claim shares."""
+    reasons: list[str] = []
+    params: dict[str, dict] = {}
+    # domain.md (eligibility): covered on the event date, else not eligible.
+    if app.insured_since is not None and app.event_date < app.insured_since:
+        reasons.append(f"{prefix}.not_insured_on_event_date")
+        params[f"{prefix}.not_insured_on_event_date"] = {"insured_since": app.insured_since.isoformat()}
+    if app.filed_on is not None:
+        limit = int(rules.value("filing_limit_months"))
+        if app.filed_on > _add_months(app.event_date, limit):
+            reasons.append(f"{prefix}.filing_deadline_passed")
+            params[f"{prefix}.filing_deadline_passed"] = {"months": limit}
+    return reasons, params
+
+
+def _decide_medical(app: Application, pack: PolicyPack, rules: _Rules) -> Decision:
+    """生育医疗费用: who may claim, which fund pays, the amount approved (``forms.medical``)."""
+    category = pack.categories[app.category]
+    citations = [category.citation]
+    paid_by = _paid_by(app, pack)
+    settlement = _settlement(app, rules, paid_by)
+    reasons, params = _coverage_reasons(app, rules, "medical")
+    if app.event == "family_planning_surgery":
+        e = operations_entry(pack, app.event_date)
+        if e is not None:
+            rules.use(e)
+        op = operations(pack, app.event_date)[app.operation or ""]
+        citations.append(op.citation)
+    if app.claimant == "spouse":
+        covered = rules.entry("medical_spouse_covered")
+        if not covered.value or not category.joins_maternity:
+            # the benefit is the insured employee's: a spouse of a person outside maternity
+            # insurance (flexible worker, retiree …) has none
+            reasons.append("medical.spouse_not_covered")
+        needed = [d for d in rules.value("medical_spouse_documents") if d not in app.documents]
+        if needed:
+            reasons.append("medical.spouse_documents_missing")
+            params["medical.spouse_documents_missing"] = {"documents": needed}
+    claimed = app.medical_amount or Decimal("0")
+    standard = medical.per_case_standard(pack, app.event_date, app.event, app.outpatient, app.operation)
+    if standard is not None:
+        if standard.entry is not None:
+            rules.use(standard.entry)
+        else:
+            citations.append(standard.citation)
+    payable = not reasons
+    approved = quantize_money(medical.approved_amount(claimed, standard)) if payable else Decimal("0")
+    if payable and standard is not None and approved < claimed:
+        # partly paid: the part above the per-case standard is not
+        reasons.append("medical.standard_applied")
+        params["medical.standard_applied"] = {
+            "standard": money_str(standard.amount),
+            "claimed": money_str(claimed),
+        }
+    return Decision(
+        eligible=payable and approved > 0,
+        reasons=tuple(reasons),
+        reason_params=params,
+        leave_days=0,
+        leave_breakdown=(),
+        allowance_days=0,
+        daily_rate=Decimal("0"),
+        allowance=Decimal("0"),
+        medical_paid_by=paid_by,
+        pack=pack.id,
+        rule_version=rules.version(),
+        leave_start=None,
+        leave_end=None,
+        citations=tuple(dict.fromkeys((*citations, *rules.citations()))),
+        settlement=settlement,
+        claim_type="medical",
+        medical_amount_claimed=claimed,
+        medical_amount_approved=approved,
+        medical_standard=standard.amount if standard is not None else None,
+    )
+
+
+def _miscarriage_line(app: Application, rules: _Rules, codes: tuple[str, str]) -> LeaveLine:
+    """The miscarriage days by completed weeks (art. 7: before 4 full months 15, from then 42);
+    ``codes`` are the line codes (early, late)."""
+    threshold = int(rules.value("miscarriage_late_min_weeks"))
+    weeks = app.gestation_weeks or 0
+    name, code = (
+        ("leave_miscarriage_late_days", codes[1])
+        if weeks >= threshold
+        else ("leave_miscarriage_early_days", codes[0])
+    )
+    e = rules.entry(name)
+    return LeaveLine(code, int(e.value), _cite(e))
+
+
+def _surgery_line(app: Application, rules: _Rules) -> tuple[LeaveLine, bool]:
+    """The leave of a family-planning operation from the pack's table, and whether the fund pays
+    the allowance for it."""
+    e = operations_entry(rules.pack, app.event_date)
+    if e is not None:
+        rules.use(e)
+    op = operations(rules.pack, app.event_date)[app.operation or ""]
+    if op.by_gestation:
+        codes = (f"family_planning.{op.code}_early", f"family_planning.{op.code}_late")
+        return _miscarriage_line(app, rules, codes), op.allowance
+    source = f"{op.citation} [{e.effective_from.isoformat()}]" if e is not None else op.citation
+    return LeaveLine(f"family_planning.{op.code}", int(op.leave_days or 0), source), op.allowance
+
+
 def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
     """Decide one application. Input must already be validated (see ``forms.declarations``)."""
     pack = pack or load_pack(app.region)
@@ -196,6 +359,9 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
     category = pack.categories[app.category]
     if pack.merged_on and app.event_date >= pack.merged_on:
         rules.extra_dates.append(pack.merged_on)
+    if app.claim_type == "medical":
+        return _decide_medical(app, pack, rules)
+    settlement = _settlement(app, rules, "maternity" if category.allowance else category.medical_paid_by)
     reasons: list[str] = []
     reason_params: dict[str, dict] = {}
     # domain.md (eligibility): covered by maternity insurance on the event date, else not eligible.
@@ -225,6 +391,7 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
             leave_start=None,
             leave_end=None,
             citations=(category.citation, *rules.citations()),
+            settlement=settlement,
         )
 
     start = app.leave_start or app.event_date
@@ -237,17 +404,18 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
             lines.append(ext_line)
         leave_days = sum(line.days for line in lines)
         allowance_days = national_days + (ext_line.days if ext_line and ext_paid else 0)
+    elif app.event == "family_planning_surgery":
+        line, paid = _surgery_line(app, rules)
+        lines = [line] if line.days else []
+        leave_days = line.days
+        allowance_days = leave_days if paid else 0
+        if not paid:
+            reasons.append("allowance.operation_not_paid")
+        end = start + dt.timedelta(days=max(leave_days, 1) - 1)
     else:  # miscarriage
-        threshold = int(rules.value("miscarriage_late_min_weeks"))
-        weeks = app.gestation_weeks or 0
-        name, code = (
-            ("leave_miscarriage_late_days", "national.miscarriage_late")
-            if weeks >= threshold
-            else ("leave_miscarriage_early_days", "national.miscarriage_early")
-        )
-        e = rules.entry(name)
-        lines = [LeaveLine(code, int(e.value), _cite(e))]
-        leave_days = allowance_days = int(e.value)
+        line = _miscarriage_line(app, rules, ("national.miscarriage_early", "national.miscarriage_late"))
+        lines = [line]
+        leave_days = allowance_days = line.days
         end = start + dt.timedelta(days=leave_days - 1)
 
     required = int(rules.value("min_contribution_months"))
@@ -286,6 +454,7 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
         leave_end=end,
         calendar_exact=exact,
         citations=(category.citation, *rules.citations()),
+        settlement=settlement,
     )
 
 
@@ -300,21 +469,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-ENTITLE_GROUPS = ("event", "employment", "claim")
-ENTITLE_FIELDS = (
-    "category",
-    "event",
-    "event_date",
-    "babies",
-    "dystocia",
-    "caesarean",
-    "gestation_weeks",
-    "leave_start",
-    "employer_avg_monthly_wage",
-    "contribution_months",
-    "insured_since",
-    "filed_on",
-)
+# ``liangxian entitle`` reads the fields of the maternity application form (the same keys as
+# ``register application``) plus ``region``; the ID number is optional there (no person is looked up),
+# and when given it decides what depends on sex (a vasectomy is a man's; a man's medical claim for a
+# birth is his unemployed spouse's). Any other key is refused (form.unknown_field), as at register.
+ENTITLE_OPTIONAL = ("id_number",)
 
 
 def application_from_json(data: object, *, today: dt.date | None = None):
@@ -331,10 +490,8 @@ def application_from_json(data: object, *, today: dt.date | None = None):
         return None, [error("required", "region")] if region in (None, "") else [
             error("region.unknown", "region", value=region)
         ]
-    subset = {k: v for k, v in data.items() if k in ENTITLE_FIELDS}
-    result = validate("maternity_application", subset, region, today=today, groups=ENTITLE_GROUPS)
-    # fields of the claim group other than filed_on are not part of this contract
-    issues = [i for i in result.issues if i.field in (*ENTITLE_FIELDS, "region", "")]
+    result = validate("maternity_application", data, region, today=today, extra_keys=("region",), strict=True)
+    issues = [i for i in result.issues if not (i.code == "required" and i.field in ENTITLE_OPTIONAL)]
     if errors_only(issues):
         return None, issues
     app = Application.from_values(region, result.values)

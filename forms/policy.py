@@ -220,7 +220,7 @@ def load_pack(pack_id: str) -> PolicyPack:
         if c.medical_paid_by not in ("maternity", "medical"):
             raise PolicyError(f"{pack_id}.categories.{c.code}: medical_paid_by must be maternity|medical")
     merged_on = _date(raw["merged_on"], f"{pack_id}.merged_on") if raw.get("merged_on") else None
-    return PolicyPack(
+    pack = PolicyPack(
         id=pack_id,
         names=dict(raw.get("names", {})),
         office=dict(raw.get("office", {})),
@@ -234,6 +234,10 @@ def load_pack(pack_id: str) -> PolicyPack:
         checklists={k: tuple(v) for k, v in raw["checklists"].items()},
         sources=sources,
     )
+    from forms.operations import check_pack
+
+    check_pack(pack)  # the family-planning operation table, row by row
+    return pack
 
 
 def parse_divisor(value: object) -> tuple[Decimal, Decimal]:

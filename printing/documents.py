@@ -1,4 +1,4 @@
-"""The four documents a counter hands out, built from ``printing.model`` values into PDF bytes.
+"""The documents a counter hands out (receipt, allowance and medical-cost slips, notices, enrollment), built from ``printing.model`` values into PDF bytes.
 
 Language follows the region's pack: Lhasa prints Tibetan and Chinese, Tibetan first (as on Lhasa's
 own documents), Lianyungang prints Chinese. Every document carries the office name, its number and
@@ -40,6 +40,7 @@ from printing.model import (
     ApprovalSlip,
     Document,
     EnrollmentConfirmation,
+    MedicalSlip,
     Receipt,
     RejectionNotice,
 )
@@ -188,11 +189,17 @@ def _footer(
         caption=w.pieces(w.t("print.label.verify"), w.small),
         signatures=signatures,
         stamp=w.pieces(w.t("print.label.stamp"), w.small) if stamp else None,
-        # the slip says so; the difference itself is not computed (domain.md)
-        notes=w.pieces(w.t("reason.allowance.employer_pays_difference"), w.body)
-        if isinstance(doc, ApprovalSlip)
-        else (),
+        notes=_footer_notes(w, doc),
     )
+
+
+def _footer_notes(w: _Writer, doc: Document) -> list[Piece]:
+    if isinstance(doc, ApprovalSlip):
+        # the slip says so; the difference itself is not computed (domain.md)
+        return w.pieces(w.t("reason.allowance.employer_pays_difference"), w.body)
+    if isinstance(doc, MedicalSlip):
+        return w.pieces(w.t("print.note.medical_approved"), w.body)
+    return []
 
 
 def _payload(doc: Document, amount: Decimal | None) -> seal.Payload:
@@ -249,9 +256,12 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
         Field(w.label("field.event"), w.value(*w.t(f"event.{doc.event}"))),
         Field(w.label("field.event_date"), w.value(doc.event_date.isoformat())),
     ]
+    # a family-planning operation earns 休假 (leave), not 产假 (maternity leave)
+    surgery = doc.event == "family_planning_surgery"
     if doc.leave_start and doc.leave_end:
         period = f"{doc.leave_start.isoformat()} – {doc.leave_end.isoformat()}"
-        fields.append(Field(w.label("print.label.leave_period"), w.value(period)))
+        label = "print.label.surgery_leave_period" if surgery else "print.label.leave_period"
+        fields.append(Field(w.label(label), w.value(period)))
     # leave breakdown, each line with the rule it rests on
     leave_rows: list[list[Sequence[Piece]]] = [
         [
@@ -268,7 +278,8 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
                 [(item.source, w.small)],
             ]
         )
-    leave_rows.append([w.pieces(w.t("print.label.leave_days"), w.bold), [(str(doc.leave_days), w.bold)], []])
+    total = "print.label.surgery_leave_days" if surgery else "print.label.leave_days"
+    leave_rows.append([w.pieces(w.t(total), w.bold), [(str(doc.leave_days), w.bold)], []])
     money_fields: list[Field] = []
     if doc.employer_avg_monthly_wage is not None:
         money_fields.append(
@@ -296,7 +307,58 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
     return blocks, [("print.label.clerk", doc.issuer.clerk), ("print.label.approver", doc.approver)], True
 
 
-def _reason_texts(w: _Writer, doc: RejectionNotice) -> list[str]:
+def _paid_by_msgid(paid_by: str, merged: bool) -> str:
+    """The paying fund: before the merger a maternity benefit came from the maternity insurance fund."""
+    return "paid_by.maternity_fund" if paid_by == "maternity" and not merged else f"paid_by.{paid_by}"
+
+
+def _medical_blocks(w: _Writer, doc: MedicalSlip) -> tuple[list[Block], list[tuple[str, str]], bool]:
+    fields = [
+        *_person_fields(w, doc),
+        Field(w.label("field.category"), w.value(*w.t(f"category.{doc.category}"))),
+        Field(w.label("field.claim_type"), w.value(*w.t(f"print.application_type.{doc.application_type}"))),
+        Field(w.label("field.event"), w.value(*w.t(f"event.{doc.event}"))),
+        Field(w.label("field.event_date"), w.value(doc.event_date.isoformat())),
+    ]
+    if doc.operation:
+        fields.append(Field(w.label("field.operation"), w.value(*w.t(f"operation.{doc.operation}"))))
+    if doc.claimant == "spouse":
+        fields.append(Field(w.label("field.claimant"), w.value(*w.t("claimant.spouse"))))
+    if doc.standard is not None:
+        standard = [(money(doc.standard), w.bold)] + (
+            [(doc.standard_source, w.small)] if doc.standard_source else []
+        )
+    else:
+        standard = w.pieces(w.t("print.value.no_standard"), w.body)
+    settlement = w.t(
+        "print.value.settlement", medical_type=doc.medical_type, insurance_type=doc.insurance_type
+    )
+    money_fields = [
+        Field(w.label("print.label.medical_claimed"), w.value(money(doc.amount_claimed))),
+        Field(w.label("print.label.settlement_code"), w.pieces(settlement, w.body)),
+        Field(w.label("print.label.medical_standard"), standard, wide=True),
+        Field(
+            w.label("print.label.paid_by"), w.value(*w.t(_paid_by_msgid(doc.paid_by, doc.merged))), wide=True
+        ),
+        Field(
+            w.label("print.label.rule"),
+            [(doc.rule, w.body)] + [(c, w.small) for c in doc.citations],
+            wide=True,
+        ),
+        Field(
+            w.label("print.label.medical_approved"),
+            w.value(money(doc.amount_approved), capital_amount(doc.amount_approved)),
+            wide=True,
+        ),
+    ]
+    blocks: list[Block] = [_grid(w, fields), _grid(w, money_fields)]
+    notes = _reason_texts(w, doc)
+    if notes:
+        blocks.append(TextBlock(w.pieces(notes, w.body), space_after=4))
+    return blocks, [("print.label.clerk", doc.issuer.clerk), ("print.label.approver", doc.approver)], True
+
+
+def _reason_texts(w: _Writer, doc: RejectionNotice | MedicalSlip) -> list[str]:
     texts: list[str] = []
     for lang in w.langs:
         for reason in doc.reasons:
@@ -376,11 +438,17 @@ TITLES = {
 
 def title_msgid(doc: Document) -> str:
     if isinstance(doc, RejectionNotice):
+        if doc.stage == "payment" and doc.application_type.startswith("medical"):
+            return "print.title.rejection_payment_medical"
         return f"print.title.rejection_{doc.stage}"
+    if isinstance(doc, MedicalSlip):
+        return "print.title.medical_approval"
     return TITLES[doc.kind]
 
 
 def amount_of(doc: Document) -> Decimal | None:
+    if isinstance(doc, MedicalSlip):
+        return doc.amount_approved
     return doc.allowance if isinstance(doc, ApprovalSlip) else None
 
 
@@ -406,6 +474,8 @@ def build_pdf(
         body, signers, stamp = _receipt_blocks(w, doc)
     elif isinstance(doc, ApprovalSlip):
         body, signers, stamp = _approval_blocks(w, doc)
+    elif isinstance(doc, MedicalSlip):
+        body, signers, stamp = _medical_blocks(w, doc)
     elif isinstance(doc, RejectionNotice):
         body, signers, stamp = _rejection_blocks(w, doc)
     else:

@@ -112,6 +112,37 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class MedicalSlip:
+    """生育医疗费用核定通知单 — the childbirth or family-planning medical costs (生育医疗费用) approved
+    for one application: the amount claimed, the per-case standard applied, the amount approved in
+    figures and capitals, the paying fund and the settlement codes. An approval (QR kind A)."""
+
+    header: Header
+    issuer: Issuer
+    person: Person
+    category: str
+    application_type: str  # medical | medical_spouse | medical_family_planning
+    event: str  # birth | miscarriage | family_planning_surgery
+    event_date: dt.date
+    amount_claimed: Decimal
+    amount_approved: Decimal
+    paid_by: str  # maternity | medical (the decision's medical_paid_by)
+    merged: bool  # event on or after the merger: the maternity item of the employee medical fund
+    medical_type: str  # settlement code 医疗类别 (51 | 52 | 53)
+    insurance_type: str  # settlement code 险种类型 (510 | 310)
+    rule: str  # "<pack>/<version>" of the decision
+    approver: str
+    standard: Decimal | None = None  # the per-case standard applied (None: approved as claimed)
+    standard_source: str | None = None
+    operation: str | None = None  # i18n ``operation.<code>``
+    claimant: str = "self"  # self | spouse (职工未就业配偶)
+    reasons: tuple[Reason, ...] = ()  # why part was not paid (e.g. above the standard)
+    citations: tuple[str, ...] = ()
+
+    kind: Kind = field(default="approval", init=False)
+
+
+@dataclass(frozen=True)
 class RejectionNotice:
     """不予受理告知书 (``stage="intake"``) or 不予支付告知书 (``stage="payment"``)."""
 
@@ -151,4 +182,4 @@ class EnrollmentConfirmation:
     kind: Kind = field(default="enrollment", init=False)
 
 
-Document = Receipt | ApprovalSlip | RejectionNotice | EnrollmentConfirmation
+Document = Receipt | ApprovalSlip | MedicalSlip | RejectionNotice | EnrollmentConfirmation

@@ -20,6 +20,7 @@ from printing.model import (
     Header,
     Issuer,
     LeaveItem,
+    MedicalSlip,
     Person,
     Reason,
     Receipt,
@@ -31,7 +32,8 @@ ISSUED_ON = dt.date(2026, 9, 28)  # the day before the National Day holidays: th
 
 
 def make_id(first17: str) -> str:
-    return first17 + stdnum_ric.calc_check_digit(first17)
+    # stdnum's calc_check_digit reads the first 17 characters of a full 18-character number
+    return first17 + stdnum_ric.calc_check_digit(first17 + "0")
 
 
 LHASA_PERSON = Person(id_number=make_id("54010219930415002"), name_zh="扎西卓玛", name_bo="བཀྲ་ཤིས་སྒྲོལ་མ།")
@@ -160,3 +162,101 @@ def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
             employer=employer,
         )
     raise ValueError(kind)
+
+
+MEDICAL_KINDS = ("medical_approval", "medical_rejection")
+
+
+def medical_slip_from_decision(
+    decision: Decision,
+    *,
+    header: Header,
+    issuer: Issuer,
+    person: Person,
+    application: Application,
+    application_type: str,
+    approver: str,
+) -> MedicalSlip:
+    """A 生育医疗费用核定通知单 from the entitlement engine's medical decision."""
+    from forms import medical
+    from forms.policy import load_pack
+
+    pack = load_pack(application.region)
+    standard = medical.per_case_standard(
+        pack, application.event_date, application.event, application.outpatient, application.operation
+    )
+    settlement = decision.settlement
+    assert settlement is not None
+    return MedicalSlip(
+        header=header,
+        issuer=issuer,
+        person=person,
+        category=application.category,
+        application_type=application_type,
+        event=application.event,
+        event_date=application.event_date,
+        amount_claimed=application.medical_amount or Decimal("0"),
+        amount_approved=decision.medical_amount_approved,
+        paid_by=decision.medical_paid_by,
+        merged=bool(pack.merged_on and application.event_date >= pack.merged_on),
+        medical_type=settlement.medical_type,
+        insurance_type=settlement.insurance_type,
+        rule=decision.rule,
+        approver=approver,
+        standard=standard.amount if standard else None,
+        standard_source=standard.citation if standard else None,
+        operation=application.operation,
+        claimant=application.claimant,
+        reasons=tuple(Reason(c, dict(decision.reason_params.get(c, {}))) for c in decision.reasons),
+    )
+
+
+def medical_sample(kind: str, region: str) -> MedicalSlip | RejectionNotice:
+    """A medical-cost slip (``medical_approval``: a Lhasa delivery capped at the 3,600-yuan standard, a
+    Lianyungang flexible worker's delivery paid by the medical fund) or a 不予支付告知书
+    (``medical_rejection``: an unemployed spouse's claim without the marriage certificate)."""
+    person, issuer, _employer, prefix = _region(region)
+    code = "A" if kind == "medical_approval" else "N"
+    header = Header(number=f"{prefix}{issuer.counter_no}-{ISSUED_ON:%Y%m%d}-M{code}0042", issued_on=ISSUED_ON)
+    if kind == "medical_approval":
+        app = Application(
+            region=region,
+            category="employee" if region == "lhasa" else "flexible",
+            event="birth",
+            event_date=dt.date(2026, 6, 2),
+            claim_type="medical",
+            medical_amount=Decimal("4260.80"),
+            filed_on=ISSUED_ON,
+        )
+        return medical_slip_from_decision(
+            decide(app),
+            header=header,
+            issuer=issuer,
+            person=person,
+            application=app,
+            application_type="medical",
+            approver="格桑" if region == "lhasa" else "张伟",
+        )
+    app = Application(
+        region=region,
+        category="employee",
+        event="birth",
+        event_date=dt.date(2026, 6, 2),
+        claim_type="medical",
+        medical_amount=Decimal("3980.00"),
+        claimant="spouse",
+        documents=("id_card", "invoices"),
+        filed_on=ISSUED_ON,
+    )
+    decision = decide(app)
+    return RejectionNotice(
+        header=header,
+        issuer=issuer,
+        person=person,
+        application_type="medical_spouse",
+        stage="payment",
+        reasons=tuple(Reason(c, dict(decision.reason_params.get(c, {}))) for c in decision.reasons),
+        decided_by=issuer.clerk,
+        rule=decision.rule,
+        citations=decision.citations,
+    )

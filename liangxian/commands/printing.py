@@ -40,7 +40,7 @@ PRINT_HELP = """\
 Print one document of a record in the local database as PDF.
 
 KIND is receipt (受理回执, of an application), approval (待遇核定通知单, of an approved application
-with an eligible decision), rejection (不予受理/不予支付告知书, of a rejected application or one whose
+with an eligible decision; 生育医疗费用核定通知单 for a medical-cost claim), rejection (不予受理/不予支付告知书, of a rejected application or one whose
 decision is not eligible) or enrollment (参保登记回执, of a person; --id is the person id). The language
 follows the region's policy pack (Lhasa: Tibetan then Chinese; Lianyungang: Chinese). The QR code is
 signed with this counter's Ed25519 key from the OS keyring. Every print is recorded; a reprint is
@@ -180,9 +180,61 @@ def _issuer(store: Any, clerk: str) -> Issuer:
 
 
 def _application_type(app: dict[str, Any]) -> str:
-    if app.get("claim_type") == "allowance" and app.get("event") == "miscarriage":
+    """The pack checklist (and printed application type) of a stored application."""
+    from forms.entitlement import claimant_of
+
+    claim = str(app.get("claim_type") or "allowance")
+    event = app.get("event")
+    if event == "family_planning_surgery":
+        return f"{claim}_family_planning"
+    if claim == "allowance" and event == "miscarriage":
         return "allowance_miscarriage"
-    return str(app.get("claim_type") or "allowance")
+    if (
+        claim == "medical"
+        and claimant_of({**(app.get("form") or {}), "claim_type": claim, "event": event}) == "spouse"
+    ):
+        return "medical_spouse"
+    return claim
+
+
+def _medical_decided(app: dict[str, Any], decision: dict[str, Any]) -> bool:
+    """A medical-cost claim whose stored decision is the medical one (decided since issue 14); older
+    ones stored the allowance's decision, which says nothing of the costs."""
+    return app.get("claim_type") == "medical" and "medical_amount_approved" in decision
+
+
+def _medical_slip(app: dict[str, Any], decision: dict[str, Any], **common: Any) -> Any:
+    from forms import medical
+    from forms.entitlement import claimant_of
+    from forms.policy import load_pack
+    from printing.model import MedicalSlip, Reason
+
+    form = app.get("form") or {}
+    region = common["issuer"].region
+    pack = load_pack(region)
+    event_date = dt.date.fromisoformat(app["event_date"])
+    standard = medical.per_case_standard(
+        pack, event_date, app["event"], bool(form.get("outpatient")), form.get("operation")
+    )
+    settlement = decision.get("settlement_code") or {}
+    params = decision.get("reason_params") or {}
+    return MedicalSlip(
+        event=app["event"],
+        event_date=event_date,
+        amount_claimed=Decimal(str(form.get("medical_amount") or "0")),
+        amount_approved=Decimal(decision["medical_amount_approved"]),
+        paid_by=decision.get("medical_paid_by") or "maternity",
+        merged=bool(pack.merged_on and event_date >= pack.merged_on),
+        medical_type=str(settlement.get("medical_type", "")),
+        insurance_type=str(settlement.get("insurance_type", "")),
+        rule=decision.get("rule") or app.get("rule_version") or "",
+        standard=standard.amount if standard else None,
+        standard_source=standard.citation if standard else None,
+        operation=form.get("operation"),
+        claimant=claimant_of({**form, "claim_type": "medical", "event": app["event"]}),
+        reasons=tuple(Reason(code, dict(params.get(code, {}))) for code in decision.get("reasons", [])),
+        **common,
+    )
 
 
 def _last_change_to(app: dict[str, Any], status: str) -> dict[str, Any] | None:
@@ -253,6 +305,19 @@ def document_from_store(
         if not decision.get("eligible"):
             raise NotApplicable(kind, "decision not eligible")
         approved = _last_change_to(app, "approved")
+        if app.get("claim_type") == "medical":
+            if not _medical_decided(app, decision):
+                raise NotApplicable(kind, "medical claim decided before medical-cost decisions existed")
+            return _medical_slip(
+                app,
+                decision,
+                header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint),
+                issuer=issuer,
+                person=person,
+                category=category,
+                application_type=_application_type(app),
+                approver=(approved or {}).get("by") or "",
+            )
         wage = form.get("employer_avg_monthly_wage")
         return ApprovalSlip(
             header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint),
@@ -280,10 +345,10 @@ def document_from_store(
         )
     if kind == "rejection":
         rejected = _last_change_to(app, "rejected")
-        # the stored decision is the allowance's: it refuses nothing on a medical-cost claim
-        not_eligible = (
-            app.get("claim_type") != "medical" and bool(decision) and not decision.get("eligible", True)
-        )
+        # a medical-cost claim decided before issue 14 stored the allowance's decision: that refuses
+        # nothing on the costs; a medical decision does (不予支付告知书 with its reasons)
+        decides_this_claim = app.get("claim_type") != "medical" or _medical_decided(app, decision)
+        not_eligible = decides_this_claim and bool(decision) and not decision.get("eligible", True)
         if rejected is None and not not_eligible:
             raise NotApplicable(kind, f"status {app.get('status')}")
         params = decision.get("reason_params") or {}
@@ -437,7 +502,7 @@ def run_samples(args: argparse.Namespace) -> int:
     from printing import seal
     from printing.documents import build_pdf
     from printing.model import KINDS, PAPERS_FOR
-    from printing.samples import LHASA_ISSUER, LYG_ISSUER, sample
+    from printing.samples import LHASA_ISSUER, LYG_ISSUER, MEDICAL_KINDS, medical_sample, sample
     from printing.typefaces import FontMissing
 
     out = Path(args.out)
@@ -455,6 +520,11 @@ def run_samples(args: argparse.Namespace) -> int:
                     doc = sample(kind, region, reprint=1 if (kind == "receipt" and paper == "a5") else 0)
                     path = out / f"{region}-{kind}-{paper}.pdf"
                     path.write_bytes(build_pdf(doc, keys[issuer.counter_id], paper))
+                    written.append(str(path))
+            for kind in MEDICAL_KINDS:  # 生育医疗费用核定通知单 and its 不予支付告知书
+                for paper in PAPERS_FOR["approval"]:
+                    path = out / f"{region}-{kind}-{paper}.pdf"
+                    path.write_bytes(build_pdf(medical_sample(kind, region), keys[issuer.counter_id], paper))
                     written.append(str(path))
         keys_path = out / "public-keys.json"
         public = {cid: k.public_key() for cid, k in keys.items()}

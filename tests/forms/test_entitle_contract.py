@@ -25,6 +25,8 @@ OUTPUT_KEYS = {
     "daily_rate",
     "allowance",
     "medical_paid_by",
+    "medical_amount_approved",
+    "settlement_code",
     "rule",
 }
 
@@ -117,6 +119,8 @@ def test_output_keys_and_types(entitle, region: str) -> None:
     for key in ("daily_rate", "allowance"):
         assert isinstance(out[key], str) and MONEY.match(out[key]), out[key]
     assert out["medical_paid_by"] in ("maternity", "medical")
+    assert out["medical_amount_approved"] == "0.00"  # an allowance claim approves no medical costs
+    assert set(out["settlement_code"]) == {"medical_type", "insurance_type"}
     assert out["rule"].startswith(f"{region}/")
     dt.date.fromisoformat(out["rule"].split("/", 1)[1])
     for line in out["leave_breakdown"]:

@@ -98,15 +98,23 @@ def test_cli_error_codes_are_in_the_catalogs() -> None:
 def test_decision_codes_are_in_the_catalogs() -> None:
     """Reasons, leave lines, paid-by, categories, documents and region names shown on slips."""
     source = (ROOT / "forms" / "entitlement.py").read_text(encoding="utf-8")
-    needed = {f"reason.{c}" for c in re.findall(r"\"(allowance\.[a-z_]+)\"", source)}
+    needed = {f"reason.{c}" for c in re.findall(r"\"((?:allowance|medical)\.[a-z_]+)\"", source)}
     needed |= {f"leave.{c}" for c in re.findall(r"\"((?:national|regional)\.[a-z_]+)\"", source)}
-    needed |= {"paid_by.maternity", "paid_by.medical"}
+    needed |= {"paid_by.maternity", "paid_by.medical", "paid_by.maternity_fund"}
     for region in available_regions():
         pack = load_pack(region)
         needed.add(f"region.{region}")
         needed |= {f"category.{c}" for c in pack.categories}
         needed |= {f"doc.{d}" for docs in pack.checklists.values() for d in docs}
         needed |= {f"claim.{c}" for c in ("allowance", "medical")}
+        needed |= {f"print.application_type.{t}" for t in pack.checklists}
+        for entry in pack.params.get("family_planning_operations", ()):
+            for code, row in entry.value.items():
+                needed.add(f"operation.{code}")
+                if row.get("by_gestation"):
+                    needed |= {f"leave.family_planning.{code}_{x}" for x in ("early", "late")}
+                else:
+                    needed.add(f"leave.family_planning.{code}")
     assert len(needed) > 20
     for msgid in sorted(needed):
         for lang in i18n.LANGS:

@@ -31,7 +31,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict
 
 def test_print_samples_writes_every_document_and_the_public_keys(samples_dir: Path) -> None:
     pdfs = sorted(p.name for p in samples_dir.glob("*.pdf"))
-    assert len(pdfs) == 18
+    assert len(pdfs) == 26  # 18 documents + the medical-cost slip and its notice, both regions, A4 and A5
     assert "lhasa-receipt-80mm.pdf" in pdfs and "lianyungang-approval-a5.pdf" in pdfs
     keys = json.loads((samples_dir / "public-keys.json").read_text(encoding="utf-8"))
     assert {c["id"] for c in keys["counters"]} == {"lhasa-540102-01", "lyg-320706-03"}
