@@ -98,3 +98,40 @@ class CreateFailed(StoreError):
     """The database file could not be made there (a file in the way, no write permission, disk full)."""
 
     code = "store.create_failed"
+
+
+class ForeignSchema(StoreError):
+    """The file's schema (tables, columns, indexes, triggers, views) is not what our migrations make
+    at its revision: an added trigger, a dropped audit trigger, a view… It is refused untouched."""
+
+    code = "store.schema_foreign"
+
+
+class StoreTimeout(StoreError):
+    """A read of the whole file ran past its deadline (a crafted file that would never finish)."""
+
+    code = "store.timeout"
+
+
+class RestoreOntoItself(StoreError):
+    code = "store.restore_onto_itself"
+
+
+class BackupManifestInvalid(StoreError):
+    """The backup has no manifest, or its manifest is not signed by this counter's key, or the file
+    is not the one the manifest describes (``detail`` says which)."""
+
+    code = "store.backup_manifest_invalid"
+
+
+class BackupFromOtherCounter(StoreError):
+    """The backup was made by another counter (region, county or counter differ)."""
+
+    code = "store.backup_other_counter"
+
+
+class RecordTampered(StoreError):
+    """A business row differs from what its last audit event says (edited outside the service
+    layer): it is not printed or signed."""
+
+    code = "record.tampered"

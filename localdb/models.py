@@ -251,6 +251,19 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditHead(Base):
+    """A signed head of the audit chain (schema revision 0004): the seq and hash of the last event of
+    one write transaction, signed with the counter's Ed25519 key (``public_key_b64`` names it;
+    both NULL when no keyring was available). Append-only (triggers)."""
+
+    __tablename__ = "audit_heads"
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_events.seq"), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    public_key_b64: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(100))
+
+
 class OutboxChange(Base):
     """A change waiting to be sent to the central server (sync/ reads and marks these).
 
