@@ -118,13 +118,28 @@ class RestoreOntoItself(StoreError):
 
 
 class BackupManifestInvalid(StoreError):
-    """The backup has no manifest, or its manifest is not signed by this counter's key, or the file
-    is not the one the manifest describes (``detail`` says which)."""
+    """The backup is not the file its manifest describes (changed after it was made), or the
+    manifest is unreadable. The subclasses are the other reasons a backup does not vouch for itself;
+    an admin may restore it anyway (``--as``, ``--reason``), the schema check still applied."""
 
     code = "store.backup_manifest_invalid"
 
 
-class BackupFromOtherCounter(StoreError):
+class BackupManifestMissing(BackupManifestInvalid):
+    code = "store.backup_manifest_missing"
+
+
+class BackupUnsigned(BackupManifestInvalid):
+    """The manifest is unsigned, or there is no counter key here to check its signature with."""
+
+    code = "store.backup_unsigned"
+
+
+class BackupSignatureInvalid(BackupManifestInvalid):
+    code = "store.backup_signature_invalid"
+
+
+class BackupFromOtherCounter(BackupManifestInvalid):
     """The backup was made by another counter (region, county or counter differ)."""
 
     code = "store.backup_other_counter"

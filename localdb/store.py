@@ -275,6 +275,17 @@ class Store(Reads):
                 raise UnknownUser(username=username)
             return Service(self, u.username, u.role, today=today)
 
+    def assert_untampered(self, entity: str, entity_id: str) -> None:
+        """RecordTampered when the record (an application: with its person, enrollment, decision and
+        prints) differs from what its audit events say — call before printing or signing it."""
+        from localdb import rowcheck
+
+        raw = self.engine.raw_connection()
+        try:
+            rowcheck.assert_untampered(raw.driver_connection, entity, entity_id)
+        finally:
+            raw.close()
+
     def close(self) -> None:
         self.engine.dispose()
 

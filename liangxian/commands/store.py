@@ -24,6 +24,16 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
 
 
+def _timeout_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop reading the file after this long (store.timeout, exit 2); default 600",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init",
@@ -82,7 +92,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     _db_arg(v)
     v.set_defaults(func=run_audit_verify)
 
-    p = sub.add_parser("backup", help="back up the database", description="Consistent copy (VACUUM INTO).")
+    p = sub.add_parser(
+        "backup",
+        help="back up the database",
+        description=(
+            "Consistent copy (VACUUM INTO), readable by its owner only, with a manifest beside it "
+            "(FILE.manifest.json: region, county, counter, audit head, time, SHA-256) signed with the "
+            "counter's key from the OS keyring (unsigned, with a warning, when there is none). JSON: "
+            "backup, bytes, manifest, sha256, audit_head {seq, hash}, signed."
+        ),
+    )
     _db_arg(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the backup file to create")
     p.set_defaults(func=run_backup)
@@ -91,23 +110,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore",
         help="restore the database from a backup",
         description=(
-            "Check the backup (schema not newer, integrity_check, audit chain), keep a copy of the "
-            "current database beside it, then restore."
+            "Restore only a backup made by this counter: its schema exactly ours, integrity_check, the "
+            "audit chain and its signed heads and every business row against its audit event sound, its "
+            "manifest describing the file and signed with this counter's key (same region, county, "
+            "counter); never onto itself. A copy of the current database is kept beside it. An admin "
+            "of the backup may restore a backup without such a manifest (a new machine after the old "
+            "one was lost) with --as and --reason (recorded in the audit log; the schema and soundness "
+            "checks still apply)."
         ),
     )
     _db_arg(p)
     p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--as", dest="user", metavar="USER", help="an admin overriding the manifest check")
+    p.add_argument("--reason", metavar="TEXT", help="why (required with --as; recorded)")
+    _timeout_arg(p)
     p.set_defaults(func=run_restore)
 
     p = sub.add_parser(
         "doctor",
         help="check the database's health",
         description=(
-            "Read-only: PRAGMA integrity_check, foreign keys, the audit chain, pending outbox size, schema "
-            "revision. Exit 0 when healthy, 1 when not."
+            "Read-only: the schema is exactly ours (else exit 2, store.schema_foreign), PRAGMA "
+            "integrity_check, foreign keys, the audit chain and its signed heads, every business row "
+            "against its last audit event (records.problems names rows that differ), pending outbox "
+            "size, schema revision; warnings audit.unsigned, audit.no_keyring_key. Exit 0 when healthy, "
+            "1 when not."
         ),
     )
     _db_arg(p)
+    _timeout_arg(p)
     p.set_defaults(func=run_doctor)
 
     p = sub.add_parser(
@@ -297,9 +328,14 @@ def run_backup(args: argparse.Namespace) -> int:
 
     def action() -> int:
         try:
-            emit(maintenance.backup(args.db, args.out))
+            out = maintenance.backup(args.db, args.out)
         except OSError as exc:  # includes an existing --out file
             raise BackupFailed(detail=str(exc)) from exc
+        if not out["signed"]:
+            sys.stderr.write(
+                "\n".join(i18n.gettext("warning.store.backup_unsigned", lang) for lang in ("zh", "bo")) + "\n"
+            )
+        emit(out)
         return 0
 
     return _guarded(action)
@@ -309,7 +345,11 @@ def run_restore(args: argparse.Namespace) -> int:
     from localdb import maintenance
 
     def action() -> int:
-        emit(maintenance.restore(args.source, args.db))
+        emit(
+            maintenance.restore(
+                args.source, args.db, admin=args.user, reason=args.reason, deadline_s=args.timeout
+            )
+        )
         return 0
 
     return _guarded(action)
@@ -319,7 +359,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     from localdb import maintenance
 
     def action() -> int:
-        report = maintenance.doctor(args.db)
+        report = maintenance.doctor(args.db, deadline_s=args.timeout)
         emit(report)
         return 0 if report["ok"] else 1
 
