@@ -73,7 +73,7 @@ def bounded(conn: sqlite3.Connection, seconds: float | None, what: str = "") -> 
         yield
         return
     deadline = time.monotonic() + seconds
-    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+    conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 1_000)
     try:
         yield
     except sqlite3.OperationalError as exc:

@@ -319,10 +319,12 @@ def restore(
     conn = db.raw_connect(source, readonly=True)
     try:
         with db.bounded(conn, deadline_s, "restore"):
-            # an admin's override may bring another key's record (the old machine's): not compared
-            trusted = ours["public_key_b64"] if ours and admin is None else None
-            check = _check(conn, trusted)
             backup_identity = _identity(conn)
+            # the backup of this very counter must carry its key; another counter's (refused below
+            # unless an admin overrides) or the old machine's record is not compared with it
+            same = ours is not None and ours["counter_id"] == backup_identity["counter_id"]
+            trusted = ours["public_key_b64"] if same and admin is None else None
+            check = _check(conn, trusted)
             if admin is not None:
                 _admin_in(conn, admin)
     finally:
