@@ -85,8 +85,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="verify the hash chain",
         description=(
             "Walk the hash-chained audit log and report every edited, deleted, inserted or re-ordered "
-            "event by its sequence number. JSON: ok, events, head_hash, problems [{seq, code, detail}]. "
-            "Exit 0 when intact, 1 when not."
+            "event by its sequence number, and check the signed chain heads (schema 0004) against their "
+            "events and the counter's key (the keyring's, when this machine has it). JSON: ok, events, "
+            "head_hash, problems [{seq, code, detail}], heads, signed_heads, signed_through, signed. "
+            "Exit 0 when intact, 1 when not, 2 for a file whose schema is not ours."
         ),
     )
     _db_arg(v)
@@ -307,13 +309,19 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
-    from localdb import audit, db
+    from localdb import audit, db, schema, signing
 
     def action() -> int:
-        db.schema_state(args.db)
+        db.check_not_newer(*db.schema_state(args.db))
+        schema.check(args.db)  # a foreign file is refused (exit 2) before anything reads it
         conn = db.raw_connect(args.db, readonly=True)
         try:
-            report = audit.verify(conn)
+            with db.bounded(conn, db.DEFAULT_DEADLINE_S, "audit verify"):
+                counter_id = (
+                    conn.execute("SELECT value FROM settings WHERE key = 'counter_id'").fetchone() or [""]
+                )[0]
+                signer = signing.load_signer(counter_id) if counter_id else None
+                report = audit.verify(conn, trusted_public_key=signer.public_key_b64 if signer else None)
         finally:
             conn.close()
         emit(report.to_json())

@@ -22,12 +22,18 @@ def filled(store, clerk, reviewer):
 
 
 def tamper(path, *sql: str) -> None:
-    """What an attacker with the file could do: drop the append-only triggers and change rows."""
+    """What an attacker with the file could do: drop the append-only triggers, change rows and put
+    the triggers back (a file without them is refused as a foreign schema)."""
     conn = sqlite3.connect(path)
+    triggers = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+    ).fetchall()
     conn.execute("DROP TRIGGER audit_events_no_update")
     conn.execute("DROP TRIGGER audit_events_no_delete")
     for statement in sql:
         conn.execute(statement)
+    for (trigger,) in triggers:
+        conn.execute(trigger)
     conn.commit()
     conn.close()
 

@@ -1,7 +1,8 @@
 """Crash safety: a child process writes applications in a loop and is killed with SIGKILL at random
 moments, 50 times. After each kill the database opens, passes integrity_check and the audit chain,
 and every application the child had reported as committed is there with its audit event and outbox
-change (synchronous=FULL in WAL mode: an acknowledged write survives)."""
+change (synchronous=FULL in WAL mode: an acknowledged write survives). ``restore`` killed at random
+points leaves the old database or the restored one, whole."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import random
 import signal
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -170,3 +172,76 @@ def test_sigkill_during_the_migration_at_start_loses_nothing(tmp_path) -> None:
                 assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (4,)
             finally:
                 conn.close()
+
+
+RESTORE_KILLS = 30
+
+
+def _persons(path: str) -> frozenset[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return frozenset(r[0] for r in conn.execute("SELECT id_number FROM persons"))
+    finally:
+        conn.close()
+
+
+@pytest.mark.heavy
+def test_sigkill_during_restore_leaves_the_old_database_or_the_restored_one_whole(
+    store, clerk, tmp_path, memory_keyring
+) -> None:
+    """Killed at random points of ``restore`` (checks, the pre-restore copy, the copy itself, the
+    audit event after it): the database opens sound and holds exactly the old persons or exactly the
+    backup's, never a mixture; the audit chain and its signed heads verify."""
+    import shutil
+
+    from liangxian.keys import provision_counter_key
+    from localdb import maintenance
+    from tests.support.store_data import checkpoint
+
+    provision_counter_key(store, "boss")
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS[:8])
+    backup = tmp_path / "b.db"
+    maintenance.backup(store.path, backup)
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS[8:])
+    store.close()
+    checkpoint(store.path)
+    old = tmp_path / "old.db"
+    shutil.copyfile(store.path, old)
+    old_persons, backup_persons = _persons(str(old)), _persons(str(backup))
+    assert old_persons != backup_persons
+    # how long one restore takes here, so that the kills spread over all of it
+    target = str(tmp_path / "t.db")
+    shutil.copyfile(old, target)
+    started = time.monotonic()
+    maintenance.restore(backup, target)
+    took = time.monotonic() - started
+    rng = random.Random(20261201)
+    outcomes = {"old": 0, "restored": 0}
+    for kill in range(RESTORE_KILLS):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        for kept in tmp_path.glob("t.pre-*"):
+            kept.unlink()
+        shutil.copyfile(old, target)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                maintenance.restore(backup, target)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, took * 1.1))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        conn = sqlite3.connect(target)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], f"kill {kill}"
+            report = audit.verify(conn)
+            assert report.ok, (kill, report.to_json())
+        finally:
+            conn.close()
+        persons = _persons(target)
+        assert persons in (old_persons, backup_persons), f"kill {kill}: a mixture"
+        outcomes["old" if persons == old_persons else "restored"] += 1
+        maintenance.doctor(target)  # opens, schema ours, readable whole
+    logging.getLogger(__name__).info("restore killed %d times: %s", RESTORE_KILLS, outcomes)
+    assert outcomes["old"] and outcomes["restored"]  # the kills really fell before and after the copy
