@@ -389,3 +389,13 @@ def test_migration_backup_is_private(tmp_path) -> None:
     localdb.open_store(path).close()
     (backup,) = tmp_path.glob("old.pre-*.db")
     assert _mode(backup) == 0o600
+
+
+def test_the_schema_snapshot_is_what_the_migrations_make() -> None:
+    """After adding or changing a migration: ``python -m localdb.schema`` rewrites the snapshot (until
+    then the schema is built from the migrations at every start, correct but slower)."""
+    from localdb import schema
+
+    assert schema._snapshot(), "localdb/schema_snapshot.json is stale: run python -m localdb.schema"
+    for revision in db.REVISIONS:
+        assert schema.expected(revision) == schema.built(revision), revision
