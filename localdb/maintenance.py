@@ -32,6 +32,7 @@ from localdb.errors import (
     BackupManifestMissing,
     BackupSignatureInvalid,
     BackupUnsigned,
+    ForeignSchema,
     NotAStore,
     PermissionDenied,
     RestoreOntoItself,
@@ -308,14 +309,21 @@ def restore(
     if target.exists():
         # a directory, a file that is not ours or one from a newer app is refused and left untouched
         db.check_not_newer(*db.schema_state(target))
-        tconn = db.raw_connect(target, readonly=True)
         try:
-            with db.bounded(tconn, deadline_s, "restore target"):
-                ours = _identity(tconn)
-        except sqlite3.DatabaseError as exc:
-            raise NotAStore(path=str(target)) from exc
-        finally:
-            tconn.close()
+            schema.check(target)
+        except ForeignSchema:
+            # a tampered target is what a restore repairs, but it cannot vouch for the backup's key:
+            # only an admin restores over it (BackupUnsigned below)
+            pass
+        else:
+            tconn = db.raw_connect(target, readonly=True)
+            try:
+                with db.bounded(tconn, deadline_s, "restore target"):
+                    ours = _identity(tconn)
+            except sqlite3.DatabaseError as exc:
+                raise NotAStore(path=str(target)) from exc
+            finally:
+                tconn.close()
     conn = db.raw_connect(source, readonly=True)
     try:
         with db.bounded(conn, deadline_s, "restore"):
@@ -343,10 +351,19 @@ def restore(
     if target.exists():
         kept = target.with_name(f"{target.stem}.pre-restore-{db.stamp_time()}{target.suffix or '.db'}")
         db.backup_to(target, kept, deadline_s=deadline_s)
+        _copy(source, target)
     else:
+        # a new place: copied under another name and renamed whole, so that a killed restore never
+        # leaves a half-made database where the next attempt would be refused
         target.parent.mkdir(parents=True, exist_ok=True)
-        db.create_private(target)
-    _copy(source, target)
+        partial = target.with_name(target.name + ".restoring")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        db.create_private(partial)
+        _copy(source, partial)
+        with open(partial, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
     _record_restore(target, admin, reason, source, manifest, overridden)
     return {
         "restored": str(target),

@@ -245,3 +245,43 @@ def test_sigkill_during_restore_leaves_the_old_database_or_the_restored_one_whol
         maintenance.doctor(target)  # opens, schema ours, readable whole
     logging.getLogger(__name__).info("restore killed %d times: %s", RESTORE_KILLS, outcomes)
     assert outcomes["old"] and outcomes["restored"]  # the kills really fell before and after the copy
+
+
+@pytest.mark.heavy
+def test_sigkill_during_restore_into_a_new_place_leaves_nothing_or_the_whole_database(
+    store, clerk, tmp_path
+) -> None:
+    """A new machine (an admin's restore): killed at random, the target is absent or whole, and a
+    next attempt is never blocked by a half-made file."""
+    from localdb import maintenance
+
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS)
+    backup = tmp_path / "b.db"
+    maintenance.backup(store.path, backup, signer=None)
+    store.close()
+    expected = _persons(str(backup))
+    rng = random.Random(7)
+    started = time.monotonic()
+    maintenance.restore(backup, tmp_path / "probe" / "c.db", admin="boss", reason="timing")
+    took = time.monotonic() - started
+    outcomes = {"absent": 0, "restored": 0}
+    for kill in range(15):
+        target = tmp_path / f"new{kill}" / "c.db"
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                maintenance.restore(backup, target, admin="boss", reason="old PC died")
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, took * 1.6))  # the rename comes late in a restore
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        if not target.exists():
+            outcomes["absent"] += 1
+            maintenance.restore(backup, target, admin="boss", reason="second attempt")
+        else:
+            outcomes["restored"] += 1
+        assert _persons(str(target)) == expected, f"kill {kill}"
+        assert maintenance.doctor(target, trusted_public_key=None)["ok"], f"kill {kill}"
+    logging.getLogger(__name__).info("restore into a new place killed 15 times: %s", outcomes)
+    assert outcomes["absent"] and outcomes["restored"]

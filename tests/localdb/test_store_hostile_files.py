@@ -399,3 +399,16 @@ def test_the_schema_snapshot_is_what_the_migrations_make() -> None:
     assert schema._snapshot(), "localdb/schema_snapshot.json is stale: run python -m localdb.schema"
     for revision in db.REVISIONS:
         assert schema.expected(revision) == schema.built(revision), revision
+
+
+def test_a_tampered_target_is_repaired_only_by_an_admin(signed, tmp_path) -> None:
+    """A live database with a foreign trigger cannot vouch for the backup's key: an admin restores
+    over it, and the result is ours again."""
+    backup = _backup(signed, tmp_path)
+    signed.close()
+    _make_foreign(signed.path, "trigger_sets_allowance")
+    with pytest.raises(BackupUnsigned):
+        maintenance.restore(backup, signed.path)
+    out = maintenance.restore(backup, signed.path, admin="boss", reason="foreign trigger found")
+    assert out["overridden"] == ["store.backup_unsigned"]
+    assert maintenance.doctor(signed.path)["ok"]
