@@ -125,18 +125,51 @@ def _check_entity(conn: sqlite3.Connection, entity: str, row: dict[str, Any]) ->
     return out
 
 
+def _events(conn: sqlite3.Connection, entity: str, entity_id: str) -> Iterator[tuple[int, Any, Any]]:
+    """``(seq, before, after)`` of a record's events, newest first (JSON parsed; None if unreadable)."""
+    for seq, before, after in conn.execute(
+        "SELECT seq, before_json, after_json FROM audit_events WHERE entity_id = ? AND entity = ? "
+        "ORDER BY seq DESC",
+        (entity_id, entity),
+    ):
+        yield seq, _loads(before), _loads(after)
+
+
+def _loads(text: str | None) -> Any:
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return None
+
+
+def _audited_enrollment(conn: sqlite3.Connection, person_id: str, enrollment_id: str) -> Any:
+    """The newest recorded state of an enrollment: its own last event (a correction, entity
+    ``enrollment``) or the last person event carrying it, whichever is later."""
+    own = next(
+        ((seq, a) for seq, _, a in _events(conn, "enrollment", enrollment_id) if isinstance(a, dict)), None
+    )
+    nested = None
+    for seq, _, after in _events(conn, "person", person_id):
+        en = after.get("enrollment") if isinstance(after, dict) else None
+        if isinstance(en, dict) and en.get("id") == enrollment_id:
+            nested = (seq, en)
+            break
+    found = [c for c in (own, nested) if c is not None]
+    return max(found, key=lambda c: c[0])[1] if found else None
+
+
 def _check_enrollments(conn: sqlite3.Connection, person_id: str, after: dict[str, Any]) -> list[RowProblem]:
     out = []
-    audited = after.get("enrollment") if isinstance(after.get("enrollment"), dict) else None
     cur = conn.execute(
         "SELECT id, employer_id, category, maternity_coverage, contribution_base, flexible_scheme, "
         "insured_since, ended_on FROM enrollments WHERE person_id = ?",
         (person_id,),
     )
     names = [d[0] for d in cur.description]
-    for values in cur:
+    for values in cur.fetchall():
         row = dict(zip(names, values, strict=True))
-        if audited is None or audited.get("id") != row["id"]:
+        audited = _audited_enrollment(conn, person_id, row["id"])
+        if audited is None:
             if "enrollment" in after:  # events before the enrollment was recorded carry none
                 out.append(RowProblem("enrollment", row["id"], "record.unaudited"))
             continue
@@ -147,28 +180,36 @@ def _check_enrollments(conn: sqlite3.Connection, person_id: str, after: dict[str
 
 
 def _check_decisions(conn: sqlite3.Connection, app_id: str) -> list[RowProblem]:
-    created = _last_after(conn, "application", app_id, "application.create")
+    """Every decision row is one the application's events recorded (a re-decision keeps the earlier
+    ones), its columns agree with its own JSON, and the latest is the one the latest event holds."""
+    audited: list[Any] = []
+    latest_audited = None
+    for _, before, after in _events(conn, "application", app_id):
+        for state in (after, before):
+            if isinstance(state, dict) and isinstance(state.get("decision"), dict):
+                audited.append(state["decision"])
+                if latest_audited is None and state is after:
+                    latest_audited = state["decision"]
     out = []
-    for dec_id, rule_version, eligible, allowance, decision_json in conn.execute(
-        "SELECT id, rule_version, eligible, allowance, decision_json FROM decisions WHERE application_id = ?",
+    rows = conn.execute(
+        "SELECT id, rule_version, eligible, allowance, decision_json FROM decisions WHERE application_id = ? "
+        "ORDER BY decided_at DESC, id DESC",
         (app_id,),
-    ):
-        audited = created.get("decision") if isinstance(created, dict) else None
-        if not isinstance(audited, dict):
+    ).fetchall()
+    for i, (dec_id, rule_version, eligible, allowance, decision_json) in enumerate(rows):
+        if not audited:
             out.append(RowProblem("decision", dec_id, "record.unaudited"))
             continue
-        try:
-            stored = json.loads(decision_json)
-        except (TypeError, ValueError):
-            stored = None
+        stored = _loads(decision_json)
         fields = []
-        if stored != audited:
+        if stored not in audited or (i == 0 and latest_audited is not None and stored != latest_audited):
             fields.append("decision_json")
-        if "rule_version" in created and not _same("rule_version", rule_version, created["rule_version"]):
+        reference = stored if isinstance(stored, dict) else {}
+        if "rule" in reference and not _same("rule_version", rule_version, reference["rule"]):
             fields.append("rule_version")
-        if not _same("eligible", eligible, audited.get("eligible")):
+        if not _same("eligible", eligible, reference.get("eligible")):
             fields.append("eligible")
-        if not _same("allowance", allowance, audited.get("allowance")):
+        if not _same("allowance", allowance, reference.get("allowance")):
             fields.append("allowance")
         if fields:
             out.append(RowProblem("decision", dec_id, "record.edited", tuple(fields)))

@@ -131,7 +131,7 @@ def _sql(path, statement: str, *params) -> None:
             'UPDATE decisions SET decision_json = replace(decision_json, \'"allowance":"\', '
             '\'"allowance":"9\')',
             "decision",
-            ["decision_json"],
+            ["decision_json", "allowance"],  # and the column no longer agrees with the JSON
         ),
         ("UPDATE applications SET status = 'approved'", "application", ["status"]),
         ("UPDATE persons SET name_zh = '王五'", "person", ["name_zh"]),
