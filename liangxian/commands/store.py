@@ -368,6 +368,8 @@ def run_doctor(args: argparse.Namespace) -> int:
 
     def action() -> int:
         report = maintenance.doctor(args.db, deadline_s=args.timeout)
+        for code in report["warnings"]:  # e.g. audit.unsigned: said in words on stderr
+            sys.stderr.write("\n".join(i18n.gettext(f"warning.{code}", lang) for lang in ("zh", "bo")) + "\n")
         emit(report)
         return 0 if report["ok"] else 1
 

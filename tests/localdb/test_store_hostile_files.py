@@ -412,3 +412,15 @@ def test_a_tampered_target_is_repaired_only_by_an_admin(signed, tmp_path) -> Non
     out = maintenance.restore(backup, signed.path, admin="boss", reason="foreign trigger found")
     assert out["overridden"] == ["store.backup_unsigned"]
     assert maintenance.doctor(signed.path)["ok"]
+
+
+def test_a_malformed_schema_is_a_coded_refusal_not_a_traceback(store, tmp_path, capsys) -> None:
+    store.close()
+    conn = sqlite3.connect(store.path)
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = 'CREATE TABLE persons (' WHERE name = 'persons'")
+    conn.commit()
+    conn.close()
+    for command in (["doctor"], ["audit", "verify"], ["search", "--json", "zx"]):
+        assert main([*command, "--db", str(store.path)]) == 2, command
+        assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "store.not_initialised"

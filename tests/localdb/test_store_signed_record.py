@@ -205,3 +205,12 @@ def test_the_migration_keeps_the_old_history_and_signs_from_the_next_write(tmp_p
     store.close()
     report = _verify(path)
     assert report.ok and report.signed_through == report.events and report.heads == 1
+
+
+def test_doctor_says_in_words_that_the_record_is_unsigned(store, clerk, capsys) -> None:
+    clerk.register_person(person_data())
+    store.close()
+    assert main(["doctor", "--db", str(store.path)]) == 0
+    captured = capsys.readouterr()
+    assert "audit.unsigned" in json.loads(captured.out)["warnings"]
+    assert "签名" in captured.err and "མིང་རྟགས" in captured.err
