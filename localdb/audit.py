@@ -132,7 +132,6 @@ def verify(conn: sqlite3.Connection, *, trusted_public_key: str | None = None) -
     """Check the whole chain and its signed heads on a plain sqlite3 connection (read-only use).
     ``trusted_public_key`` (the keyring's, when this machine has it) must be the counter's key."""
     report = ChainReport()
-    hashes: dict[int, str] = {}
     prev_hash = GENESIS
     expected_seq = 1
     for row in conn.execute(f"SELECT {_COLUMNS} FROM audit_events ORDER BY seq"):
@@ -160,7 +159,6 @@ def verify(conn: sqlite3.Connection, *, trusted_public_key: str | None = None) -
         )
         if recomputed != stored_hash:
             report.problems.append(ChainProblem(seq, "audit.edited", "content does not match its hash"))
-        hashes[seq] = stored_hash
         prev_hash = stored_hash
         expected_seq = seq + 1
     report.head_hash = prev_hash
@@ -176,7 +174,7 @@ def verify(conn: sqlite3.Connection, *, trusted_public_key: str | None = None) -
                 )
             )
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_heads'").fetchone():
-        _verify_heads(conn, report, hashes, trusted_public_key)
+        _verify_heads(conn, report, expected_seq - 1, trusted_public_key)
     return report
 
 
@@ -200,21 +198,22 @@ def counter_keys(conn: sqlite3.Connection) -> tuple[str, str | None, set[str]]:
     return counter_id, current, known
 
 
-def _verify_heads(
-    conn: sqlite3.Connection, report: ChainReport, hashes: dict[int, str], trusted: str | None
-) -> None:
+def _verify_heads(conn: sqlite3.Connection, report: ChainReport, end: int, trusted: str | None) -> None:
     counter_id, current, known = counter_keys(conn)
     if trusted is not None and current is not None and trusted != current:
         report.problems.append(
             ChainProblem(0, "audit.key_mismatch", "the counter's public key is not the keyring's key")
         )
-    heads = conn.execute("SELECT seq, hash, at, public_key_b64, signature FROM audit_heads ORDER BY seq")
+    heads = conn.execute(
+        "SELECT h.seq, h.hash, h.at, h.public_key_b64, h.signature, e.hash FROM audit_heads h "
+        "LEFT JOIN audit_events e ON e.seq = h.seq ORDER BY h.seq"
+    )
     report.heads = 0
     last_seq, last_signed = 0, False
-    for seq, head_hash, at, public, signature in heads:
+    for seq, head_hash, at, public, signature, event_hash_ in heads:
         report.heads += 1
         last_seq, last_signed = seq, False
-        if hashes.get(seq) != head_hash:
+        if event_hash_ != head_hash:
             report.problems.append(
                 ChainProblem(seq, "audit.head_mismatch", "the signed head is not this event")
             )
@@ -233,7 +232,6 @@ def _verify_heads(
             report.signed_heads += 1
             report.signed_through = seq
             last_signed = True
-    end = max(hashes, default=0)
     if report.heads and last_seq != end:
         report.problems.append(
             ChainProblem(
