@@ -149,6 +149,8 @@ def provision_counter_key(store: Any, acting_user: str) -> str:
     store, as ``acting_user`` (an admin). Returns the public key; KeyringUnavailable when no usable
     keyring exists — the store is then left without a public key."""
     public = create_counter_key(store.counter.id)
+    if hasattr(store, "reload_signer"):  # the store signs its audit heads with the new key from now on
+        store.reload_signer()
     store.service(acting_user).set_counter_public_key(public)
     return public
 

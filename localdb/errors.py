@@ -125,3 +125,55 @@ class RecordStale(StoreError):
 
     def __init__(self, *, entity: str, id: str, base: int, current: int, by: str, at: str):
         super().__init__(field="base_version", entity=entity, id=id, base=base, current=current, by=by, at=at)
+
+
+class ForeignSchema(StoreError):
+    """The file's schema (tables, columns, indexes, triggers, views) is not what our migrations make
+    at its revision: an added trigger, a dropped audit trigger, a view… It is refused untouched."""
+
+    code = "store.schema_foreign"
+
+
+class StoreTimeout(StoreError):
+    """A read of the whole file ran past its deadline (a crafted file that would never finish)."""
+
+    code = "store.timeout"
+
+
+class RestoreOntoItself(StoreError):
+    code = "store.restore_onto_itself"
+
+
+class BackupManifestInvalid(StoreError):
+    """The backup is not the file its manifest describes (changed after it was made), or the
+    manifest is unreadable. The subclasses are the other reasons a backup does not vouch for itself;
+    an admin may restore it anyway (``--as``, ``--reason``), the schema check still applied."""
+
+    code = "store.backup_manifest_invalid"
+
+
+class BackupManifestMissing(BackupManifestInvalid):
+    code = "store.backup_manifest_missing"
+
+
+class BackupUnsigned(BackupManifestInvalid):
+    """The manifest is unsigned, or there is no counter key here to check its signature with."""
+
+    code = "store.backup_unsigned"
+
+
+class BackupSignatureInvalid(BackupManifestInvalid):
+    code = "store.backup_signature_invalid"
+
+
+class BackupFromOtherCounter(BackupManifestInvalid):
+    """The backup was made by another counter (region, county or counter differ)."""
+
+    code = "store.backup_other_counter"
+
+
+class RecordTampered(StoreError):
+    """A business row differs from what its last audit event says (edited outside the service
+    layer): it is not printed or signed."""
+
+    code = "record.tampered"

@@ -67,6 +67,7 @@ def append_audit_many(s: Session, *, actor: str, events: list[tuple[str, str, st
     if rows:
         conn.exec_driver_sql(_AUDIT_INSERT, rows)
         conn.exec_driver_sql(_SETTING_UPSERT, [(audit.HEAD_SEQ, str(seq)), (audit.HEAD_HASH, prev)])
+        audit.record_head(conn, seq, prev)
     return seq
 
 

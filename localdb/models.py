@@ -121,7 +121,7 @@ class Person(Base):
     to date (schema revision 0002)."""
 
     __tablename__ = "persons"
-    # new registrations by category and county in a period (statistics; schema revision 0004)
+    # new registrations by category and county in a period (statistics; schema revision 0005)
     __table_args__ = (
         Index("ix_persons_category_county_code_created_at", "category", "county_code", "created_at"),
     )
@@ -255,6 +255,19 @@ class AuditEvent(Base):
     after_json: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A signed head of the audit chain (schema revision 0006): the seq and hash of the last event of
+    one write transaction, signed with the counter's Ed25519 key (``public_key_b64`` names it;
+    both NULL when no keyring was available). Append-only (triggers)."""
+
+    __tablename__ = "audit_heads"
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_events.seq"), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))
+    public_key_b64: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(100))
 
 
 class OutboxChange(Base):

@@ -18,13 +18,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from localdb import db, search
+from localdb import audit, db, search, signing
 from localdb import models as m
 from localdb.errors import NotFound, StoreExists, UnknownUser
 from localdb.records import application_core, employer_dict, enrollment_dict, person_dict
+from localdb.signing import Signer
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
+#: Store's default: the signer comes from the keyring
+_FROM_KEYRING = object()
 
 
 def _outbox_payload(o: m.OutboxChange, audited_after: str | None) -> Any:
@@ -408,17 +411,33 @@ class Reads:
 class Store(Reads):
     """An open counter database. Thread-safe; writes are serialised (one writer)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, *, signer: Signer | object | None = _FROM_KEYRING):
+        """``signer`` signs the audit chain heads this Store writes; by default the counter's key is
+        loaded from the keyring at the first write (once; None when there is no keyring or key)."""
         self.path = Path(path)
+        db.make_private(self.path)
         self.engine = db.make_engine(self.path)
-        self.write_engine = self.engine.execution_options(sqlite_immediate=True)
+        self.write_engine = self.engine.execution_options(
+            sqlite_immediate=True, **{audit.SIGNER_OPTION: self.audit_signer}
+        )
         self.write_lock = threading.RLock()
         self._store = self
         self._counter_info: SimpleNamespace | None = None
+        self._signer = signer
         with self._read() as s:
             settings = dict(s.execute(select(m.Setting.key, m.Setting.value)).all())
             self.region: str = settings["region"]
             self._counter_id: str = settings["counter_id"]
+
+    def audit_signer(self) -> Signer | None:
+        """The counter's signer (loaded from the keyring once), or None."""
+        if self._signer is _FROM_KEYRING:
+            self._signer = signing.load_signer(self._counter_id)
+        return self._signer  # type: ignore[return-value]
+
+    def reload_signer(self) -> None:
+        """Load the key again at the next write (after ``key create`` put one in the keyring)."""
+        self._signer = _FROM_KEYRING
 
     @property
     def counter_info(self):
@@ -448,6 +467,17 @@ class Store(Reads):
             if u is None:
                 raise UnknownUser(username=username)
             return Service(self, u.username, u.role, today=today)
+
+    def assert_untampered(self, entity: str, entity_id: str) -> None:
+        """RecordTampered when the record (an application: with its person, enrollment, decision and
+        prints) differs from what its audit events say — call before printing or signing it."""
+        from localdb import rowcheck
+
+        raw = self.engine.raw_connection()
+        try:
+            rowcheck.assert_untampered(raw.driver_connection, entity, entity_id)
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -483,6 +513,10 @@ def init_store(
     if path.exists():
         raise StoreExists(path=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db.create_private(path)  # 0600 before SQLite makes it (its -wal/-shm take the same mode)
+    except FileExistsError as exc:
+        raise StoreExists(path=str(path)) from exc
     engine = db.make_engine(path)
     try:
         db.upgrade(engine)

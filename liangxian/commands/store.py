@@ -26,6 +26,16 @@ def _db_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
 
 
+def _timeout_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop reading the file after this long (store.timeout, exit 2); default 600",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init",
@@ -81,14 +91,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="verify the hash chain",
         description=(
             "Walk the hash-chained audit log and report every edited, deleted, inserted or re-ordered "
-            "event by its sequence number. JSON: ok, events, head_hash, problems [{seq, code, detail}]. "
-            "Exit 0 when intact, 1 when not."
+            "event by its sequence number, and check the signed chain heads (schema 0004) against their "
+            "events and the counter's key (the keyring's, when this machine has it). JSON: ok, events, "
+            "head_hash, problems [{seq, code, detail}], heads, signed_heads, signed_through, signed. "
+            "Exit 0 when intact, 1 when not, 2 for a file whose schema is not ours."
         ),
     )
     _db_arg(v)
     v.set_defaults(func=run_audit_verify)
 
-    p = sub.add_parser("backup", help="back up the database", description="Consistent copy (VACUUM INTO).")
+    p = sub.add_parser(
+        "backup",
+        help="back up the database",
+        description=(
+            "Consistent copy (VACUUM INTO), readable by its owner only, with a manifest beside it "
+            "(FILE.manifest.json: region, county, counter, audit head, time, SHA-256) signed with the "
+            "counter's key from the OS keyring (unsigned, with a warning, when there is none). JSON: "
+            "backup, bytes, manifest, sha256, audit_head {seq, hash}, signed."
+        ),
+    )
     _db_arg(p)
     p.add_argument("--out", required=True, metavar="FILE", help="the backup file to create")
     p.set_defaults(func=run_backup)
@@ -97,23 +118,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         "restore",
         help="restore the database from a backup",
         description=(
-            "Check the backup (schema not newer, integrity_check, audit chain), keep a copy of the "
-            "current database beside it, then restore."
+            "Restore only a backup made by this counter: its schema exactly ours, integrity_check, the "
+            "audit chain and its signed heads and every business row against its audit event sound, its "
+            "manifest describing the file and signed with this counter's key (same region, county, "
+            "counter); never onto itself. A copy of the current database is kept beside it. An admin "
+            "of the backup may restore a backup without such a manifest (a new machine after the old "
+            "one was lost) with --as and --reason (recorded in the audit log; the schema and soundness "
+            "checks still apply)."
         ),
     )
     _db_arg(p)
     p.add_argument("--from", dest="source", required=True, metavar="FILE")
+    p.add_argument("--as", dest="user", metavar="USER", help="an admin overriding the manifest check")
+    p.add_argument("--reason", metavar="TEXT", help="why (required with --as; recorded)")
+    _timeout_arg(p)
     p.set_defaults(func=run_restore)
 
     p = sub.add_parser(
         "doctor",
         help="check the database's health",
         description=(
-            "Read-only: PRAGMA integrity_check, foreign keys, the audit chain, pending outbox size, schema "
-            "revision. Exit 0 when healthy, 1 when not."
+            "Read-only: the schema is exactly ours (else exit 2, store.schema_foreign), PRAGMA "
+            "integrity_check, foreign keys, the audit chain and its signed heads, every business row "
+            "against its last audit event (records.problems names rows that differ), pending outbox "
+            "size, schema revision; warnings audit.unsigned, audit.no_keyring_key. Exit 0 when healthy, "
+            "1 when not."
         ),
     )
     _db_arg(p)
+    _timeout_arg(p)
     p.set_defaults(func=run_doctor)
 
     p = sub.add_parser(
@@ -290,13 +323,19 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def run_audit_verify(args: argparse.Namespace) -> int:
-    from localdb import audit, db
+    from localdb import audit, db, schema, signing
 
     def action() -> int:
-        db.schema_state(args.db)
+        db.check_not_newer(*db.schema_state(args.db))
+        schema.check(args.db)  # a foreign file is refused (exit 2) before anything reads it
         conn = db.raw_connect(args.db, readonly=True)
         try:
-            report = audit.verify(conn)
+            with db.bounded(conn, db.DEFAULT_DEADLINE_S, "audit verify"):
+                counter_id = (
+                    conn.execute("SELECT value FROM settings WHERE key = 'counter_id'").fetchone() or [""]
+                )[0]
+                signer = signing.load_signer(counter_id) if counter_id else None
+                report = audit.verify(conn, trusted_public_key=signer.public_key_b64 if signer else None)
         finally:
             conn.close()
         emit(report.to_json())
@@ -311,9 +350,14 @@ def run_backup(args: argparse.Namespace) -> int:
 
     def action() -> int:
         try:
-            emit(maintenance.backup(args.db, args.out))
+            out = maintenance.backup(args.db, args.out)
         except OSError as exc:  # includes an existing --out file
             raise BackupFailed(detail=str(exc)) from exc
+        if not out["signed"]:
+            sys.stderr.write(
+                "\n".join(i18n.gettext("warning.store.backup_unsigned", lang) for lang in ("zh", "bo")) + "\n"
+            )
+        emit(out)
         return 0
 
     return _guarded(action)
@@ -323,7 +367,11 @@ def run_restore(args: argparse.Namespace) -> int:
     from localdb import maintenance
 
     def action() -> int:
-        emit(maintenance.restore(args.source, args.db))
+        emit(
+            maintenance.restore(
+                args.source, args.db, admin=args.user, reason=args.reason, deadline_s=args.timeout
+            )
+        )
         return 0
 
     return _guarded(action)
@@ -333,7 +381,9 @@ def run_doctor(args: argparse.Namespace) -> int:
     from localdb import maintenance
 
     def action() -> int:
-        report = maintenance.doctor(args.db)
+        report = maintenance.doctor(args.db, deadline_s=args.timeout)
+        for code in report["warnings"]:  # e.g. audit.unsigned: said in words on stderr
+            sys.stderr.write("\n".join(i18n.gettext(f"warning.{code}", lang) for lang in ("zh", "bo")) + "\n")
         emit(report)
         return 0 if report["ok"] else 1
 

@@ -209,9 +209,11 @@ def test_register_as_an_unknown_user_or_with_the_wrong_role(store, tmp_path, cap
     assert code == 0 and out["uscc_override_reason"] == "试点"
 
 
-def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
+def test_seed_search_doctor_backup_restore(store, tmp_path, capsys, memory_keyring) -> None:
     db = str(store.path)
     store.close()
+    code, _, err = run(capsys, "key", "create", "--db", db, *as_user(tmp_path, "boss"))  # backups are signed
+    assert code == 0, err
     code, out, err = run(
         capsys, "seed", "--db", db, *as_user(tmp_path, "boss"), "--persons", "300", "--applications", "10"
     )
@@ -230,7 +232,7 @@ def test_seed_search_doctor_backup_restore(store, tmp_path, capsys) -> None:
         code == 0 and report["integrity"] == "ok" and report["audit"]["ok"] and report["pending_outbox"] > 300
     )
     code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
-    assert code == 0 and Path(out["backup"]).exists()
+    assert code == 0 and Path(out["backup"]).exists() and out["signed"] and Path(out["manifest"]).exists()
     code, out, _ = run(capsys, "backup", "--db", db, "--out", str(tmp_path / "b.db"))
     assert code == 2 and out["errors"][0]["code"] == "store.backup_failed"
     code, out, _ = run(

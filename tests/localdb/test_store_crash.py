@@ -1,7 +1,8 @@
 """Crash safety: a child process writes applications in a loop and is killed with SIGKILL at random
 moments, 50 times. After each kill the database opens, passes integrity_check and the audit chain,
 and every application the child had reported as committed is there with its audit event and outbox
-change (synchronous=FULL in WAL mode: an acknowledged write survives)."""
+change (synchronous=FULL in WAL mode: an acknowledged write survives). ``restore`` killed at random
+points leaves the old database or the restored one, whole."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import random
 import signal
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -48,8 +50,24 @@ def _child(path: str, out_fd: int) -> None:
     os._exit(0)  # pragma: no cover
 
 
-def _reported(read_fd: int) -> list[tuple[str, str]]:
-    chunks = []
+def _wait_ready(read_fd: int, timeout: float = 30.0) -> bytes:
+    """What the child wrote up to its ``ready`` line (it has opened the store): on a loaded machine
+    opening alone can take longer than the kill window, and nothing would be written at all."""
+    import select
+
+    data = b""
+    deadline = time.monotonic() + timeout
+    while b"ready\n" not in data and time.monotonic() < deadline:
+        if select.select([read_fd], [], [], 0.1)[0]:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def _reported(read_fd: int, prefix: bytes = b"") -> list[tuple[str, str]]:
+    chunks = [prefix]
     while True:
         data = os.read(read_fd, 65536)
         if not data:
@@ -76,13 +94,15 @@ def test_sigkill_never_loses_an_acknowledged_write(store, clerk) -> None:
             os.close(read_fd)
             _child(path, write_fd)
         os.close(write_fd)
-        time.sleep(rng.uniform(0.0, 0.25))  # sometimes while opening, mostly mid-write
+        # one kill in five while opening, the others mid-write once the store is open
+        head = b"" if rng.random() < 0.2 else _wait_ready(read_fd)
+        time.sleep(rng.uniform(0.0, 0.25))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
             f"child ended early ({status})"
         )
-        reported = _reported(read_fd)
+        reported = _reported(read_fd, head)
         os.close(read_fd)
         acknowledged.update(dict(reported))
 
@@ -170,3 +190,122 @@ def test_sigkill_during_the_migration_at_start_loses_nothing(tmp_path) -> None:
                 assert conn.execute("SELECT count(*) FROM outbox").fetchone() == (4,)
             finally:
                 conn.close()
+
+
+RESTORE_KILLS = 30
+
+
+def _persons(path: str) -> frozenset[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return frozenset(r[0] for r in conn.execute("SELECT id_number FROM persons"))
+    finally:
+        conn.close()
+
+
+@pytest.mark.heavy
+def test_sigkill_during_restore_leaves_the_old_database_or_the_restored_one_whole(
+    store, clerk, tmp_path, memory_keyring
+) -> None:
+    """Killed at random points of ``restore`` (checks, the pre-restore copy, the copy itself, the
+    audit event after it): the database opens sound and holds exactly the old persons or exactly the
+    backup's, never a mixture; the audit chain and its signed heads verify."""
+    import shutil
+
+    from liangxian.keys import provision_counter_key
+    from localdb import maintenance
+    from tests.support.store_data import checkpoint
+
+    provision_counter_key(store, "boss")
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS[:8])
+    backup = tmp_path / "b.db"
+    maintenance.backup(store.path, backup)
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS[8:])
+    store.close()
+    checkpoint(store.path)
+    old = tmp_path / "old.db"
+    shutil.copyfile(store.path, old)
+    old_persons, backup_persons = _persons(str(old)), _persons(str(backup))
+    assert old_persons != backup_persons
+    # how long one restore takes here, so that the kills spread over all of it
+    target = str(tmp_path / "t.db")
+    shutil.copyfile(old, target)
+    started = time.monotonic()
+    maintenance.restore(backup, target)
+    took = time.monotonic() - started
+    rng = random.Random(20261201)
+    outcomes = {"old": 0, "restored": 0}
+    kill = 0
+    # at least RESTORE_KILLS kills, and on until some fell before and some after the copy (on a
+    # loaded machine a restore takes longer than the one measured)
+    while kill < RESTORE_KILLS or (not all(outcomes.values()) and kill < 3 * RESTORE_KILLS):
+        kill += 1
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        for kept in tmp_path.glob("t.pre-*"):
+            kept.unlink()
+        shutil.copyfile(old, target)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                maintenance.restore(backup, target)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, took * 1.3))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        conn = sqlite3.connect(target)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)], f"kill {kill}"
+            report = audit.verify(conn)
+            assert report.ok, (kill, report.to_json())
+        finally:
+            conn.close()
+        persons = _persons(target)
+        assert persons in (old_persons, backup_persons), f"kill {kill}: a mixture"
+        outcomes["old" if persons == old_persons else "restored"] += 1
+        maintenance.doctor(target)  # opens, schema ours, readable whole
+    logging.getLogger(__name__).info("restore killed %d times: %s", kill, outcomes)
+    assert outcomes["old"] and outcomes["restored"], outcomes  # kills fell before and after the copy
+
+
+@pytest.mark.heavy
+def test_sigkill_during_restore_into_a_new_place_leaves_nothing_or_the_whole_database(
+    store, clerk, tmp_path
+) -> None:
+    """A new machine (an admin's restore): killed at random, the target is absent or whole, and a
+    next attempt is never blocked by a half-made file."""
+    from localdb import maintenance
+
+    clerk.bulk_register_persons(person_data(id_number=number) for number in APPLICANTS)
+    backup = tmp_path / "b.db"
+    maintenance.backup(store.path, backup, signer=None)
+    store.close()
+    expected = _persons(str(backup))
+    rng = random.Random(7)
+    started = time.monotonic()
+    maintenance.restore(backup, tmp_path / "probe" / "c.db", admin="boss", reason="timing")
+    took = time.monotonic() - started
+    outcomes = {"absent": 0, "restored": 0}
+    kill = 0
+    while kill < 15 or (not all(outcomes.values()) and kill < 45):
+        kill += 1
+        target = tmp_path / f"new{kill}" / "c.db"
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            try:
+                maintenance.restore(backup, target, admin="boss", reason="old PC died")
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, took * 1.6))  # the rename comes late in a restore
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        if not target.exists():
+            outcomes["absent"] += 1
+            maintenance.restore(backup, target, admin="boss", reason="second attempt")
+        else:
+            outcomes["restored"] += 1
+        assert _persons(str(target)) == expected, f"kill {kill}"
+        assert maintenance.doctor(target, trusted_public_key=None)["ok"], f"kill {kill}"
+    logging.getLogger(__name__).info("restore into a new place killed %d times: %s", kill, outcomes)
+    assert outcomes["absent"] and outcomes["restored"], outcomes

@@ -29,9 +29,14 @@ def test_doctor_reports_health_and_pending_outbox(store, clerk) -> None:
 
 
 def _tamper(path) -> None:
+    """Edit an audit event, the append-only trigger dropped and put back (so the schema is ours)."""
     conn = sqlite3.connect(path)
+    (trigger,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'audit_events_no_update'"
+    ).fetchone()
     conn.execute("DROP TRIGGER audit_events_no_update")
     conn.execute("UPDATE audit_events SET actor = 'x' WHERE seq = 1")
+    conn.execute(trigger)
     conn.commit()
     conn.close()
 
@@ -68,8 +73,9 @@ def test_restore_into_a_new_place(store, clerk, tmp_path) -> None:
     store.close()
     checkpoint(store.path)
     target = tmp_path / "elsewhere" / "c.db"
-    out = maintenance.restore(store.path, target)
-    assert out["previous_kept_as"] is None
+    # a copy of the database, not a backup with its manifest: an admin's restore, with a reason
+    out = maintenance.restore(store.path, target, admin="boss", reason="machine replaced")
+    assert out["previous_kept_as"] is None and out["overridden"] == ["store.backup_manifest_missing"]
     st = localdb.open_store(target)
     try:
         assert st.find_person(person_data()["id_number"])["name_zh"] == "张晓"
@@ -82,7 +88,7 @@ def test_restore_into_a_new_place_takes_what_the_backups_wal_holds(store, clerk,
     WAL's committed records behind)."""
     clerk.register_person(person_data())  # in the WAL while the store is open
     target = tmp_path / "elsewhere" / "c.db"
-    maintenance.restore(store.path, target)
+    maintenance.restore(store.path, target, admin="boss", reason="machine replaced")
     conn = sqlite3.connect(target)
     try:
         assert conn.execute("SELECT count(*) FROM persons").fetchone() == (1,)
