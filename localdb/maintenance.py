@@ -276,10 +276,22 @@ def _check_manifest(
     return manifest
 
 
-def _admin_in(conn: sqlite3.Connection, username: str) -> None:
-    row = conn.execute("SELECT role FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
+def _admin_in(conn: sqlite3.Connection, username: str, password: str | None) -> None:
+    """``username`` is an active admin of the backup and ``password`` is hers there (argon2)."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    row = conn.execute(
+        "SELECT role, password_hash FROM users WHERE username = ? AND active = 1", (username,)
+    ).fetchone()
     if row is None:
         raise UnknownUser(username=username)
+    try:
+        if not row[1] or not password:
+            raise VerificationError("no password")
+        PasswordHasher().verify(row[1], password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise UnknownUser(username=username) from exc
     if row[0] != "admin":
         raise PermissionDenied(role=row[0], action="store.restore_override")
 
@@ -289,6 +301,7 @@ def restore(
     target: Path | str,
     *,
     admin: str | None = None,
+    admin_password: str | None = None,
     reason: str | None = None,
     deadline_s: float | None = db.DEFAULT_DEADLINE_S,
 ) -> dict[str, Any]:
@@ -334,7 +347,7 @@ def restore(
             trusted = ours["public_key_b64"] if same and admin is None else None
             check = _check(conn, trusted)
             if admin is not None:
-                _admin_in(conn, admin)
+                _admin_in(conn, admin, admin_password)
     finally:
         conn.close()
     if not _sound(check):

@@ -541,6 +541,7 @@ class RemoteApply(WriteBase):
         if conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE id = ?", (from_id,)).first() is None:
             return
         repointed: dict[str, list[str]] = {}
+        ref_entity = {"enrollments": "enrollment", "applications": "application", "print_records": "print"}
         for ref_table, col in refs:
             ids = [
                 row[0]
@@ -549,6 +550,17 @@ class RemoteApply(WriteBase):
             if ids:
                 repointed[ref_table] = ids
                 conn.exec_driver_sql(f"UPDATE {ref_table} SET {col} = ? WHERE {col} = ?", (into_id, from_id))
+                # each repointed record's journal says so (what `doctor` compares the row with)
+                events.extend(
+                    (
+                        "sync.repoint",
+                        ref_entity[ref_table],
+                        i,
+                        {"id": i, col: from_id},
+                        {"id": i, col: into_id},
+                    )
+                    for i in ids
+                )
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", (from_id,))
         # changes still to be sent that name the duplicate now name the survivor (the server repoints too)
         conn.exec_driver_sql(

@@ -130,6 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _db_arg(p)
     p.add_argument("--from", dest="source", required=True, metavar="FILE")
     p.add_argument("--as", dest="user", metavar="USER", help="an admin overriding the manifest check")
+    add_password_args(p, whose="the admin (her password in the backup)")
     p.add_argument("--reason", metavar="TEXT", help="why (required with --as; recorded)")
     _timeout_arg(p)
     p.set_defaults(func=run_restore)
@@ -369,7 +370,12 @@ def run_restore(args: argparse.Namespace) -> int:
     def action() -> int:
         emit(
             maintenance.restore(
-                args.source, args.db, admin=args.user, reason=args.reason, deadline_s=args.timeout
+                args.source,
+                args.db,
+                admin=args.user,
+                admin_password=password_from(args) if args.user else None,
+                reason=args.reason,
+                deadline_s=args.timeout,
             )
         )
         return 0

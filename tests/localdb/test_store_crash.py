@@ -284,7 +284,9 @@ def test_sigkill_during_restore_into_a_new_place_leaves_nothing_or_the_whole_dat
     expected = _persons(str(backup))
     rng = random.Random(7)
     started = time.monotonic()
-    maintenance.restore(backup, tmp_path / "probe" / "c.db", admin="boss", reason="timing")
+    maintenance.restore(
+        backup, tmp_path / "probe" / "c.db", admin="boss", admin_password="s3cret", reason="timing"
+    )
     took = time.monotonic() - started
     outcomes = {"absent": 0, "restored": 0}
     kill = 0
@@ -294,7 +296,9 @@ def test_sigkill_during_restore_into_a_new_place_leaves_nothing_or_the_whole_dat
         pid = os.fork()
         if pid == 0:  # pragma: no cover - child
             try:
-                maintenance.restore(backup, target, admin="boss", reason="old PC died")
+                maintenance.restore(
+                    backup, target, admin="boss", admin_password="s3cret", reason="old PC died"
+                )
             finally:
                 os._exit(0)
         time.sleep(rng.uniform(0.0, took * 1.6))  # the rename comes late in a restore
@@ -302,7 +306,9 @@ def test_sigkill_during_restore_into_a_new_place_leaves_nothing_or_the_whole_dat
         os.waitpid(pid, 0)
         if not target.exists():
             outcomes["absent"] += 1
-            maintenance.restore(backup, target, admin="boss", reason="second attempt")
+            maintenance.restore(
+                backup, target, admin="boss", admin_password="s3cret", reason="second attempt"
+            )
         else:
             outcomes["restored"] += 1
         assert _persons(str(target)) == expected, f"kill {kill}"

@@ -36,6 +36,7 @@ from localdb.errors import (
     RestoreOntoItself,
     StoreTimeout,
 )
+from tests.support.credentials import as_user
 from tests.support.store_data import TODAY, checkpoint, id_number, person_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +107,9 @@ def test_a_foreign_schema_is_refused_by_open_doctor_and_restore_untouched(store,
     with pytest.raises(ForeignSchema):
         maintenance.doctor(hostile)
     with pytest.raises(ForeignSchema):
-        maintenance.restore(hostile, store.path, admin="boss", reason="the schema check stays")
+        maintenance.restore(
+            hostile, store.path, admin="boss", admin_password="s3cret", reason="the schema check stays"
+        )
     with pytest.raises(ForeignSchema):
         maintenance.backup(hostile, tmp_path / "copy.db")
     assert time.monotonic() - started < 10
@@ -269,7 +272,9 @@ def test_restore_refuses_an_unsigned_backup(store, tmp_path) -> None:
     assert not out["signed"]
     with pytest.raises(BackupUnsigned):
         maintenance.restore(out["backup"], store.path)
-    done = maintenance.restore(out["backup"], store.path, admin="boss", reason="no keyring on this box")
+    done = maintenance.restore(
+        out["backup"], store.path, admin="boss", admin_password="s3cret", reason="no keyring on this box"
+    )
     assert done["overridden"] == ["store.backup_unsigned"]
 
 
@@ -302,12 +307,16 @@ def test_an_admin_restores_onto_a_new_machine_with_a_recorded_reason(signed, cle
     with pytest.raises(BackupUnsigned):
         maintenance.restore(backup, target)
     with pytest.raises(ValidationFailed):
-        maintenance.restore(backup, target, admin="boss", reason="  ")
+        maintenance.restore(backup, target, admin="boss", admin_password="s3cret", reason="  ")
     with pytest.raises(PermissionDenied):
-        maintenance.restore(backup, target, admin="clerk1", reason="old PC died")
+        maintenance.restore(backup, target, admin="clerk1", admin_password="pw-clerk", reason="old PC died")
     assert not target.exists()
     code = main(
-        ["restore", "--db", str(target), "--from", str(backup), "--as", "boss", "--reason", "old PC died"]
+        [
+            *("restore", "--db", str(target), "--from", str(backup)),
+            *as_user(tmp_path, "boss"),
+            *("--reason", "old PC died"),
+        ]
     )
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["by"] == "boss" and out["overridden"] == ["store.backup_unsigned"]
@@ -354,7 +363,7 @@ def test_database_backups_manifests_and_copies_are_created_0600(tmp_path, memory
             county_code="540102",
             counter_no=3,
             admin_username="boss",
-            admin_password=None,
+            admin_password="s3cret",
         )
         provision_counter_key(st, "boss")
         st.service("boss", today=TODAY).add_user("clerk1", "clerk", None)
@@ -366,7 +375,7 @@ def test_database_backups_manifests_and_copies_are_created_0600(tmp_path, memory
         done = maintenance.restore(out["backup"], path)
         made += [Path(done["previous_kept_as"])]
         elsewhere = tmp_path / "new" / "c.db"
-        maintenance.restore(out["backup"], elsewhere, admin="boss", reason="test")
+        maintenance.restore(out["backup"], elsewhere, admin="boss", admin_password="s3cret", reason="test")
         made += [elsewhere]
         st.close()
         assert {str(p): oct(_mode(p)) for p in made} == {str(p): "0o600" for p in made}
@@ -409,7 +418,9 @@ def test_a_tampered_target_is_repaired_only_by_an_admin(signed, tmp_path) -> Non
     _make_foreign(signed.path, "trigger_sets_allowance")
     with pytest.raises(BackupUnsigned):
         maintenance.restore(backup, signed.path)
-    out = maintenance.restore(backup, signed.path, admin="boss", reason="foreign trigger found")
+    out = maintenance.restore(
+        backup, signed.path, admin="boss", admin_password="s3cret", reason="foreign trigger found"
+    )
     assert out["overridden"] == ["store.backup_unsigned"]
     assert maintenance.doctor(signed.path)["ok"]
 

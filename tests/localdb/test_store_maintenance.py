@@ -74,7 +74,9 @@ def test_restore_into_a_new_place(store, clerk, tmp_path) -> None:
     checkpoint(store.path)
     target = tmp_path / "elsewhere" / "c.db"
     # a copy of the database, not a backup with its manifest: an admin's restore, with a reason
-    out = maintenance.restore(store.path, target, admin="boss", reason="machine replaced")
+    out = maintenance.restore(
+        store.path, target, admin="boss", admin_password="s3cret", reason="machine replaced"
+    )
     assert out["previous_kept_as"] is None and out["overridden"] == ["store.backup_manifest_missing"]
     st = localdb.open_store(target)
     try:
@@ -88,7 +90,7 @@ def test_restore_into_a_new_place_takes_what_the_backups_wal_holds(store, clerk,
     WAL's committed records behind)."""
     clerk.register_person(person_data())  # in the WAL while the store is open
     target = tmp_path / "elsewhere" / "c.db"
-    maintenance.restore(store.path, target, admin="boss", reason="machine replaced")
+    maintenance.restore(store.path, target, admin="boss", admin_password="s3cret", reason="machine replaced")
     conn = sqlite3.connect(target)
     try:
         assert conn.execute("SELECT count(*) FROM persons").fetchone() == (1,)

@@ -196,7 +196,8 @@ def test_the_migration_keeps_the_old_history_and_signs_from_the_next_write(tmp_p
     conn = sqlite3.connect(path)
     conn.execute("ATTACH ? AS fresh", (str(tmp_path / "fresh.db"),))
     for table in ("counties", "counters", "settings", "users", "audit_events", "outbox"):
-        conn.execute(f"INSERT INTO {table} SELECT * FROM fresh.{table}")
+        cols = ", ".join(r[1] for r in conn.execute(f"PRAGMA table_info({table})"))  # 0003's columns
+        conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM fresh.{table}")
     conn.commit()
     conn.close()
     assert _verify(path).heads is None and _verify(path).ok

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import localdb
 from central.service import CentralServer
+from liangxian.keys import load_counter_key, provision_counter_key
 from sync.engine import SyncEngine, SyncReport
 from sync.protocol import EnrollRequest
 from tests.support.store_data import TODAY
@@ -59,8 +60,9 @@ def make_counter(server: CentralServer, root: Path, name: str, county: str, numb
     boss = store.service("boss", today=TODAY)
     boss.add_user("clerk1", "clerk", None)
     boss.add_user("rev1", "reviewer", None)
-    key = Ed25519PrivateKey.generate()
-    boss.set_counter_public_key(public_b64(key))
+    # the counter's key in the (test) keyring, as `init` makes it: it signs the audit heads and changes
+    provision_counter_key(store, "boss")
+    key = load_counter_key(store.counter_info.id)
     code = server.add_counter(county, number)["enrollment_code"]
     token = server.enroll(EnrollRequest(code, store.counter_info.id, county, number, public_b64(key))).token
     return Counter(name, store, key, server.session(token), token)
@@ -84,7 +86,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CentralSe
 
 
 @pytest.fixture
-def counters(server: CentralServer, tmp_path: Path) -> Iterator[dict[str, Counter]]:
+def counters(server: CentralServer, tmp_path: Path, memory_keyring: Any) -> Iterator[dict[str, Counter]]:
     """Counters a and b of 城关区 (540102) and c of 堆龙德庆区 (540103)."""
     made = {
         "a": make_counter(server, tmp_path, "a", "540102", 1),

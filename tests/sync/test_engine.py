@@ -33,6 +33,15 @@ def view(store: localdb.Store) -> dict[str, Any]:
     }
 
 
+def sound(store: localdb.Store) -> None:
+    """`doctor` finds every row equal to what its last audit event says, pulled rows included."""
+    from localdb import maintenance
+
+    report = maintenance.doctor(store.path, trusted_public_key=None)
+    assert report["records"]["problems"] == [], report["records"]["problems"][:5]
+    assert report["audit"]["ok"]
+
+
 def busy_day(c: Counter, seq: int) -> dict[str, Any]:
     """A clerk's day at one counter: a person, an application, taken to under review."""
     p = c.svc().register_person(person_data(id_number=id_number(seq=seq), name_zh="卓玛"))
@@ -64,6 +73,8 @@ def test_offline_work_of_two_counters_converges_and_another_county_sees_none(wit
     assert len(view(a.store)["persons"]) == 3 and len(view(a.store)["applications"]) == 3
     c.sync()
     assert view(c.store) == {"persons": [], "applications": []}
+    for counter in (a, b, c):
+        sound(counter.store)
     # a second sync moves nothing
     for counter in (a, b):
         again = counter.sync()
@@ -84,6 +95,8 @@ def test_the_same_id_number_registered_at_two_counters_becomes_one_person(with_e
     assert [p[0] for p in persons] == [at_a["id"]]
     assert b.store.get_application(app_b["id"])["person"]["id"] == at_a["id"]
     assert [m["from_id"] for m in b.store.merges()] == [at_b["id"]]
+    sound(a.store)
+    sound(b.store)
 
 
 def test_disjoint_corrections_merge_and_the_same_field_is_a_conflict(with_employer) -> None:
@@ -113,6 +126,8 @@ def test_disjoint_corrections_merge_and_the_same_field_is_a_conflict(with_employ
     a.sync()
     assert a.store.get_person(p["id"])["phone"] == "13900000002" == b.store.get_person(p["id"])["phone"]
     assert b.store.conflicts() == [] and a.store.conflicts() == []
+    sound(a.store)
+    sound(b.store)
 
 
 def test_a_change_the_server_refuses_does_not_block_the_rest(with_employer) -> None:
