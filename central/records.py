@@ -286,7 +286,11 @@ class RecordRules:
         if values["county_code"] != self.county:
             raise _refuse("sync.out_of_county", "county_code", county_code=values["county_code"])
         existing = self.s.scalars(
-            select(m.Employer).where(m.Employer.county_code == self.county, m.Employer.uscc == values["uscc"])
+            select(m.Employer).where(
+                m.Employer.county_code == self.county,
+                m.Employer.uscc == values["uscc"],
+                m.Employer.merged_into.is_(None),
+            )
         ).first()
         if existing is not None:
             self.s.add(
@@ -297,6 +301,8 @@ class RecordRules:
                     target_id=existing.id,
                 )
             )
+            # pulled as itself with merged_into, so every counter repoints and drops it
+            self._new_row("employer", change.entity_id, {}, uscc=None, merged_into=existing.id)
             return ChangeResult(change.change_id, "duplicate", existing.version, merged_into=existing.id)
         data = {**dict(change.data), **_json_ready({k: values.get(k) for k in EMPLOYER_FIELDS})}
         row = self._new_row("employer", change.entity_id, data, uscc=values["uscc"])

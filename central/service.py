@@ -544,7 +544,7 @@ class CounterSession:
         for entity, table in m.RECORD_TABLES.items():
             if wanted is not None and entity not in wanted:
                 continue
-            merged = table.merged_into if table is m.Person else null()
+            merged = table.merged_into if table in (m.Person, m.Employer) else null()
             parts.append(
                 select(
                     table.server_seq.label("seq"),
@@ -612,8 +612,8 @@ class CounterSession:
         with Session(self.server.engine) as s:
             for entity, table in m.RECORD_TABLES.items():
                 q = select(func.count()).select_from(table).where(table.county_code == self.county)
-                if table is m.Person:
-                    q = q.where(m.Person.merged_into.is_(None))
+                if table in (m.Person, m.Employer):
+                    q = q.where(table.merged_into.is_(None))
                 out[entity] = s.scalar(q) or 0
             out["user"] = (
                 s.scalar(
