@@ -469,8 +469,17 @@ class CounterSession:
             actors: dict[str, Actor | None] = {}
             counter = s.get(m.Counter, (self.county, self.counter_no))
             assert counter is not None
+            ids = [c.change_id for c in req.changes]
+            answered = {
+                p.change_id: ChangeResult.from_json(json.loads(p.answer))
+                for p in s.scalars(
+                    select(m.ProcessedChange).where(
+                        m.ProcessedChange.county_code == self.county, m.ProcessedChange.change_id.in_(ids)
+                    )
+                )
+            }
             for change in req.changes:
-                results.append(self._one(s, rules, actors, counter, change))
+                results.append(self._one(s, rules, actors, counter, change, answered))
         return PushResponse(tuple(results))
 
     def _actor(self, s: Session, actors: dict[str, Actor | None], username: str) -> Actor | None:
@@ -492,6 +501,7 @@ class CounterSession:
         actors: dict[str, Actor | None],
         counter: m.Counter,
         change: Change,
+        answered: dict[str, ChangeResult],
     ) -> ChangeResult:
         # not this counter's change, or not signed by its key: refused and not remembered, so that a
         # forger cannot take a change id away from its counter
@@ -499,9 +509,8 @@ class CounterSession:
             return _rejected(
                 change, [error("sync.wrong_counter", "counter_id", counter_id=change.counter_id)]
             )
-        stored = s.get(m.ProcessedChange, (self.county, change.change_id))
-        if stored is not None:
-            return ChangeResult.from_json(json.loads(stored.answer))
+        if change.change_id in answered:  # seen before, in an earlier batch or earlier in this one
+            return answered[change.change_id]
         if not verify_change(change, self.public_key):
             return _rejected(change, [error("sync.bad_signature", "signature")])
         actor = self._actor(s, actors, change.actor)
@@ -518,6 +527,7 @@ class CounterSession:
                 # is processed again once fixed); the rest of the batch goes on
                 log.exception("change %s (%s %s) failed", change.change_id, change.entity, change.op)
                 return _rejected(change, [error("sync.internal", "")])
+        answered[change.change_id] = result
         s.add(
             m.ProcessedChange(
                 county_code=self.county,
