@@ -313,3 +313,13 @@ def test_a_link_that_keeps_dropping_is_sync_unavailable(live: Live) -> None:
     finally:
         proto.close()
         link.close()
+
+
+def test_the_server_in_process_and_the_http_client_both_implement_sync_protocol(live: Live) -> None:
+    from sync.protocol import SyncProtocol
+
+    a = live.world["a"]
+    assert isinstance(a.proto, HttpSync) and isinstance(a.proto, SyncProtocol)
+    assert isinstance(live.server.session(a.token), SyncProtocol)
+    # the same answers either way
+    assert live.server.session(a.token).counts() == a.proto.counts()
