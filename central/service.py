@@ -478,6 +478,7 @@ class CounterSession:
                     )
                 )
             }
+            rules.prefetch(c for c in req.changes if c.change_id not in answered)
             for change in req.changes:
                 results.append(self._one(s, rules, actors, counter, change, answered))
         return PushResponse(tuple(results))
