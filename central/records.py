@@ -439,6 +439,8 @@ class RecordRules:
             "person_id": person_id,
             **_json_ready({k: values.get(k) for k in ENROLLMENT_FORM_FIELDS}),
         }
+        if enrollment.get("employer_id"):  # an employer merged into another: point at the survivor
+            data["employer_id"] = self.resolve_alias(enrollment["employer_id"])
         self._new_row("enrollment", enrollment["id"], data, person_id=person_id)
 
     # --- applications --------------------------------------------------------------------------------

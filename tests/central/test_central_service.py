@@ -338,6 +338,11 @@ def test_the_same_id_number_at_two_counters_becomes_one_person(world: World) -> 
     assert (dup_employer.data, dup_employer.merged_into) == (None, emp_a.entity_id)
     app = next(r for r in records if r.entity_id == app_b.entity_id)
     assert app.data["person_id"] == per_a.entity_id  # repointed
+    enrollment_b = next(r for r in records if r.entity_id == per_b.data["enrollment"]["id"])
+    assert (enrollment_b.data["person_id"], enrollment_b.data["employer_id"]) == (
+        per_a.entity_id,
+        emp_a.entity_id,
+    )
     # later changes naming the duplicate's id are repointed too
     upd = b.push(b.update("clerk2", "person", per_b.entity_id, {"phone": "13900139000"}, base=1))[0]
     assert upd.status == "applied"
