@@ -191,7 +191,8 @@ class _Record:
 class Employer(_Record, Base):
     __tablename__ = "employers"
     __table_args__ = (Index("ix_employers_seq", "county_code", "server_seq"),)
-    uscc: Mapped[str] = mapped_column(String(18))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    merged_into: Mapped[str | None] = mapped_column(ID)
 
 
 class Person(_Record, Base):

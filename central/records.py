@@ -23,7 +23,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -121,17 +121,85 @@ class RecordRules:
         self.county = county
         self.device_id = device_id
         self.today = business_today()
+        # ids known (from one query per batch) not to exist: a lookup of them needs no query. Rows
+        # that do exist are in the session's identity map after the prefetch, so their lookups are
+        # free too. Anything not prefetched is simply queried.
+        self.missing: set[tuple[str, str]] = set()
+        self.no_alias: set[str] = set()
+        self.unregistered: set[str] = set()
+
+    def prefetch(self, changes: Iterable[Change]) -> None:
+        """Load in a few queries the records, aliases and ID numbers a batch names."""
+        from forms.ric import compact
+
+        wanted: dict[str, set[str]] = {e: set() for e in m.RECORD_TABLES}
+        refs: set[str] = set()
+        numbers: set[str] = set()
+        for c in changes:
+            refs.add(c.entity_id)
+            if c.op == "create":
+                wanted[c.entity].add(c.entity_id)
+            for key in ("person_id", "record_id"):
+                if isinstance(c.data.get(key), str):
+                    refs.add(c.data[key])
+            enrollment = c.data.get("enrollment")
+            if isinstance(enrollment, dict):
+                if isinstance(enrollment.get("id"), str):
+                    wanted["enrollment"].add(enrollment["id"])
+                if isinstance(enrollment.get("employer_id"), str):
+                    refs.add(enrollment["employer_id"])
+            if c.entity == "person" and isinstance(c.data.get("id_number"), str):
+                numbers.add(compact(c.data["id_number"]))
+        for entity, ids in wanted.items():
+            if not ids:
+                continue
+            table = m.RECORD_TABLES[entity]
+            found = set(
+                self.s.scalars(select(table.id).where(table.county_code == self.county, table.id.in_(ids)))
+            )
+            self.missing |= {(entity, i) for i in ids - found}
+        if refs:
+            aliased = set(
+                self.s.scalars(
+                    select(m.Alias.alias_id).where(
+                        m.Alias.county_code == self.county, m.Alias.alias_id.in_(refs)
+                    )
+                )
+            )
+            self.no_alias |= refs - aliased
+        if numbers:
+            held = set(
+                self.s.scalars(select(m.IdRegistry.id_number).where(m.IdRegistry.id_number.in_(numbers)))
+            )
+            self.unregistered |= numbers - held
+
+    def registry(self, number: str) -> m.IdRegistry | None:
+        if number in self.unregistered:
+            return None
+        return self.s.get(m.IdRegistry, number)
+
+    def add_alias(self, alias_id: str, entity: str, target_id: str) -> None:
+        self.no_alias.discard(alias_id)
+        self.s.add(m.Alias(county_code=self.county, alias_id=alias_id, entity=entity, target_id=target_id))
+
+    def add_registry(self, number: str, person_id: str) -> None:
+        self.unregistered.discard(number)
+        self.s.add(m.IdRegistry(id_number=number, county_code=self.county, person_id=person_id))
 
     # --- helpers -------------------------------------------------------------------------------------
 
     def resolve_alias(self, entity_id: Any) -> str | None:
         if not isinstance(entity_id, str) or not entity_id:
             return None
+        if entity_id in self.no_alias:
+            return entity_id
         alias = self.s.get(m.Alias, (self.county, entity_id))
         return alias.target_id if alias else entity_id
 
     def get(self, entity: str, entity_id: Any) -> Any:
         if not isinstance(entity_id, str) or not entity_id:
+            return None
+        if (entity, entity_id) in self.missing:
             return None
         return self.s.get(m.RECORD_TABLES[entity], (self.county, entity_id))
 
@@ -139,6 +207,7 @@ class RecordRules:
         return dt.datetime.now(dt.UTC)
 
     def _new_row(self, entity: str, entity_id: str, data: dict[str, Any], /, **typed: Any) -> Any:
+        self.missing.discard((entity, entity_id))
         version = 1
         data = {**data, "id": entity_id, "version": version}
         row = m.RECORD_TABLES[entity](
@@ -242,8 +311,8 @@ class RecordRules:
             raise _refuse("auth.forbidden", "role", role=role, action=action)
 
     def _check_new(self, change: Change) -> None:
-        if self.get(change.entity, change.entity_id) is not None or self.s.get(
-            m.Alias, (self.county, change.entity_id)
+        if self.get(change.entity, change.entity_id) is not None or (
+            change.entity_id not in self.no_alias and self.s.get(m.Alias, (self.county, change.entity_id))
         ):
             raise _refuse("sync.record_exists", "entity_id", entity=change.entity, entity_id=change.entity_id)
 
@@ -286,17 +355,16 @@ class RecordRules:
         if values["county_code"] != self.county:
             raise _refuse("sync.out_of_county", "county_code", county_code=values["county_code"])
         existing = self.s.scalars(
-            select(m.Employer).where(m.Employer.county_code == self.county, m.Employer.uscc == values["uscc"])
+            select(m.Employer).where(
+                m.Employer.county_code == self.county,
+                m.Employer.uscc == values["uscc"],
+                m.Employer.merged_into.is_(None),
+            )
         ).first()
         if existing is not None:
-            self.s.add(
-                m.Alias(
-                    county_code=self.county,
-                    alias_id=change.entity_id,
-                    entity="employer",
-                    target_id=existing.id,
-                )
-            )
+            self.add_alias(change.entity_id, "employer", existing.id)
+            # pulled as itself with merged_into, so every counter repoints and drops it
+            self._new_row("employer", change.entity_id, {}, uscc=None, merged_into=existing.id)
             return ChangeResult(change.change_id, "duplicate", existing.version, merged_into=existing.id)
         data = {**dict(change.data), **_json_ready({k: values.get(k) for k in EMPLOYER_FIELDS})}
         row = self._new_row("employer", change.entity_id, data, uscc=values["uscc"])
@@ -331,7 +399,7 @@ class RecordRules:
         if values["county_code"] != self.county:
             raise _refuse("sync.out_of_county", "county_code", county_code=values["county_code"])
         number = values["id_number"]
-        registered = self.s.get(m.IdRegistry, number)
+        registered = self.registry(number)
         if registered is not None and registered.county_code != self.county:
             issue = error(
                 "person.registered_in_other_county", "id_number", county_code=registered.county_code
@@ -348,11 +416,7 @@ class RecordRules:
             return ChangeResult(change.change_id, "conflict", conflicts=(cid,), errors=(issue.to_json(),))
         if registered is not None:
             survivor = self.get("person", registered.person_id)
-            self.s.add(
-                m.Alias(
-                    county_code=self.county, alias_id=change.entity_id, entity="person", target_id=survivor.id
-                )
-            )
+            self.add_alias(change.entity_id, "person", survivor.id)
             # the duplicate is pulled as itself with merged_into, so every counter repoints and drops it
             self._new_row("person", change.entity_id, {}, id_number=None, merged_into=survivor.id)
             if enrollment.get("id"):
@@ -360,7 +424,7 @@ class RecordRules:
             return ChangeResult(change.change_id, "duplicate", survivor.version, merged_into=survivor.id)
         person = {**data, **_json_ready({k: values.get(k) for k in PERSON_FIELDS})}
         row = self._new_row("person", change.entity_id, person, id_number=number)
-        self.s.add(m.IdRegistry(id_number=number, county_code=self.county, person_id=change.entity_id))
+        self.add_registry(number, change.entity_id)
         if enrollment.get("id"):
             self._store_enrollment(enrollment, change.entity_id, values)
         return ChangeResult(change.change_id, "applied", row.version)
@@ -375,6 +439,8 @@ class RecordRules:
             "person_id": person_id,
             **_json_ready({k: values.get(k) for k in ENROLLMENT_FORM_FIELDS}),
         }
+        if enrollment.get("employer_id"):  # an employer merged into another: point at the survivor
+            data["employer_id"] = self.resolve_alias(enrollment["employer_id"])
         self._new_row("enrollment", enrollment["id"], data, person_id=person_id)
 
     # --- applications --------------------------------------------------------------------------------
@@ -716,7 +782,7 @@ class RecordRules:
         return data
 
     def _move_id_number(self, row: m.Person, number: str) -> None:
-        taken = self.s.get(m.IdRegistry, number)
+        taken = self.registry(number)
         if taken is not None and taken.person_id != row.id:
             if taken.county_code != self.county:
                 raise _refuse("person.registered_in_other_county", "id_number", county_code=taken.county_code)
@@ -725,7 +791,7 @@ class RecordRules:
         if old is not None:
             self.s.delete(old)
             self.s.flush()
-        self.s.add(m.IdRegistry(id_number=number, county_code=self.county, person_id=row.id))
+        self.add_registry(number, row.id)
 
     # --- prints and conflicts ------------------------------------------------------------------------
 

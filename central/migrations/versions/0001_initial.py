@@ -108,7 +108,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "employers",
-        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=True),
+        sa.Column("merged_into", sa.String(length=64), nullable=True),
         sa.Column("county_code", sa.String(length=6), nullable=False),
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),

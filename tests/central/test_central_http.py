@@ -30,6 +30,7 @@ from sync.protocol import (
     SyncUnavailable,
 )
 from tests.support.central_data import SimCounter
+from tests.support.slow_link import SlowLink
 from tests.support.store_data import uscc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -258,3 +259,67 @@ def test_no_link_is_sync_unavailable() -> None:
         proto.counts()
     assert caught.value.to_json()[0]["code"] == "sync.no_link"
     proto.close()
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_sync_works_over_a_slow_link(live: Live) -> None:
+    """200 ms round trips and 256 kbit/s (32 kB/s) each way: a push and small pull pages get through
+    within the client's ordinary timeouts."""
+    a = live.world["a"]
+    link = SlowLink(_port(live.base_url), latency_s=0.1, bytes_per_s=32_000)
+    proto = HttpSync(link.url, a.token, timeout=30.0, retries=3, backoff=0.1)
+    try:
+        emp = a.employer("clerk1", uscc=uscc("540102", "MA6TLNK1"))
+        persons = [a.person("clerk1", emp.entity_id, seq=100 + 2 * i) for i in range(20)]
+        results = proto.push(PushRequest(a.device_id, (emp, *persons))).results
+        assert all(r.status == "applied" for r in results)
+        cursor, seen = 0, 0
+        while True:
+            page = proto.pull(PullRequest(cursor, 25))
+            seen += len(page.records)
+            cursor = page.cursor
+            if not page.more:
+                break
+        assert seen >= 41
+    finally:
+        proto.close()
+        link.close()
+
+
+def test_a_reply_cut_short_is_retried_and_the_resent_push_changes_nothing(live: Live) -> None:
+    a = live.world["a"]
+    link = SlowLink(_port(live.base_url), latency_s=0.0, bytes_per_s=10_000_000, drop_after=40, drop_first=1)
+    proto = HttpSync(link.url, a.token, timeout=10.0, retries=3, backoff=0.05)
+    try:
+        emp = a.employer("clerk1", uscc=uscc("540102", "MA6TDRP1"))
+        (result,) = proto.push(PushRequest(a.device_id, (emp,))).results
+        assert result.status == "applied"  # the first reply was lost; the resend got the stored answer
+        assert link.connections == 2
+    finally:
+        proto.close()
+        link.close()
+
+
+def test_a_link_that_keeps_dropping_is_sync_unavailable(live: Live) -> None:
+    link = SlowLink(_port(live.base_url), latency_s=0.0, bytes_per_s=10_000_000, drop_after=10, drop_first=99)
+    proto = HttpSync(link.url, live.world["a"].token, timeout=5.0, retries=3, backoff=0.01)
+    try:
+        with pytest.raises(SyncUnavailable):
+            proto.counts()
+        assert link.connections == 3
+    finally:
+        proto.close()
+        link.close()
+
+
+def test_the_server_in_process_and_the_http_client_both_implement_sync_protocol(live: Live) -> None:
+    from sync.protocol import SyncProtocol
+
+    a = live.world["a"]
+    assert isinstance(a.proto, HttpSync) and isinstance(a.proto, SyncProtocol)
+    assert isinstance(live.server.session(a.token), SyncProtocol)
+    # the same answers either way
+    assert live.server.session(a.token).counts() == a.proto.counts()

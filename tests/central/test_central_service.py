@@ -334,14 +334,21 @@ def test_the_same_id_number_at_two_counters_becomes_one_person(world: World) -> 
     records = _pull_all(b)
     dup = next(r for r in records if r.entity_id == per_b.entity_id)
     assert (dup.data, dup.merged_into) == (None, per_a.entity_id)
+    dup_employer = next(r for r in records if r.entity_id == emp_b.entity_id)
+    assert (dup_employer.data, dup_employer.merged_into) == (None, emp_a.entity_id)
     app = next(r for r in records if r.entity_id == app_b.entity_id)
     assert app.data["person_id"] == per_a.entity_id  # repointed
+    enrollment_b = next(r for r in records if r.entity_id == per_b.data["enrollment"]["id"])
+    assert (enrollment_b.data["person_id"], enrollment_b.data["employer_id"]) == (
+        per_a.entity_id,
+        emp_a.entity_id,
+    )
     # later changes naming the duplicate's id are repointed too
     upd = b.push(b.update("clerk2", "person", per_b.entity_id, {"phone": "13900139000"}, base=1))[0]
     assert upd.status == "applied"
     survivor = next(r for r in _pull_all(b) if r.entity_id == per_a.entity_id)
     assert survivor.data["phone"] == "13900139000"
-    assert b.proto.counts().counts["person"] == 1
+    assert (b.proto.counts().counts["person"], b.proto.counts().counts["employer"]) == (1, 1)
 
 
 def test_an_id_number_of_another_county_is_a_coded_conflict(world: World) -> None:
