@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
 from desktop import fmt
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
-from desktop.qtcompat import emit
 
 log = logging.getLogger(__name__)
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
@@ -125,7 +124,7 @@ def _in_pool(
             packet = (True, fn())
         except BaseException as exc:
             packet = (False, exc)
-        emit(relay.done, packet)
+        relay.done.emit(packet)
 
     QThreadPool.globalInstance().start(run)
 
@@ -390,10 +389,10 @@ class PrintPreview(QDialog):
             )
 
         def ok(before: int) -> None:
-            emit(backend.changed, "applications")  # the application's print history changed
+            backend.changed.emit("applications")  # the application's print history changed
             if not self.alive:
                 return
-            emit(self.recorded, kind, before)
+            self.recorded.emit(kind, before)
             self.load()
             self.say(done_text)
 
@@ -615,4 +614,4 @@ class PrintHistory(QGroupBox):
     def _reprint(self) -> None:
         kind = self.selected_kind()
         if kind:
-            emit(self.reprint, kind)
+            self.reprint.emit(kind)
