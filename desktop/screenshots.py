@@ -76,6 +76,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
     from desktop.lang import UiLanguage
     from desktop.login import FirstRunDialog
     from desktop.main_window import MainWindow
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     written: list[Path] = []
 
