@@ -53,9 +53,12 @@ DIR/public-keys.json with the sample counters' public keys (an ephemeral in-memo
 keyring), for checking layouts and for `liangxian verify --keys DIR/public-keys.json`."""
 
 VERIFY_HELP = """\
-Verify a printed document offline: FILE.pdf (its embedded QR payload, the printed number, date and
-amount, and the QR code decoded from the rendered page when pdftoppm and zxing-cpp are installed) or
-the PAYLOAD text a scanner read from the QR code. Public keys come from --keys FILE (JSON:
+Verify a printed document offline: FILE.pdf (its embedded QR payload; the signed number, date,
+amount, masked ID number and name printed at their fields; the layout proof, so that edited, added
+or hidden text, an extra page or any other change is refused; and the QR code decoded from the
+rendered page when pdftoppm and zxing-cpp are installed) or the PAYLOAD text a scanner read from the
+QR code. The signed facts are shown in words (JSON "facts" and "summary"; the summary in Chinese and
+Tibetan on stderr) for comparing with the paper. Public keys come from --keys FILE (JSON:
 {"counters": [{"id", "public_key_b64"}]} or {counter_id: public_key_b64}) or from the counters table of
 --db PATH. With --id-number the payload's ID hash must match that ID number. Prints JSON; exit 0 when
 genuine, 1 when not (altered amount or number, unknown counter, wrong ID), 2 on unreadable input."""
@@ -561,5 +564,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return EXIT_NOT_GENUINE
     out = result.to_json()
     out["message"] = i18n.trilingual("print.verify.valid", counter=result.payload.counter)
+    # the signed facts in words, for the person at the counter to compare with the paper
+    sys.stderr.write(f"{out['summary']['zh']}\n{out['summary']['bo']}\n")
     emit(out)
     return 0
