@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -375,8 +376,14 @@ class PrintPreview(QDialog):
 
     # --- recording --------------------------------------------------------------------------------------
 
-    def _record(self, done_text: str) -> None:
-        """Record the print on the store thread, then build the preview again (now a reprint)."""
+    def _record(
+        self,
+        done_text: str,
+        after: Callable[[], None] | None = None,
+        undo: Callable[[], None] | None = None,
+    ) -> None:
+        """Record the print on the store thread, run ``after`` once it is recorded (``undo`` if it
+        could not be), then build the preview again (now a reprint)."""
         from liangxian.commands import printing as cmd_printing
 
         printed, backend = self.printed, self.backend
@@ -384,9 +391,17 @@ class PrintPreview(QDialog):
 
         def run() -> int:
             today = dt.datetime.now(CHINA_TZ).date()
-            return cmd_printing.record_printed(
-                backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
-            )
+            try:
+                before = cmd_printing.record_printed(
+                    backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
+                )
+            except BaseException:
+                if undo is not None:
+                    undo()
+                raise
+            if after is not None:
+                after()
+            return before
 
         def ok(before: int) -> None:
             backend.changed.emit("applications")  # the application's print history changed
@@ -424,15 +439,22 @@ class PrintPreview(QDialog):
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
+        from liangxian.commands.printing import partial_path, write_private
+
+        # as ``liangxian print``: under a partial name (owner-only, it holds personal data), then the
+        # print is recorded, then renamed into place, so no unrecorded copy ever appears at ``target``
+        partial = partial_path(target)
         try:
-            target.write_bytes(self.printed.pdf)
+            write_private(partial, self.printed.pdf)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             self.say(
                 self.ui.t("error.print.write_failed", path=str(target), detail=exc.strerror or exc),
                 error=True,
             )
             return False
-        self._record(self.ui.t("ui.print.saved", path=str(target)))
+        self._record(self.ui.t("ui.print.saved", path=str(target)), after=lambda: os.replace(partial, target),
+                     undo=lambda: partial.unlink(missing_ok=True))  # fmt: skip
         return True
 
     # --- print ------------------------------------------------------------------------------------------
