@@ -174,12 +174,13 @@ def verify_pdf(
                 raise seal.SealError("verify.proof_invalid", detail="payload")
         except seal.SealError as exc:
             proven, problem = None, exc
-    if proven is not None and not proven.covers(data):
-        proof.differences(proven, runs, pages, facts)  # names the changed field, added text, pages …
-        raise seal.SealError("verify.file_altered", number=payload.number)
-    _facts_printed(runs, facts)  # without a usable proof, the most specific finding comes first
-    if problem is not None:
-        raise problem
+    if proven is not None:
+        if not proven.covers(data):  # byte for byte what the counter laid out and signed, or not
+            proof.differences(proven, runs, pages, facts)  # names the changed field, added text, pages …
+            raise seal.SealError("verify.file_altered", number=payload.number)
+    else:
+        _facts_printed(runs, facts)  # without a usable proof, the most specific finding comes first
+        raise problem or seal.SealError("verify.proof_missing", number=payload.number)
     qr_checked: bool | None = None
     if check_image:
         decoded = decode_qr_from_pdf(data)
@@ -187,8 +188,10 @@ def verify_pdf(
             if payload_text not in decoded:
                 raise seal.SealError("verify.qr_mismatch")
             qr_checked = True
+    # printed_text: every signed fact was read back as text at its field when the counter sealed it
+    printed = set(facts) <= set(proven.facts)
     return Verification(
-        payload, {"signature": True, "printed_text": True, "layout": True, "qr_image": qr_checked}
+        payload, {"signature": True, "printed_text": printed, "layout": True, "qr_image": qr_checked}
     )
 
 

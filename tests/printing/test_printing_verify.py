@@ -213,3 +213,19 @@ def test_a_scanned_payload_shows_its_facts_and_checks_the_id_number(
     wrong = APPROVAL.person.id_number[:-2] + ("00" if not APPROVAL.person.id_number.endswith("00") else "11")
     assert main([*args[:-1], wrong]) == 1
     assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "verify.id_mismatch"
+
+
+def test_a_long_name_wrapping_over_lines_is_still_a_proven_fact() -> None:
+    doc = sample("receipt", "lianyungang")
+    doc = replace(doc, person=replace(doc.person, name_zh="阿卜杜热合曼·买买提明·艾力克木"))
+    result = verify_pdf(build_pdf(doc, KEY, "80mm"), KEYS, check_image=False)
+    assert result.checks["printed_text"] is True and result.facts()["name"] == doc.person.name_zh
+
+
+def test_a_name_no_font_can_show_still_prints_and_verifies_by_its_digest() -> None:
+    """𠮷 (U+20BB7) has no glyph in the fonts: the name is not read back as text, so the proof
+    names no field for it, but the file is still proven byte for byte (and says so)."""
+    doc = sample("receipt", "lianyungang")
+    doc = replace(doc, person=replace(doc.person, name_zh="𠮷野"))
+    result = verify_pdf(build_pdf(doc, KEY, "a5"), KEYS, check_image=False)
+    assert result.checks["layout"] is True and result.checks["printed_text"] is False
