@@ -78,16 +78,25 @@ class Verification:
         }
 
 
+def _unreadable() -> tuple[type[BaseException], ...]:
+    from pypdf.errors import PyPdfError
+
+    # what pypdf raises on a broken or hostile file (it has no single base for them)
+    return (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError)
+
+
+_UNREADABLE = _unreadable()
+
+
 def _pdf_payload_and_proof(data: bytes, where: str) -> tuple[str, str | None]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         meta = reader.metadata or {}
         keywords = str(meta.get("/Keywords") or "")
         proof_text = meta.get(proof.PROOF_KEY)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+    except _UNREADABLE as exc:
         raise seal.SealError("verify.pdf_unreadable", path=where, detail=str(exc)) from exc
     if not keywords.startswith(KEYWORDS_PREFIX):
         raise seal.SealError("verify.no_payload", path=where)
@@ -95,11 +104,9 @@ def _pdf_payload_and_proof(data: bytes, where: str) -> tuple[str, str | None]:
 
 
 def _runs(data: bytes, where: str) -> tuple[list[proof.Run], list[tuple[float, float]]]:
-    from pypdf.errors import PdfReadError
-
     try:
         return proof.text_runs(data)
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except _UNREADABLE as exc:
         raise seal.SealError("verify.pdf_unreadable", path=where, detail=str(exc)) from exc
 
 

@@ -229,3 +229,25 @@ def test_a_name_no_font_can_show_still_prints_and_verifies_by_its_digest() -> No
     doc = replace(doc, person=replace(doc.person, name_zh="𠮷野"))
     result = verify_pdf(build_pdf(doc, KEY, "a5"), KEYS, check_image=False)
     assert result.checks["layout"] is True and result.checks["printed_text"] is False
+
+
+def test_mutated_pdfs_are_all_refused_with_a_code(genuine: bytes) -> None:
+    """Truncated, byte-flipped and text-injected copies of a genuine slip: none verifies, none
+    raises anything but a coded SealError."""
+    import random
+
+    rng = random.Random(20261201)
+    codes: dict[str, int] = {}
+    for i in range(45):
+        data = bytearray(genuine)
+        if i % 3 == 0:
+            data = data[: rng.randrange(len(data))]
+        elif i % 3 == 1:
+            for _ in range(20):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            at = rng.randrange(len(data))
+            data[at:at] = b"BT /F1 1 Tf (x) Tj ET"
+        code = _refusal(bytes(data)).code
+        codes[code] = codes.get(code, 0) + 1
+    assert sum(codes.values()) == 45 and all(c.startswith("verify.") for c in codes)
