@@ -98,7 +98,7 @@ def test_sigkill_during_print_never_leaves_an_unrecorded_or_second_first_copy(co
         for partial in out_dir.glob(".*.partial"):
             assert stat.S_IMODE(partial.stat().st_mode) == 0o600, partial
     assert not any(_is_first_print(pdf) for pdf in sorted(out_dir.glob("*.pdf"))), "a second first copy"
-    assert completed > KILLS // 2, f"the child was not printing when killed ({completed} prints)"
+    assert completed > KILLS // 4, f"the child was not printing when killed ({completed} prints)"
     assert time.monotonic() - started < 180
     logging.getLogger(__name__).info("%d prints survived %d kills", completed, KILLS)
 
