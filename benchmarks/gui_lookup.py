@@ -85,10 +85,8 @@ def run(path: Path) -> dict[str, Any]:
     from desktop.backend import Backend
     from desktop.keys import type_text
     from desktop.lang import UiLanguage
-    from desktop.qtcompat import guard_singletons
     from desktop.search import PersonSearch
 
-    guard_singletons()  # PySide6 6.12 reference leak on None/True, see desktop/qtcompat.py
     app = QApplication.instance() or QApplication(sys.argv[:1])
     fonts.apply(app, tibetan_first=True)
     backend = Backend(path)

@@ -59,11 +59,6 @@ def run(
     status = {"code": 0}
 
     def shown() -> None:
-        from desktop.qtcompat import guard_singletons
-
-        # PySide6 6.12 drops references to None/True (desktop/qtcompat.py). The few hundred calls
-        # before the first paint cannot exhaust them; from here on, thousands will.
-        guard_singletons()
         log.info("main window shown %.0f ms after start", (time.perf_counter() - STARTED) * 1000)
         if os.environ.get("LIANGXIAN_REPORT_SHOWN"):
             sys.stdout.write(f"shown {time.time():.6f}\n")

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.qtcompat import emit
-
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -73,7 +71,7 @@ class Backend(QObject):
         with self._lock:
             self._pending += 1
         future = self._executor.submit(fn)
-        future.add_done_callback(lambda f: emit(self._finished, (f, on_ok, on_err)))
+        future.add_done_callback(lambda f: self._finished.emit((f, on_ok, on_err)))
         return future
 
     def _deliver(self, packet: tuple[Future, OkCallback | None, ErrCallback | None]) -> None:
@@ -210,7 +208,7 @@ class Backend(QObject):
             if on_ok is not None:
                 on_ok(result)
             if changes:
-                emit(self.changed, changes)
+                self.changed.emit(changes)
 
         return self.submit(_call, _ok, on_err)
 

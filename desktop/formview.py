@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt
 from desktop.lang import UiLanguage
-from desktop.qtcompat import emit
 from forms.declarations import FieldDecl, FormResult, get_form, validate
 from forms.errors import Issue
 from forms.policy import load_pack
@@ -120,7 +119,7 @@ class FieldEditor(QObject):
 
     def _on_edit(self) -> None:
         self.auto_filled = False
-        emit(self.edited, self.decl.name)
+        self.edited.emit(self.decl.name)
 
     def fill_choices(self) -> None:
         """(Re)fill combo boxes and lists in the UI language, keeping the selection."""
@@ -389,7 +388,7 @@ class DeclaredForm(QWidget):
         result = validate(self.form_name, self.raw_data(), self.region, today=self.today, groups=self.groups)
         self.result = result
         self._show(result)
-        emit(self.changed, result)
+        self.changed.emit(result)
         return result
 
     def _show(self, result: FormResult) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 import i18n
-from desktop.qtcompat import emit
 
 LANGUAGE_NAMES = {"zh": "中文", "bo": "བོད་ཡིག", "en": "English"}  # each in its own script (endonyms)
 BABEL_LOCALES = {"zh": "zh_CN", "bo": "bo_CN", "en": "en_GB"}
@@ -48,7 +47,7 @@ class UiLanguage(QObject):
             raise ValueError(lang)
         if lang != self._lang:
             self._lang = lang
-            emit(self.changed, lang)
+            self.changed.emit(lang)
 
     def t(self, msgid: str, /, **params: object) -> str:
         """The text of ``msgid`` in the UI language."""

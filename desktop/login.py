@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
-from desktop.qtcompat import emit
 
 REGIONS = ("lianyungang", "lhasa")
 
@@ -270,4 +269,4 @@ class IdleWatcher(QObject):
     def check(self) -> None:
         if self.armed and time.monotonic() - self.last_input > self.minutes * 60:
             self.armed = False
-            emit(self.idle)
+            self.idle.emit()

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from desktop import roles
 from desktop.backend import Backend
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
-from desktop.qtcompat import emit
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
@@ -98,7 +97,7 @@ class StatusInfo(QObject):
                     info["attention"],
                     info["last_sync"],
                 )
-            emit(self.updated)
+            self.updated.emit()
 
         self.backend.submit(run, ok, lambda exc: log.warning("status refresh failed: %s", exc))
 
@@ -280,7 +279,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
-            QTimer.singleShot(0, lambda: emit(self.shown))
+            QTimer.singleShot(0, lambda: self.shown.emit())
 
     def finish_setup(self) -> None:
         """What the first paint does not need: keyboard shortcuts and the idle lock."""
@@ -378,7 +377,7 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         if hasattr(self, "idle_watcher"):
             self.idle_watcher.armed = True
-        emit(self.logged_in, self.backend.role or "")
+        self.logged_in.emit(self.backend.role or "")
 
     def lock(self) -> None:
         """Lock the session: pages are dropped (they were built for the user's role)."""

@@ -35,7 +35,6 @@ from desktop.backend import Backend
 from desktop.entitlement_panel import EntitlementPanel
 from desktop.formview import DeclaredForm
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
-from desktop.qtcompat import emit
 from desktop.search import PersonSearch
 from forms.errors import Issue
 
@@ -163,8 +162,8 @@ class DuplicateBanner(QFrame):
         self.apply_button = QPushButton()
         self.apply_button.setObjectName("apply_for_existing_person")
         self.apply_button.setVisible(may_apply)
-        self.open_button.clicked.connect(lambda: self.person and emit(self.show_existing, self.person))
-        self.apply_button.clicked.connect(lambda: self.person and emit(self.apply_for, self.person))
+        self.open_button.clicked.connect(lambda: self.person and self.show_existing.emit(self.person))
+        self.apply_button.clicked.connect(lambda: self.person and self.apply_for.emit(self.person))
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.apply_button)
@@ -217,7 +216,7 @@ class PersonsPage(Page):
         self.person = self.employer = None
         self.duplicate = DuplicateBanner(ui, may_apply=roles.may(backend.role, "application.create"))
         self.duplicate.show_existing.connect(self.show_existing)
-        self.duplicate.apply_for.connect(lambda person: emit(self.apply_for, person))
+        self.duplicate.apply_for.connect(lambda person: self.apply_for.emit(person))
         if roles.may(backend.role, "person.register"):
             self.person = _FormWithSave(DeclaredForm("person", region, ui), ui)
             self.person.save_button.clicked.connect(self.save_person)
@@ -502,7 +501,7 @@ class ApplicationsPage(Page):
             self.last = record
             self.print_button.setEnabled(True)
             self._say(self.ui.t("ui.applications.saved", receipt_no=record.get("receipt_no", "")))
-            emit(self.saved, record)
+            self.saved.emit(record)
             self.form.clear()
             self.panel.update_from({})
             self.print_button.setFocus()

@@ -13,6 +13,7 @@ print that fails) are messages in the UI language, never an exception.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -44,7 +45,6 @@ from PySide6.QtWidgets import (
 from desktop import fmt
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
-from desktop.qtcompat import emit
 from forms.clock import business_today
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def _in_pool(
             packet = (True, fn())
         except BaseException as exc:
             packet = (False, exc)
-        emit(relay.done, packet)
+        relay.done.emit(packet)
 
     QThreadPool.globalInstance().start(run)
 
@@ -375,8 +375,14 @@ class PrintPreview(QDialog):
 
     # --- recording --------------------------------------------------------------------------------------
 
-    def _record(self, done_text: str) -> None:
-        """Record the print on the store thread, then build the preview again (now a reprint)."""
+    def _record(
+        self,
+        done_text: str,
+        after: Callable[[], None] | None = None,
+        undo: Callable[[], None] | None = None,
+    ) -> None:
+        """Record the print on the store thread, run ``after`` once it is recorded (``undo`` if it
+        could not be), then build the preview again (now a reprint)."""
         from liangxian.commands import printing as cmd_printing
 
         printed, backend = self.printed, self.backend
@@ -384,15 +390,23 @@ class PrintPreview(QDialog):
 
         def run() -> int:
             today = business_today()
-            return cmd_printing.record_printed(
-                backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
-            )
+            try:
+                before = cmd_printing.record_printed(
+                    backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
+                )
+            except BaseException:
+                if undo is not None:
+                    undo()
+                raise
+            if after is not None:
+                after()
+            return before
 
         def ok(before: int) -> None:
-            emit(backend.changed, "applications")  # the application's print history changed
+            backend.changed.emit("applications")  # the application's print history changed
             if not self.alive:
                 return
-            emit(self.recorded, kind, before)
+            self.recorded.emit(kind, before)
             self.load()
             self.say(done_text)
 
@@ -424,15 +438,22 @@ class PrintPreview(QDialog):
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
+        from liangxian.commands.printing import partial_path, write_private
+
+        # as ``liangxian print``: under a partial name (owner-only, it holds personal data), then the
+        # print is recorded, then renamed into place, so no unrecorded copy ever appears at ``target``
+        partial = partial_path(target)
         try:
-            target.write_bytes(self.printed.pdf)
+            write_private(partial, self.printed.pdf)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             self.say(
                 self.ui.t("error.print.write_failed", path=str(target), detail=exc.strerror or exc),
                 error=True,
             )
             return False
-        self._record(self.ui.t("ui.print.saved", path=str(target)))
+        self._record(self.ui.t("ui.print.saved", path=str(target)), after=lambda: os.replace(partial, target),
+                     undo=lambda: partial.unlink(missing_ok=True))  # fmt: skip
         return True
 
     # --- print ------------------------------------------------------------------------------------------
@@ -608,4 +629,4 @@ class PrintHistory(QGroupBox):
     def _reprint(self) -> None:
         kind = self.selected_kind()
         if kind:
-            emit(self.reprint, kind)
+            self.reprint.emit(kind)

@@ -96,9 +96,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
     from desktop.lang import UiLanguage
     from desktop.login import FirstRunDialog
     from desktop.main_window import MainWindow
-    from desktop.qtcompat import guard_singletons
 
-    guard_singletons()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     written: list[Path] = []
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 from desktop import fonts
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
-from desktop.qtcompat import emit
 
 log = logging.getLogger(__name__)
 PAGE = 50
@@ -85,9 +84,9 @@ class PersonSearchModel(QAbstractTableModel):
             self._request(len(self.rows) + PAGE, append=True)
 
     def _retranslate(self, _lang: str) -> None:
-        emit(self.headerDataChanged, Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         if self.rows:
-            emit(self.dataChanged, self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
     # --- searching -------------------------------------------------------------------------------
 
@@ -102,12 +101,12 @@ class PersonSearchModel(QAbstractTableModel):
         if self.query:
             self._request(PAGE, append=False)
         else:
-            emit(self.searching, False)
+            self.searching.emit(False)
 
     def _request(self, limit: int, *, append: bool) -> None:
         generation, query = self._generation, self.query
         self._fetching = True
-        emit(self.searching, True)
+        self.searching.emit(True)
 
         def run() -> list[dict[str, Any]] | None:
             if generation != self._generation:  # the clerk typed on: skip this stale query
@@ -118,7 +117,7 @@ class PersonSearchModel(QAbstractTableModel):
             if generation != self._generation or hits is None:
                 return
             self._fetching = False
-            emit(self.searching, False)
+            self.searching.emit(False)
             new = hits[len(self.rows) :] if append else hits
             if new:
                 self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(new) - 1)
@@ -128,7 +127,7 @@ class PersonSearchModel(QAbstractTableModel):
 
         def failed(exc: BaseException) -> None:
             self._fetching = False
-            emit(self.searching, False)
+            self.searching.emit(False)
             log.error("person search %r failed", query, exc_info=exc)
 
         self.backend.submit(run, done, failed)
@@ -203,9 +202,9 @@ class PersonSearch(QWidget):
         """Choose the first hit (Enter in the search box does this too)."""
         if self.model.rows:
             self.table.selectRow(0)
-            emit(self.chosen, self.model.rows[0])
+            self.chosen.emit(self.model.rows[0])
 
     def _activate(self, index: QModelIndex) -> None:
         row = self.model.data(index, Qt.ItemDataRole.UserRole)
         if row:
-            emit(self.chosen, row)
+            self.chosen.emit(row)

@@ -17,10 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import i18n
 from forms.policy import PolicyPack, load_pack
-from forms.ric import mask
 from forms.workdays import add_working_days
 from i18n.numerals import capital_amount
-from printing import seal
+from printing import proof, seal
 from printing.layout import (
     GREY,
     PAPER_SPECS,
@@ -121,7 +120,7 @@ def _person_fields(w: _Writer, doc: Document) -> list[Field]:
     p = doc.person
     return [
         Field(w.label("print.label.name"), w.value(p.name_bo, p.name_zh)),
-        Field(w.label("field.id_number"), w.value(mask(p.id_number))),
+        Field(w.label("field.id_number"), w.value(seal.paper_mask(p.id_number))),
     ]
 
 
@@ -206,10 +205,12 @@ def _payload(doc: Document, amount: Decimal | None) -> seal.Payload:
     return seal.Payload(
         kind=doc.kind,
         number=doc.header.number,
-        id_hash=seal.id_hash(doc.header.number, doc.person.id_number),
+        id_hash=seal.id_tag(doc.header.number, doc.person.id_number),
         amount=seal.amount_text(amount),
         date=doc.header.issued_on.isoformat(),
         counter=doc.issuer.counter_id,
+        id_masked=seal.paper_mask(doc.person.id_number),
+        name=doc.person.name_zh,
     )
 
 
@@ -436,6 +437,11 @@ TITLES = {
 }
 
 
+def title_msgid_of_kind(kind: str) -> str:
+    """The document's name for a payload kind (a rejection's stage is not in the payload)."""
+    return "verify.kind.rejection" if kind == "rejection" else TITLES[kind]
+
+
 def title_msgid(doc: Document) -> str:
     if isinstance(doc, RejectionNotice):
         if doc.stage == "payment" and doc.application_type.startswith("medical"):
@@ -469,7 +475,8 @@ def build_pdf(
     spec = PAPER_SPECS[paper]
     pack = pack or load_pack(doc.issuer.region)
     w = _Writer(pack, spec)
-    qr_text = seal.sign(_payload(doc, amount_of(doc)), key)
+    payload = _payload(doc, amount_of(doc))
+    qr_text = seal.sign(payload, key)
     if isinstance(doc, Receipt):
         body, signers, stamp = _receipt_blocks(w, doc)
     elif isinstance(doc, ApprovalSlip):
@@ -491,4 +498,17 @@ def build_pdf(
         author=" ".join(pack.office.get(lang, "") for lang in w.langs).strip(),
         page_label=doc.header.number,
     )
-    return render(ts, spec, blocks, info)
+    return proof.seal_pdf(render(ts, spec, blocks, info), qr_text, printed_facts(payload), key)
+
+
+def printed_facts(payload: seal.Payload) -> dict[str, str]:
+    """The signed facts as the paper prints them, each a whole text run at its field: document
+    number, date of issue, amount (``¥18,282.55``), masked ID number and Chinese name."""
+    facts = {"number": payload.number, "date": payload.date}
+    if payload.amount != seal.NO_AMOUNT:
+        facts["amount"] = money(Decimal(payload.amount))
+    if payload.id_masked:
+        facts["id_masked"] = payload.id_masked
+    if payload.name:
+        facts["name"] = payload.name
+    return facts

@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -52,9 +53,12 @@ DIR/public-keys.json with the sample counters' public keys (an ephemeral in-memo
 keyring), for checking layouts and for `liangxian verify --keys DIR/public-keys.json`."""
 
 VERIFY_HELP = """\
-Verify a printed document offline: FILE.pdf (its embedded QR payload, the printed number, date and
-amount, and the QR code decoded from the rendered page when pdftoppm and zxing-cpp are installed) or
-the PAYLOAD text a scanner read from the QR code. Public keys come from --keys FILE (JSON:
+Verify a printed document offline: FILE.pdf (its embedded QR payload; the signed number, date,
+amount, masked ID number and name printed at their fields; the layout proof, so that edited, added
+or hidden text, an extra page or any other change is refused; and the QR code decoded from the
+rendered page when pdftoppm and zxing-cpp are installed) or the PAYLOAD text a scanner read from the
+QR code. The signed facts are shown in words (JSON "facts" and "summary"; the summary in Chinese and
+Tibetan on stderr) for comparing with the paper. Public keys come from --keys FILE (JSON:
 {"counters": [{"id", "public_key_b64"}]} or {counter_id: public_key_b64}) or from the counters table of
 --db PATH. With --id-number the payload's ID hash must match that ID number. Prints JSON; exit 0 when
 genuine, 1 when not (altered amount or number, unknown counter, wrong ID), 2 on unreadable input."""
@@ -400,6 +404,23 @@ def record_printed(
     return before
 
 
+def partial_path(out: Path) -> Path:
+    """Where ``print`` writes a PDF before its print is recorded: beside ``out`` (so the rename is
+    atomic), hidden and not ending in ``.pdf``, so it is never mistaken for a handed-out copy."""
+    return out.with_name(f".{out.name}.partial")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file readable and writable by its owner only (0600): the PDFs hold
+    personal data. A stale file of the same name (a killed earlier print) is replaced."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 # --- commands ----------------------------------------------------------------------------------------
 
 
@@ -443,17 +464,38 @@ def run_print(args: argparse.Namespace) -> int:
             return _fail(error("print.kind_not_applicable", "kind", kind=exc.kind, detail=exc.detail))
         except (PaperUnsupported, FontMissing) as exc:
             return _fail_message(exc.code, {lang: exc.message(lang) for lang in i18n.LANGS})
-        pdf, before = printed.pdf, printed.reprint
+        # write under a partial name, record the print, then rename: a kill at any point leaves
+        # either no PDF at --out or one whose print is recorded (never an unrecorded first copy)
+        out = Path(args.out)
+        partial = partial_path(out)
         try:
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_bytes(pdf)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            write_private(partial, printed.pdf)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             return _fail(error("print.write_failed", "out", path=args.out, detail=str(exc)))
         try:
-            record_printed(store, args.id, args.kind, user=user, today=today, expected=before)
+            before = record_printed(store, args.id, args.kind, user=user, today=today)
         except localdb.StoreError as exc:  # an unrecorded print must not be handed out
-            Path(args.out).unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             return _store_fail(exc)
+        if before != printed.reprint:
+            # another print of the record committed in between: the paper must carry this print's count
+            log.warning("print count moved from %s to %s while printing", printed.reprint, before)
+            doc = document_from_store(store, args.kind, args.id, clerk=user, reprint=before, today=today)
+            from liangxian.keys import load_counter_key
+            from printing.documents import build_pdf
+
+            printed = Printed(
+                build_pdf(doc, load_counter_key(store.counter.id), args.paper), doc.header.number, before
+            )
+            write_private(partial, printed.pdf)
+        pdf = printed.pdf
+        try:
+            os.replace(partial, out)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            return _fail(error("print.write_failed", "out", path=args.out, detail=str(exc)))
         emit(
             {
                 "out": args.out,
@@ -621,5 +663,7 @@ def run_verify(args: argparse.Namespace) -> int:
         return EXIT_NOT_GENUINE
     out = result.to_json()
     out["message"] = i18n.trilingual("print.verify.valid", counter=result.payload.counter)
+    # the signed facts in words, for the person at the counter to compare with the paper
+    sys.stderr.write(f"{out['summary']['zh']}\n{out['summary']['bo']}\n")
     emit(out)
     return 0

@@ -22,10 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests.support, also under the bare pytest script
     sys.path.insert(0, str(ROOT))
 
-from desktop.qtcompat import guard_singletons  # noqa: E402
-
-guard_singletons()  # PySide6 6.12 drops references to None/True: see desktop/qtcompat.py
-
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
 
 

@@ -167,6 +167,8 @@ def test_receipt_and_slip_open_in_the_print_preview(qtbot, open_window, memory_k
     assert preview.save_to(tmp_path / "receipt.pdf")
     qtbot.waitUntil(lambda: preview.printed is not None and preview.printed.reprint == 1, timeout=20_000)
     assert (tmp_path / "receipt.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "receipt.pdf").stat().st_mode & 0o777 == 0o600  # personal data: owner only
+    assert not list(tmp_path.glob(".*.partial"))
     stored = window.backend.submit(
         lambda: window.backend.service_now().get_application(apps[0]["id"])
     ).result(10)

@@ -50,7 +50,7 @@ def test_every_sample_qr_decodes_at_150_dpi(sample_pdfs, tmp_path: Path, case) -
 
 def test_a_tampered_payload_from_a_real_page_fails(sample_pdfs, tmp_path: Path) -> None:
     decoded = _decode(sample_pdfs[("lianyungang", "approval", "a4")], tmp_path, 200)[0]
-    amount = decoded.split("|")[4]
+    amount = decoded.split("|")[6]
     tampered = decoded.replace(f"|{amount}|", f"|{int(float(amount)) + 1000}.00|")
     with pytest.raises(seal.SealError) as exc:
         seal.verify(tampered, KEYS)

@@ -20,9 +20,9 @@ from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
 import localdb
-from forms.ric import mask
 from liangxian.cli import main
 from liangxian.keys import create_counter_key
+from printing import seal
 from printing.documents import KEYWORDS_PREFIX
 from tests.support.credentials import as_user
 from tests.support.keyring_backend import MemoryKeyring
@@ -127,7 +127,15 @@ def test_receipt_from_the_store_prints_verifies_and_reprints(counter_db, tmp_pat
     assert code == 0, out
     assert out["number"] == app["receipt_no"] and out["reprint"] == 0
     text = _text(first)
-    for expected in (app["receipt_no"], "卓玛", "སྒྲོལ་མ།", mask(_id_number(2)), "受理回执", "ཞུ་ཡིག", "clerk1"):
+    for expected in (
+        app["receipt_no"],
+        "卓玛",
+        "སྒྲོལ་མ།",
+        seal.paper_mask(_id_number(2)),
+        "受理回执",
+        "ཞུ་ཡིག",
+        "clerk1",
+    ):
         assert expected in text
     assert "补打" not in text
 
@@ -169,7 +177,7 @@ def test_approval_slip_after_approval_carries_the_decided_amount(counter_db, tmp
     assert f"¥{allowance:,.2f}" in text
     assert "rev1" in text  # the approver, from the status history
     payload = str(PdfReader(pdf).metadata["/Keywords"])[len(KEYWORDS_PREFIX) :]
-    assert payload.split("|")[4] == f"{allowance:.2f}"
+    assert payload.split("|")[6] == f"{allowance:.2f}"
     assert main(["verify", str(pdf), "--db", str(db), "--id-number", _id_number(2)]) == 0
     capsys.readouterr()
 
