@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from liangxian.cli import main
 from tests.printing.test_printing_store import TODAY_ARG, counter_db  # noqa: F401 (fixture)
+from tests.support.credentials import as_user
 
 KILLS = 40
 
@@ -38,7 +39,7 @@ def _child(db: Path, record_id: str, out_dir: Path, out_fd: int) -> None:
             n += 1
             out = out_dir / f"copy-{os.getpid()}-{n}.pdf"
             args = ["print", "receipt", "--db", str(db), "--id", record_id, "--out", str(out)]
-            code = main([*args, "--as", "clerk1", *TODAY_ARG])
+            code = main([*args, *as_user(db.parent, "clerk1", "pw-clerk"), *TODAY_ARG])
             os.write(out_fd, f"{code}\n".encode())
     except BaseException:  # pragma: no cover - only in the child
         os._exit(3)
@@ -57,7 +58,7 @@ def test_sigkill_during_print_never_leaves_an_unrecorded_or_second_first_copy(co
     out_dir.mkdir()
     # warm the fonts and shaping in the parent, so the children print at once
     assert main(["print", "receipt", "--db", str(db), "--id", record_id, "--out", str(tmp_path / "w.pdf"),
-                 "--as", "clerk1", *TODAY_ARG]) == 0  # fmt: skip
+                 *as_user(db.parent, "clerk1", "pw-clerk"), *TODAY_ARG]) == 0  # fmt: skip
     (tmp_path / "w.pdf").unlink()  # recorded as the first print: every later one is a reprint
     rng = random.Random(20261201)
     completed = 0
@@ -107,7 +108,7 @@ def test_print_creates_the_pdf_readable_by_its_owner_only(counter_db, tmp_path, 
     db, records = counter_db
     out = tmp_path / "receipt.pdf"
     args = ["print", "receipt", "--db", str(db), "--id", records["application"]["id"], "--out", str(out)]
-    assert main([*args, "--as", "clerk1", *TODAY_ARG]) == 0
+    assert main([*args, *as_user(db.parent, "clerk1", "pw-clerk"), *TODAY_ARG]) == 0
     assert json.loads(capsys.readouterr().out)["reprint"] == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert not list(tmp_path.glob(".*.partial"))

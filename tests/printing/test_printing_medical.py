@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from reportlab.pdfgen.canvas import Canvas
 
 import localdb
 from liangxian.cli import main
 from liangxian.keys import create_counter_key
-from printing import seal
+from printing import proof, seal
 from printing.documents import build_pdf
 from printing.samples import medical_sample
 from printing.verify import verify_pdf
+from tests.support.credentials import as_user
 from tests.support.keyring_backend import MemoryKeyring
 from tests.support.store_data import id_number, uscc
 
@@ -84,7 +86,17 @@ def lhasa_db(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[Path]:
 
 
 def _print(capsys, db: Path, kind: str, record_id: str, out: Path, paper: str = "a4") -> tuple[int, dict]:
-    args = ["print", kind, "--db", str(db), "--id", record_id, "--out", str(out), "--as", "clerk1"]
+    args = [
+        "print",
+        kind,
+        "--db",
+        str(db),
+        "--id",
+        record_id,
+        "--out",
+        str(out),
+        *as_user(db.parent, "clerk1", "pw-clerk"),
+    ]
     code = main([*args, "--paper", paper, "--today", TODAY.isoformat()])
     return code, json.loads(capsys.readouterr().out)
 
@@ -214,9 +226,32 @@ def test_a_medical_slip_whose_amount_was_changed_does_not_verify() -> None:
     key = Ed25519PrivateKey.generate()
     doc = medical_sample("medical_approval", "lhasa")
     pdf = build_pdf(doc, key, "a4")
-    forged = pdf.replace(b"3600.00", b"9600.00")
-    with pytest.raises(seal.SealError):
-        verify_pdf(forged, {doc.issuer.counter_id: key.public_key()}, check_image=False)
+    keys = {doc.issuer.counter_id: key.public_key()}
+    verify_pdf(pdf, keys, check_image=False)  # the genuine slip verifies
+    # as a PDF editor would: the approved amount painted over and written anew
+    run = next(r for r in proof.text_runs(pdf)[0] if "3,600.00" in r.text)
+
+    def repaint(c: Canvas) -> None:
+        c.setFillColorRGB(1, 1, 1)
+        c.rect(run.x - 1, run.y - 3, 90, run.size + 5, stroke=0, fill=1)
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont("Helvetica-Bold", run.size)
+        c.drawString(run.x, run.y, "¥9,600.00")
+
+    reader = PdfReader(io.BytesIO(pdf))
+    box = reader.pages[0].mediabox
+    buf = io.BytesIO()
+    canvas = Canvas(buf, pagesize=(float(box.width), float(box.height)))
+    repaint(canvas)
+    canvas.showPage()
+    canvas.save()
+    writer = PdfWriter(clone_from=reader)
+    writer.pages[0].merge_page(PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(seal.SealError) as refused:
+        verify_pdf(out.getvalue(), keys, check_image=False)
+    assert refused.value.code.startswith("verify.")
 
 
 def test_vasectomy_allowance_from_intake_to_a_slip_that_verifies(
