@@ -190,3 +190,22 @@ def test_a_count_mismatch_is_repaired_by_pulling_only_what_differs(with_employer
     again = b.sync()
     assert (again.pulled, again.repaired) == (0, [])
     sound(b.store)
+
+
+def test_two_corrections_of_one_field_made_offline_are_no_conflict_with_themselves(with_employer) -> None:
+    """A counter corrects the same field twice while offline, after another counter changed another
+    field: its second correction builds on its own first one, so nothing conflicts."""
+    a, b = with_employer["a"], with_employer["b"]
+    p = a.svc().register_person(person_data(id_number=id_number(seq=80)))
+    a.sync()
+    b.sync()
+    a.svc().update_person(p["id"], 1, {"phone": "13900000011"})
+    b.svc().update_person(p["id"], 1, {"name_zh": "卓嘎"})
+    b.svc().update_person(p["id"], 2, {"name_zh": "卓玛"})
+    a.sync()
+    report = b.sync()
+    assert (report.conflicts, report.rejected) == (0, 0)
+    a.sync()
+    assert view(a.store) == view(b.store)
+    got = a.store.get_person(p["id"])
+    assert (got["name_zh"], got["phone"]) == ("卓玛", "13900000011")
