@@ -114,7 +114,20 @@ class RemoteApply(WriteBase):
                         report.kept_local.append(r.entity_id)
                     else:
                         fresh.append(r)
-                getattr(self, f"_apply_{entity}")(s, fresh, report, events)
+                try:
+                    getattr(self, f"_apply_{entity}")(s, fresh, report, events)
+                except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+                    # a pulled record is input too: a malformed one refuses the page (nothing written)
+                    raise ValidationFailed(
+                        [
+                            error(
+                                "sync.bad_record",
+                                "record",
+                                entity=entity,
+                                detail=f"{type(exc).__name__}: {exc}",
+                            )
+                        ]
+                    ) from exc
             if events:
                 append_audit_many(s, actor=self.username, events=events)
             now = utc_now()

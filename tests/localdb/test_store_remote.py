@@ -179,3 +179,32 @@ def test_an_unknown_entity_is_refused_and_nothing_is_written(other) -> None:
         here.apply_remote([RemoteRecord("counter", "x", 1, {"id": "x"})], state={"pull.cursor": "5"})
     assert "pull.cursor" not in other.sync_state()
     assert outbox_size(other) == before
+
+
+def test_a_malformed_pulled_record_refuses_the_page_with_a_code(store, clerk) -> None:
+    """A pulled record is input too: one missing its fields is a coded refusal, and nothing of the
+    page (the good record beside it, the cursor) is written."""
+    from forms.errors import ValidationFailed
+
+    good = as_pulled_one(store, clerk)
+    bad = RemoteRecord("person", "0190f000-0000-7000-8000-0000000000bb", 1, {"id_number": "x"}, server_seq=2)
+    with pytest.raises(ValidationFailed) as caught:
+        clerk.apply_remote([good, bad], state={"pull.cursor": "2"})
+    assert caught.value.issues[0].code == "sync.bad_record" and caught.value.issues[0].message("bo")
+    assert "pull.cursor" not in store.sync_state()
+
+
+def as_pulled_one(store: localdb.Store, clerk) -> RemoteRecord:
+    from tests.support.store_data import employer_data, uscc
+
+    data = {
+        **to_wire(
+            "employer",
+            {
+                **employer_data(uscc=uscc(org="MA6T7777")),
+                "id": "0190f000-0000-7000-8000-0000000000cc",
+                "version": 1,
+            },
+        )
+    }
+    return RemoteRecord("employer", data["id"], 1, data, server_seq=1)
