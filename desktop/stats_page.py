@@ -85,7 +85,7 @@ class StatsPage(QWidget):
         self.result: Any = None  # the last localdb.stats.Loaded for this period
         self.last_year: Any = None
         self.busy = False
-        from localdb.stats import business_today
+        from forms.clock import business_today
 
         today = business_today()
         self.title = QLabel()
@@ -642,7 +642,7 @@ class DayEnd(QWidget):
         self.ui = ui
         self.backend = backend
         self.lines: list[Any] = []
-        from localdb.stats import business_today
+        from forms.clock import business_today
 
         self.day = QDateEdit(_qdate(business_today()))
         self.day.setCalendarPopup(True)

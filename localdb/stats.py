@@ -15,17 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from forms.clock import business_today, china_now
 from forms.indicators import ApplicationRow, Indicators, Period, RegistrationCount, compute, drill
 from forms.stats_report import LedgerLine, StatsReport, build
 from localdb import db
 
 SHANGHAI_OFFSET = dt.timedelta(hours=8)
-CHINA_TZ = dt.timezone(SHANGHAI_OFFSET)
-
-
-def business_today() -> dt.date:
-    """Today in Asia/Shanghai (Lhasa's official time too), whatever the machine's time zone."""
-    return dt.datetime.now(CHINA_TZ).date()
 
 
 # One row per application. The service writes one entitlement decision per application (at intake),
@@ -372,7 +367,7 @@ def report(
     if county is not None:
         wanted = [n for n in wanted if n.startswith(county)]
     langs = languages_of(this.region)
-    now = dt.datetime.now(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    now = china_now().strftime("%Y-%m-%d %H:%M")
     return build(
         this.indicators,
         ytd.indicators,

@@ -67,6 +67,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--password-stdin", action="store_true", required=True)
     q.set_defaults(func=_run_user_add)
 
+    q = csub.add_parser(
+        "stats",
+        help="the statistics indicators of a county, or of every county, from the server",
+        description=(
+            "The same indicators as `liangxian stats` at a counter (one definition: forms/indicators.py), "
+            "over every counter's records on the server: one county with --county, else every county of "
+            "the region side by side (`by_county`). JSON keys as in `liangxian stats --help`."
+        ),
+    )
+    _db(q)
+    q.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    q.add_argument("--county", metavar="CODE", help="one county (default: every county of the region)")
+    q.add_argument("--json", action="store_true", help="print JSON (the default)")
+    q.set_defaults(func=_run_stats)
+
     p = sub.add_parser("serve", help="run the central server (HTTP, uvicorn)")
     _db(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -102,6 +118,21 @@ def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, i
 def _run_user_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n")
     return _run(args, lambda s: s.add_user(args.county, args.username, args.role, password))
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from central import stats
+    from forms.indicators import Period
+
+    try:
+        start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    except ValueError:
+        return fail([error("date.format", "from")])
+    if end < start:
+        return fail([error("stats.period_reversed", "to")])
+    return _run(args, lambda s: stats.indicators(s, Period(start, end), args.county).to_json())
 
 
 def run_serve(args: argparse.Namespace) -> int:

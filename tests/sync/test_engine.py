@@ -209,3 +209,38 @@ def test_two_corrections_of_one_field_made_offline_are_no_conflict_with_themselv
     assert view(a.store) == view(b.store)
     got = a.store.get_person(p["id"])
     assert (got["name_zh"], got["phone"]) == ("卓玛", "13900000011")
+
+
+def test_the_server_computes_the_same_indicators_as_a_synced_counter(with_employer, server) -> None:
+    """One definition for both (forms/indicators.py): once a county is synced, the server's
+    indicators for it equal those a counter of the county computes; without a county the server
+    shows every county side by side."""
+    from central import stats as central_stats
+    from forms.indicators import Period
+    from localdb import stats as counter_stats
+
+    a, b, c = with_employer["a"], with_employer["b"], with_employer["c"]
+    busy_day(a, 90)
+    rejected = busy_day(b, 92)
+    b.svc("rev1").reject(rejected["application"]["id"], "材料不全")
+    approved = busy_day(a, 94)
+    a.svc("rev1").approve(approved["application"]["id"])
+    c.svc("boss").register_employer(employer_data(county_code="540103"))
+    for counter in (a, b, a, c):
+        counter.sync()
+    from forms.clock import business_today
+
+    today = business_today()  # intake and decisions were made now (the business date fixed for the forms)
+    period = Period(today.replace(month=1, day=1), today)
+    at_counter = counter_stats.indicators(a.store.path, period, "540102", today=today).indicators.to_json()
+    at_server = central_stats.indicators(server, period, "540102", today=today).to_json()
+    assert at_server == at_counter
+    assert (at_server["received"], at_server["approved"], at_server["rejected"], at_server["pending"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    region = central_stats.indicators(server, period, None, today=today).to_json()
+    assert region["by_county"]["540102"]["received"] == 3
+    assert region["county"] is None
