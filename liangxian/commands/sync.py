@@ -79,6 +79,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--take", required=True, choices=("local", "remote"), help="which value stands")
     r.set_defaults(func=run_resolve)
 
+    p = sub.add_parser(
+        "export-bundle",
+        help="write every unsent change into one file for the server (no link)",
+        description=(
+            "For a county without a link: every unsent change of this counter in one bundle file (created "
+            "0600), each change signed as for a sync, the whole signed by the counter's key and encrypted "
+            "to the central server's X25519 key (received at enrollment) with a fresh key (X25519, "
+            "HKDF-SHA256, AES-256-GCM). Carry it to an office with a link, where `liangxian central "
+            "import-bundle` applies it and writes a reply; open the reply here with `liangxian "
+            "import-bundle`. Nothing is marked sent until the reply (or an online sync) answers it. Prints "
+            "{bundle_id, changes, file, bytes}."
+        ),
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the bundle file to write")
+    p.add_argument("--as", dest="user", metavar="USER", help="the acting user (default: who enrolled)")
+    p.set_defaults(func=run_export_bundle)
+
+    p = sub.add_parser(
+        "import-bundle",
+        help="apply the server's reply bundle like a sync",
+        description=(
+            "Apply a reply bundle made by `liangxian central import-bundle` for this counter: the server's "
+            "answers to the changes carried (refusals and conflicts as after a sync) and the county's "
+            "changes since the counter's cursor, applied like a pull. A reply for another counter, a "
+            "tampered or truncated file, or a reply older than the last one applied is refused (exit 2) "
+            "and changes nothing. Prints {pushed, pulled, rejected, conflicts, duplicates_merged, "
+            "cursor}; exit 0 when in step, 1 when changes were refused or conflicts wait."
+        ),
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+    p.add_argument("reply", metavar="REPLY", help="the reply bundle file")
+    p.add_argument("--as", dest="user", metavar="USER", help="the acting user (default: who enrolled)")
+    p.set_defaults(func=run_import_bundle)
+
 
 def _first_admin(store: Any) -> str:
     admins = [u["username"] for u in store.users() if u["role"] == "admin" and u["active"]]
@@ -271,3 +306,70 @@ def run_resolve(args: argparse.Namespace) -> int:
         return 0
 
     return _guarded(action)
+
+
+def _bundle_guarded(action: Any) -> int:
+    """The store's refusals as usual; a refused bundle (``bundle.*``) as its coded errors, exit 2."""
+    from sync.bundle import BundleError
+
+    def inner() -> int:
+        try:
+            return action()
+        except BundleError as exc:
+            sys.stderr.write(exc.bilingual() + "\n")
+            emit({"errors": exc.to_json()})
+            return EXIT_INVALID
+
+    return _sync_guarded(inner)
+
+
+def run_export_bundle(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
+    from localdb import open_store
+    from sync.offline import counter_box_key, export_bundle
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            info = store.counter_info
+            user = args.user or store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+            try:
+                key = load_counter_key(info.id)
+                box = counter_box_key(info.id)
+            except (KeyringUnavailable, CounterKeyMissing) as exc:
+                return _keyring_failed(exc)
+            progress = _TerminalProgress()
+            out = export_bundle(store, args.out, username=user, key=key, box_key=box, progress=progress)
+            progress.close()
+            emit(out)
+            return 0
+        finally:
+            store.close()
+
+    return _bundle_guarded(action)
+
+
+def run_import_bundle(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
+    from localdb import open_store
+    from sync.offline import counter_box_key, import_reply
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            info = store.counter_info
+            user = args.user or store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+            try:
+                key = load_counter_key(info.id)
+                box = counter_box_key(info.id)
+            except (KeyringUnavailable, CounterKeyMissing) as exc:
+                return _keyring_failed(exc)
+            progress = _TerminalProgress()
+            report = import_reply(store, args.reply, username=user, key=key, box_key=box, progress=progress)
+            progress.close()
+            emit(report.to_json())
+            return 0 if report.in_step else EXIT_NOT_IN_STEP
+        finally:
+            store.close()
+
+    return _bundle_guarded(action)
