@@ -138,56 +138,69 @@ def _no_link(exc: Any) -> int:
     return EXIT_NO_LINK
 
 
-def run_enroll(args: argparse.Namespace) -> int:
+def enroll_counter(
+    store: Any, server: str, code: str, user: str | None = None, *, retries: int = 5
+) -> dict[str, Any]:
+    """Enroll the counter of ``store`` with ``server`` using a one-time ``code`` as ``user`` (an admin;
+    default the first admin): the token into the keyring, the server's address and identity into the
+    sync state. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
+    (no link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``.
+    Shared by ``liangxian enroll`` and the settings screen."""
     from forms.errors import ValidationFailed, error
-    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, create_counter_key, store_secret
-    from localdb import open_store
+    from liangxian.keys import create_counter_key, load_secret, store_secret
     from sync.http import enroll
-    from sync.protocol import EnrollRequest, SyncUnavailable
+    from sync.protocol import EnrollRequest
+
+    user = user or _first_admin(store)
+    # the keyring must work before the one-time code is spent: the token could not be kept otherwise
+    load_secret(TOKEN, store.counter_info.id)
+    svc = store.service(user)
+    svc._allow("counter.set_key")  # only an admin enrolls the counter
+    info = store.counter_info
+    public = store.counter.public_key_b64 or create_counter_key(info.id)
+    if not store.counter.public_key_b64:
+        svc.set_counter_public_key(public)
+    answer = enroll(
+        server, EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public), retries=retries
+    )
+    if answer.region != store.region or answer.county_code != info.county_code:
+        raise ValidationFailed(
+            [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
+        )
+    store_secret(TOKEN, info.id, answer.token)
+    svc.set_sync_state(
+        {
+            SERVER_URL: server.rstrip("/"),
+            "server.id": answer.server_id,
+            "server.box_public_key": answer.server_box_public_key_b64,
+            "server.token_expires_at": answer.expires_at,
+            ENROLLED_BY: user,
+        }
+    )
+    return {
+        "server": server.rstrip("/"),
+        "server_id": answer.server_id,
+        "region": answer.region,
+        "county_code": answer.county_code,
+        "counter_no": answer.counter_no,
+        "token_expires_at": answer.expires_at,
+    }
+
+
+def run_enroll(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable
+    from localdb import open_store
+    from sync.protocol import SyncUnavailable
 
     def action() -> int:
         store = open_store(args.db)
         try:
-            user = args.user or _first_admin(store)
-            svc = store.service(user)
-            svc._allow("counter.set_key")  # only an admin enrolls the counter
-            info = store.counter_info
             try:
-                public = store.counter.public_key_b64 or create_counter_key(info.id)
-                if not store.counter.public_key_b64:
-                    svc.set_counter_public_key(public)
-                answer = enroll(
-                    args.server,
-                    EnrollRequest(args.code.strip(), info.id, info.county_code, info.counter_no, public),
-                )
-                if answer.region != store.region or answer.county_code != info.county_code:
-                    raise ValidationFailed(
-                        [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
-                    )
-                store_secret(TOKEN, info.id, answer.token)
+                emit(enroll_counter(store, args.server, args.code, args.user))
             except (KeyringUnavailable, CounterKeyMissing) as exc:
                 return _keyring_failed(exc)
             except SyncUnavailable as exc:
                 return _no_link(exc)
-            svc.set_sync_state(
-                {
-                    SERVER_URL: args.server.rstrip("/"),
-                    "server.id": answer.server_id,
-                    "server.box_public_key": answer.server_box_public_key_b64,
-                    "server.token_expires_at": answer.expires_at,
-                    ENROLLED_BY: user,
-                }
-            )
-            emit(
-                {
-                    "server": args.server.rstrip("/"),
-                    "server_id": answer.server_id,
-                    "region": answer.region,
-                    "county_code": answer.county_code,
-                    "counter_no": answer.counter_no,
-                    "token_expires_at": answer.expires_at,
-                }
-            )
         finally:
             store.close()
         return 0
