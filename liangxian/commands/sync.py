@@ -161,7 +161,9 @@ def enroll_counter(
     if not store.counter.public_key_b64:
         svc.set_counter_public_key(public)
     answer = enroll(
-        server, EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public), retries=retries
+        server,
+        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
+        retries=retries,
     )
     if answer.region != store.region or answer.county_code != info.county_code:
         raise ValidationFailed(
