@@ -94,6 +94,7 @@ class ConflictsPanel(QWidget):
         self.merges_table.setObjectName("merges_table")
         self.merges_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.merges_table.verticalHeader().setVisible(False)
+        self.merges_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.merges_table.horizontalHeader().setStretchLastSection(True)
         QVBoxLayout(self.merges_box).addWidget(self.merges_table)
         layout.addWidget(self.merges_box, 1)
@@ -153,6 +154,7 @@ class ConflictsPanel(QWidget):
             for col, text in enumerate(cells):
                 self.table.setItem(r, col, QTableWidgetItem(text))
         self.table.resizeRowsToContents()
+        self.table.resizeColumnsToContents()
         self.merges_table.setRowCount(len(self.merges))
         for r, g in enumerate(self.merges):
             repointed = ", ".join(

@@ -173,14 +173,22 @@ class SyncPage(QWidget):
         buttons.addWidget(self.import_button)
         buttons.addStretch(1)
         blay.addLayout(buttons)
+        self.bundle_progress = QProgressBar()
+        self.bundle_progress.setObjectName("bundle_progress")
+        self.bundle_progress.setRange(0, 1)
+        self.bundle_progress.setValue(0)
+        blay.addWidget(self.bundle_progress)
         blay.addWidget(self.bundle_message)
         blay.addStretch(1)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sync_tabs")
-        self.tabs.addTab(overview, "")
-        self.tabs.addTab(self.conflicts, "")
-        self.tabs.addTab(self.bundles, "")
+        from desktop.pages import _scroll
+
+        # scrolled, so a 1366×768 screen (and Tibetan's taller lines) never clips or grows the window
+        self.tabs.addTab(_scroll(overview), "")
+        self.tabs.addTab(_scroll(self.conflicts), "")
+        self.tabs.addTab(_scroll(self.bundles), "")
         outer = QVBoxLayout(self)
         outer.addWidget(self.title)
         outer.addWidget(self.tabs, 1)
@@ -233,7 +241,7 @@ class SyncPage(QWidget):
             t("ui.status.last_sync", when=s.last_sync_text()),
         ]
         lines.append(t("ui.sync.server", url=d["server"]) if d.get("server") else t("ui.sync.not_configured"))
-        self.state.setText("\n".join(lines))
+        self.state.setText(f"{lines[0]} · {lines[1]}\n{lines[2]} · {lines[3]}")
         self.now_button.setEnabled(bool(d.get("server")) and not self.controller.running)
         _fill(
             self.waiting,
@@ -300,8 +308,9 @@ class SyncPage(QWidget):
             self.now_button.setEnabled(False)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(min(done, max(total, 1)))
+        for bar in (self.progress, self.bundle_progress):
+            bar.setRange(0, max(total, 1))
+            bar.setValue(min(done, max(total, 1)))
         self.progress_label.setText(self.ui.t(f"ui.sync.stage.{stage}", done=done, total=total))
 
     def _finished(self, result: dict[str, Any]) -> None:
@@ -320,6 +329,7 @@ class SyncPage(QWidget):
                     t("ui.sync.done", **{k: j[k] for k in ("pushed", "pulled", "rejected", "conflicts")})
                 )
             self.progress.setValue(self.progress.maximum())
+            self.bundle_progress.setValue(self.bundle_progress.maximum())
         else:
             target.setText(error_text(result["error"], self.ui))
         self.refresh()
@@ -389,9 +399,23 @@ class SyncWiring:
         from desktop.enroll_box import EnrollBox
 
         if roles.may(self.window.backend.role, "counter.set_key"):
-            layout = settings.layout()
+            from PySide6.QtWidgets import QVBoxLayout
+
+            from desktop.pages import _scroll
+
             settings.enroll = EnrollBox(self.window.ui, self.window.backend, self.controller.kick)
-            layout.insertWidget(layout.count() - 1, settings.enroll)
+            # the settings page's boxes move into a scroll area with the enrollment box, so the taller
+            # page never makes the window taller than a 1366×768 screen
+            layout = settings.layout()
+            inner = QWidget()
+            moved = QVBoxLayout(inner)
+            while layout.count():
+                item = layout.takeAt(0)
+                if item.widget() is not None:
+                    moved.addWidget(item.widget())
+            moved.addWidget(settings.enroll)
+            moved.addStretch(1)
+            layout.addWidget(_scroll(inner))
 
     def open_record(self, entity: str, record_id: str) -> None:
         """Show a refused record where it can be corrected."""
