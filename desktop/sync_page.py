@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -370,24 +370,35 @@ class SyncPage(QWidget):
             self.import_from(path)
 
 
-class SyncWiring:
+class SyncWiring(QObject):
     """Everything sync adds to the main window, so the window itself changes in a few lines: the
     background controller, the status bar's truth (online, last successful sync), a sync at once
-    after every save, the 同步 page and the settings screen's enrollment box."""
+    after every save, the 同步 page and the settings screen's enrollment box. (A QObject, and its
+    slots bound methods, so that signals from the worker thread are queued to the window's thread.)"""
 
     def __init__(self, window: Any) -> None:
+        super().__init__(window)
         self.window = window
         self.controller = SyncController(window.backend.path)
-        self.controller.setParent(window)
-        status = window.status
-        self.controller.online_changed.connect(lambda online: self._online(online))
-        self.controller.finished.connect(lambda _r: status.refresh())
-        window.backend.changed.connect(lambda what: what in ("sync",) or self.controller.kick())
-        window.logged_in.connect(lambda _role: self.controller.start(window.backend.username or ""))
+        self.controller.setParent(self)
+        self.controller.online_changed.connect(self._online)
+        self.controller.finished.connect(self._finished)
+        window.backend.changed.connect(self._changed)
+        window.logged_in.connect(self._logged_in)
 
     def _online(self, online: bool) -> None:
         self.window.status.online = online
         self.window._show_status()
+
+    def _finished(self, _result: object) -> None:
+        self.window.status.refresh()
+
+    def _changed(self, what: str) -> None:
+        if what != "sync":
+            self.controller.kick()
+
+    def _logged_in(self, _role: str) -> None:
+        self.controller.start(self.window.backend.username or "")
 
     def page(self) -> SyncPage:
         page = SyncPage(self.window.ui, self.window.backend, self.window.status, self.controller)
@@ -403,7 +414,7 @@ class SyncWiring:
 
             from desktop.pages import _scroll
 
-            settings.enroll = EnrollBox(self.window.ui, self.window.backend, self.controller.kick)
+            settings.enroll = EnrollBox(self.window.ui, self.window.backend, self.controller.enrolled_now)
             # the settings page's boxes move into a scroll area with the enrollment box, so the taller
             # page never makes the window taller than a 1366×768 screen
             layout = settings.layout()

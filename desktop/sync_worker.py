@@ -49,6 +49,8 @@ class SyncController(QObject):
         self._thread: threading.Thread | None = None
         self._busy = False
         self._again = False
+        #: False once a run found the counter not enrolled: no more background runs until enrollment
+        self.enrolled: bool | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(interval_s * 1000)
         self.timer.timeout.connect(self.kick)
@@ -60,6 +62,7 @@ class SyncController(QObject):
     def start(self, username: str) -> None:
         """Background sync as ``username`` (whoever is logged in)."""
         self.username = username
+        self.enrolled = None  # enrolled meanwhile from the command line? look again at each login
         self.timer.start()
         QTimer.singleShot(0, self.kick)  # resume at once what a closed app left half done
 
@@ -71,7 +74,14 @@ class SyncController(QObject):
 
     def kick(self) -> bool:
         """Start a sync now unless one runs or the counter is not enrolled; True when started."""
+        if self.enrolled is False:
+            return False
         return self._run("sync", self._sync)
+
+    def enrolled_now(self) -> None:
+        """The counter was just enrolled: sync at once."""
+        self.enrolled = None
+        self.kick()
 
     def export_bundle(self, out: Path | str) -> bool:
         return self._run("export", lambda store, progress: self._export(store, Path(out), progress))
@@ -143,12 +153,12 @@ class SyncController(QObject):
         from sync.protocol import SyncUnavailable
 
         url = store.sync_state().get(SERVER_URL)
-        if not url:
+        token = load_secret(TOKEN, store.counter_info.id) if url else None
+        if not url or not token:
+            self.enrolled = False
             return None
-        key, counter_id = self._keys(store)
-        token = load_secret(TOKEN, counter_id)
-        if not token:
-            return None
+        self.enrolled = True
+        key, _counter_id = self._keys(store)
         try:
             with HttpSync(url, token, timeout=10.0, retries=self.retries, backoff=0.2) as transport:
                 report = SyncEngine(

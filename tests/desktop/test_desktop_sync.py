@@ -180,7 +180,7 @@ def test_reviewer_resolves_a_conflict_made_at_another_counter(qtbot, open_window
     srv, live = central
     window = open_window("reviewer")
     enroll_in_background(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
-    window.sync.controller.kick()
+    window.sync.controller.enrolled_now()
     synced(qtbot, window)
     store2, key2, token2 = _second_counter(srv, live.url, tmp_path)
     _sync2(store2, key2, live.url, token2)
