@@ -14,6 +14,9 @@ from liangxian.jsonio import EXIT_INVALID, emit
 EXIT_NOT_IN_STEP = 1
 EXIT_NO_LINK = 3
 TOKEN = "sync-token"
+#: the counter's own account for unattended syncs and bundles: made at enrollment, without a password
+#: (it cannot log in), so that the audit log names the machine, not a person who never proved who she is
+SYNC_ACCOUNT = "sync"
 SERVER_URL = "server.url"
 ENROLLED_BY = "server.enrolled_by"
 
@@ -94,7 +97,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
     p.add_argument("--out", required=True, metavar="FILE", help="the bundle file to write")
-    p.add_argument("--as", dest="user", metavar="USER", help="the acting user (default: who enrolled)")
     p.set_defaults(func=run_export_bundle)
 
     p = sub.add_parser(
@@ -111,7 +113,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
     p.add_argument("reply", metavar="REPLY", help="the reply bundle file")
-    p.add_argument("--as", dest="user", metavar="USER", help="the acting user (default: who enrolled)")
     p.set_defaults(func=run_import_bundle)
 
 
@@ -170,6 +171,8 @@ def enroll_counter(
             [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
         )
     store_secret(TOKEN, info.id, answer.token)
+    if not any(u["username"] == SYNC_ACCOUNT for u in store.users()):
+        svc.add_user(SYNC_ACCOUNT, "clerk", None)
     svc.set_sync_state(
         {
             SERVER_URL: server.rstrip("/"),
@@ -338,6 +341,14 @@ def _bundle_guarded(action: Any) -> int:
     return _sync_guarded(inner)
 
 
+def _bundle_account(store: Any) -> str:
+    """Bundles are written and applied as the counter's sync account (made at enrollment); a counter
+    enrolled before that account existed uses whoever enrolled it."""
+    if any(u["username"] == SYNC_ACCOUNT and u["active"] for u in store.users()):
+        return SYNC_ACCOUNT
+    return store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+
+
 def run_export_bundle(args: argparse.Namespace) -> int:
     from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
     from localdb import open_store
@@ -347,7 +358,7 @@ def run_export_bundle(args: argparse.Namespace) -> int:
         store = open_store(args.db)
         try:
             info = store.counter_info
-            user = args.user or store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+            user = _bundle_account(store)
             try:
                 key = load_counter_key(info.id)
                 box = counter_box_key(info.id)
@@ -373,7 +384,7 @@ def run_import_bundle(args: argparse.Namespace) -> int:
         store = open_store(args.db)
         try:
             info = store.counter_info
-            user = args.user or store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+            user = _bundle_account(store)
             try:
                 key = load_counter_key(info.id)
                 box = counter_box_key(info.id)
