@@ -92,7 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "HKDF-SHA256, AES-256-GCM). Carry it to an office with a link, where `liangxian central "
             "import-bundle` applies it and writes a reply; open the reply here with `liangxian "
             "import-bundle`. Nothing is marked sent until the reply (or an online sync) answers it. Prints "
-            "{bundle_id, changes, file, bytes}."
+            "{bundle_id, changes, file, bytes}. Acts as the counter's sync account."
         ),
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
@@ -108,7 +108,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "changes since the counter's cursor, applied like a pull. A reply for another counter, a "
             "tampered or truncated file, or a reply older than the last one applied is refused (exit 2) "
             "and changes nothing. Prints {pushed, pulled, rejected, conflicts, duplicates_merged, "
-            "cursor}; exit 0 when in step, 1 when changes were refused or conflicts wait."
+            "cursor}; exit 0 when in step, 1 when changes were refused or conflicts wait. Acts as the "
+            "counter's sync account."
         ),
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
