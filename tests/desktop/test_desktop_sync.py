@@ -285,3 +285,18 @@ def test_save_a_bundle_and_open_its_reply_from_the_sync_screen(qtbot, open_windo
     assert page.import_from(reply)
     qtbot.waitUntil(lambda: page.last_result is not None and not page.last_result["ok"], timeout=20_000)
     assert page.bundle_message.text() == page.last_result["error"].message("zh")
+
+
+def test_answers_arriving_after_the_window_closed_start_nothing(qtbot, store_copy) -> None:
+    """A sync or a search finishing while the window closes asks for more work; the closed backend
+    drops it instead of failing in the Qt event loop."""
+    from desktop.backend import Backend, store_module
+
+    backend = Backend(store_copy("lhasa"), store_module())
+    opened: list[Any] = []
+    backend.open(opened.append, opened.append)
+    qtbot.waitUntil(lambda: bool(opened), timeout=10_000)
+    backend.close()
+    called: list[Any] = []
+    future = backend.submit(lambda: called.append("ran"), called.append, called.append)
+    assert future.cancelled() and called == [] and not backend.busy
