@@ -52,6 +52,7 @@ class Backend(QObject):
         self.counter: dict[str, Any] = {}
         self._finished.connect(self._deliver)
         self._pending = 0
+        self._closed = False
         self._lock = threading.Lock()
 
     @property
@@ -68,6 +69,12 @@ class Backend(QObject):
         self, fn: Callable[[], Any], on_ok: OkCallback | None = None, on_err: ErrCallback | None = None
     ) -> Future:
         """Run ``fn`` on the store thread; call ``on_ok(result)`` or ``on_err(exc)`` on the UI thread."""
+        if self._closed:  # the window closed with answers in flight: what they would start is moot
+            from concurrent.futures import Future
+
+            dropped: Future = Future()
+            dropped.cancel()
+            return dropped
         with self._lock:
             self._pending += 1
         future = self._executor.submit(fn)
@@ -102,6 +109,8 @@ class Backend(QObject):
     def close(self) -> None:
         if self._executor_ is None:
             return
+        if self._closed:
+            return
 
         def _close() -> None:
             if self._store is not None:
@@ -109,6 +118,7 @@ class Backend(QObject):
                 self._store = None
 
         self._executor.submit(_close)
+        self._closed = True
         self._executor.shutdown(wait=True)
 
     # --- store life cycle (each runs on the store thread) -------------------------------------------

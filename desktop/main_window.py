@@ -82,7 +82,7 @@ class StatusInfo(QObject):
                 return {}
             state_of = getattr(service, "sync_state", None)
             state = state_of() if callable(state_of) else {}
-            last = state.get("last_sync_at") or state.get("last_synced_at") or state.get("last_sync")
+            last = state.get("sync.last_ok") or state.get("last_sync_at") or state.get("last_sync")
             queue = "received" if roles.may(self.backend.role, "application.approve") else "rejected"
             return {
                 "outbox": service.pending_outbox_count(),
@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(60_000)
         self._status_timer.timeout.connect(self.status.refresh)
 
+        from desktop.sync_page import SyncWiring
+
+        self.sync = SyncWiring(self)
         self.nav.currentRowChanged.connect(self._navigate)
         ui.changed.connect(self._on_language)
         self.retranslate()
@@ -385,6 +388,7 @@ class MainWindow(QMainWindow):
             return
         user = self.backend.username
         self.backend.logout()
+        self.sync.controller.stop()
         self._status_timer.stop()
         self.nav.blockSignals(True)  # clearing must not navigate (and rebuild a page)
         self.nav.clear()
@@ -427,12 +431,13 @@ class MainWindow(QMainWindow):
         elif key == "review":
             page = pages.ReviewPage(self.ui, self.backend)
         elif key == "sync":
-            page = pages.SyncPage(self.ui, self.backend, self.status)
+            page = self.sync.page()
         elif key == "stats":
             page = pages.StatsPage(self.ui, self.backend)
         else:
             page = pages.SettingsPage(self.ui, self.backend, self.idle_minutes)
             page.idle_minutes_changed.connect(self._set_idle)
+            self.sync.extend_settings(page)
         page.setObjectName(f"page_{key}")
         self.pages[key] = page
         self.stack.addWidget(page)
@@ -450,4 +455,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self._status_timer.stop()
+        self.sync.controller.stop()  # a sync under way just stops; it resumes next start
         super().closeEvent(event)

@@ -58,6 +58,8 @@ COMMAND_OWNERS = {
     "enroll": "sync",
     "sync": "sync",
     "conflicts": "sync",
+    "export-bundle": "sync",
+    "import-bundle": "sync",
     "search": "search",
     "print": "printing",
     "print-samples": "printing",

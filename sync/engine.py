@@ -213,13 +213,18 @@ class SyncEngine:
                 for i in items
             ]
             response = self.transport.push(PushRequest(self.counter_id, tuple(changes)))
-            self._record_answers(items, response.results, report)
+            answered = self._record_answers(items, response.results, report)
             done += len(items)
             self.progress("push", done, total)
+            if not answered:
+                # nothing of this batch was answered (a reply bundle answers only what it carried):
+                # asking again now would get the same silence; the changes wait for the next sync
+                break
 
     def _record_answers(
         self, items: Sequence[Mapping[str, Any]], results: Sequence[ChangeResult], report: SyncReport
-    ) -> None:
+    ) -> int:
+        """Record the server's answers; returns how many of ``items`` were answered."""
         by_id = {r.change_id: r for r in results}
         acknowledged: list[str] = []
         refused: dict[str, list[dict[str, str]]] = {}
@@ -249,6 +254,7 @@ class SyncEngine:
         if refused:
             self.svc.mark_refused(refused)
             report.rejected += len(refused)
+        return len(acknowledged) + len(refused)
 
     def _pull(
         self,

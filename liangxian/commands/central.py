@@ -83,6 +83,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--json", action="store_true", help="print JSON (the default)")
     q.set_defaults(func=_run_stats)
 
+    q = csub.add_parser(
+        "import-bundle",
+        help="apply a counter's bundle (carried without a link) and write its reply",
+        description=(
+            "Open a bundle made by `liangxian export-bundle` (encrypted to this server, signed by an "
+            "enrolled counter), apply its changes through the same checks as a push (importing the same "
+            "bundle again changes nothing) and write the reply bundle (0600) for that counter: the answers "
+            "and the county's changes since the counter's cursor, encrypted to the counter. A bundle for "
+            "another server, from an unknown or revoked counter, tampered or truncated is refused (exit 2). "
+            "Prints {counter_id, county_code, counter_no, bundle_id, changes, applied, rejected, conflicts, "
+            "duplicates, records, cursor, reply}."
+        ),
+    )
+    _db(q)
+    q.add_argument("file", metavar="FILE", help="the counter's bundle")
+    q.add_argument("--out", required=True, metavar="REPLY", help="the reply bundle to write")
+    q.set_defaults(func=lambda a: _run(a, lambda s: _import_bundle(s, a.file, a.out)))
+
     p = sub.add_parser("serve", help="run the central server (HTTP, uvicorn)")
     _db(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -94,6 +112,12 @@ def _server(db: str) -> Any:
     from central.service import CentralServer
 
     return CentralServer(db)
+
+
+def _import_bundle(server: Any, file: str, out: str) -> dict[str, Any]:
+    from central.bundles import import_bundle
+
+    return import_bundle(server, file, out)
 
 
 def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, init: bool = False) -> int:

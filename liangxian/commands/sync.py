@@ -15,8 +15,8 @@ from liangxian.jsonio import EXIT_INVALID, emit
 EXIT_NOT_IN_STEP = 1
 EXIT_NO_LINK = 3
 TOKEN = "sync-token"
-#: the counter's own account for unattended syncs: made at enrollment, without a password (it cannot
-#: log in), so that the audit log names the machine, not a person who never proved who she is
+#: the counter's own account for unattended syncs and bundles: made at enrollment, without a password
+#: (it cannot log in), so that the audit log names the machine, not a person who never proved who she is
 SYNC_ACCOUNT = "sync"
 SERVER_URL = "server.url"
 ENROLLED_BY = "server.enrolled_by"
@@ -91,6 +91,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_password_args(r)
     r.set_defaults(func=run_resolve)
 
+    p = sub.add_parser(
+        "export-bundle",
+        help="write every unsent change into one file for the server (no link)",
+        description=(
+            "For a county without a link: every unsent change of this counter in one bundle file (created "
+            "0600), each change signed as for a sync, the whole signed by the counter's key and encrypted "
+            "to the central server's X25519 key (received at enrollment) with a fresh key (X25519, "
+            "HKDF-SHA256, AES-256-GCM). Carry it to an office with a link, where `liangxian central "
+            "import-bundle` applies it and writes a reply; open the reply here with `liangxian "
+            "import-bundle`. Nothing is marked sent until the reply (or an online sync) answers it. Prints "
+            "{bundle_id, changes, file, bytes}. Acts as the counter's sync account."
+        ),
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the bundle file to write")
+    p.set_defaults(func=run_export_bundle)
+
+    p = sub.add_parser(
+        "import-bundle",
+        help="apply the server's reply bundle like a sync",
+        description=(
+            "Apply a reply bundle made by `liangxian central import-bundle` for this counter: the server's "
+            "answers to the changes carried (refusals and conflicts as after a sync) and the county's "
+            "changes since the counter's cursor, applied like a pull. A reply for another counter, a "
+            "tampered or truncated file, or a reply older than the last one applied is refused (exit 2) "
+            "and changes nothing. Prints {pushed, pulled, rejected, conflicts, duplicates_merged, "
+            "cursor}; exit 0 when in step, 1 when changes were refused or conflicts wait. Acts as the "
+            "counter's sync account."
+        ),
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
+    p.add_argument("reply", metavar="REPLY", help="the reply bundle file")
+    p.set_defaults(func=run_import_bundle)
+
 
 def _first_admin(store: Any) -> str:
     admins = [u["username"] for u in store.users() if u["role"] == "admin" and u["active"]]
@@ -115,59 +149,75 @@ def _no_link(exc: Any) -> int:
     return EXIT_NO_LINK
 
 
-def run_enroll(args: argparse.Namespace) -> int:
+def enroll_counter(
+    store: Any, server: str, code: str, user: str | None = None, *, retries: int = 5
+) -> dict[str, Any]:
+    """Enroll the counter of ``store`` with ``server`` using a one-time ``code`` as ``user`` (an admin;
+    default the first admin): the token into the keyring, the server's address and identity into the
+    sync state. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
+    (no link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``.
+    Shared by ``liangxian enroll`` and the settings screen."""
     from forms.errors import ValidationFailed, error
-    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, create_counter_key, store_secret
-    from localdb import open_store
+    from liangxian.keys import create_counter_key, load_secret, store_secret
     from sync.http import enroll
-    from sync.protocol import EnrollRequest, SyncUnavailable
+    from sync.protocol import EnrollRequest
+
+    user = user or _first_admin(store)
+    # the keyring must work before the one-time code is spent: the token could not be kept otherwise
+    load_secret(TOKEN, store.counter_info.id)
+    svc = store.service(user)
+    svc._allow("counter.set_key")  # only an admin enrolls the counter
+    info = store.counter_info
+    public = store.counter.public_key_b64 or create_counter_key(info.id)
+    if not store.counter.public_key_b64:
+        svc.set_counter_public_key(public)
+    answer = enroll(
+        server,
+        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
+        retries=retries,
+    )
+    if answer.region != store.region or answer.county_code != info.county_code:
+        raise ValidationFailed(
+            [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
+        )
+    store_secret(TOKEN, info.id, answer.token)
+    if not any(u["username"] == SYNC_ACCOUNT for u in store.users()):
+        svc.add_user(SYNC_ACCOUNT, "clerk", None)
+    svc.set_sync_state(
+        {
+            SERVER_URL: server.rstrip("/"),
+            "server.id": answer.server_id,
+            "server.box_public_key": answer.server_box_public_key_b64,
+            "server.token_expires_at": answer.expires_at,
+            ENROLLED_BY: user,
+        }
+    )
+    return {
+        "server": server.rstrip("/"),
+        "server_id": answer.server_id,
+        "region": answer.region,
+        "county_code": answer.county_code,
+        "counter_no": answer.counter_no,
+        "token_expires_at": answer.expires_at,
+    }
+
+
+def run_enroll(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable
+    from localdb import open_store
+    from sync.protocol import SyncUnavailable
 
     def action() -> int:
         store = open_store(args.db)
         try:
             args.user = args.user or _first_admin(store)
-            svc = acting_service(args, store)
-            user = svc.username
-            svc._allow("counter.set_key")  # only an admin enrolls the counter
-            info = store.counter_info
+            user = acting_service(args, store).username  # the admin proves it before the code is spent
             try:
-                public = store.counter.public_key_b64 or create_counter_key(info.id)
-                if not store.counter.public_key_b64:
-                    svc.set_counter_public_key(public)
-                answer = enroll(
-                    args.server,
-                    EnrollRequest(args.code.strip(), info.id, info.county_code, info.counter_no, public),
-                )
-                if answer.region != store.region or answer.county_code != info.county_code:
-                    raise ValidationFailed(
-                        [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
-                    )
-                store_secret(TOKEN, info.id, answer.token)
+                emit(enroll_counter(store, args.server, args.code, user))
             except (KeyringUnavailable, CounterKeyMissing) as exc:
                 return _keyring_failed(exc)
             except SyncUnavailable as exc:
                 return _no_link(exc)
-            if not any(u["username"] == SYNC_ACCOUNT for u in store.users()):
-                svc.add_user(SYNC_ACCOUNT, "clerk", None)
-            svc.set_sync_state(
-                {
-                    SERVER_URL: args.server.rstrip("/"),
-                    "server.id": answer.server_id,
-                    "server.box_public_key": answer.server_box_public_key_b64,
-                    "server.token_expires_at": answer.expires_at,
-                    ENROLLED_BY: user,
-                }
-            )
-            emit(
-                {
-                    "server": args.server.rstrip("/"),
-                    "server_id": answer.server_id,
-                    "region": answer.region,
-                    "county_code": answer.county_code,
-                    "counter_no": answer.counter_no,
-                    "token_expires_at": answer.expires_at,
-                }
-            )
         finally:
             store.close()
         return 0
@@ -286,3 +336,78 @@ def run_resolve(args: argparse.Namespace) -> int:
         return 0
 
     return _guarded(action)
+
+
+def _bundle_guarded(action: Any) -> int:
+    """The store's refusals as usual; a refused bundle (``bundle.*``) as its coded errors, exit 2."""
+    from sync.bundle import BundleError
+
+    def inner() -> int:
+        try:
+            return action()
+        except BundleError as exc:
+            sys.stderr.write(exc.bilingual() + "\n")
+            emit({"errors": exc.to_json()})
+            return EXIT_INVALID
+
+    return _sync_guarded(inner)
+
+
+def _bundle_account(store: Any) -> str:
+    """Bundles are written and applied as the counter's sync account (made at enrollment); a counter
+    enrolled before that account existed uses whoever enrolled it."""
+    if any(u["username"] == SYNC_ACCOUNT and u["active"] for u in store.users()):
+        return SYNC_ACCOUNT
+    return store.sync_state().get(ENROLLED_BY) or _first_admin(store)
+
+
+def run_export_bundle(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
+    from localdb import open_store
+    from sync.offline import counter_box_key, export_bundle
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            info = store.counter_info
+            user = _bundle_account(store)
+            try:
+                key = load_counter_key(info.id)
+                box = counter_box_key(info.id)
+            except (KeyringUnavailable, CounterKeyMissing) as exc:
+                return _keyring_failed(exc)
+            progress = _TerminalProgress()
+            out = export_bundle(store, args.out, username=user, key=key, box_key=box, progress=progress)
+            progress.close()
+            emit(out)
+            return 0
+        finally:
+            store.close()
+
+    return _bundle_guarded(action)
+
+
+def run_import_bundle(args: argparse.Namespace) -> int:
+    from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key
+    from localdb import open_store
+    from sync.offline import counter_box_key, import_reply
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            info = store.counter_info
+            user = _bundle_account(store)
+            try:
+                key = load_counter_key(info.id)
+                box = counter_box_key(info.id)
+            except (KeyringUnavailable, CounterKeyMissing) as exc:
+                return _keyring_failed(exc)
+            progress = _TerminalProgress()
+            report = import_reply(store, args.reply, username=user, key=key, box_key=box, progress=progress)
+            progress.close()
+            emit(report.to_json())
+            return 0 if report.in_step else EXIT_NOT_IN_STEP
+        finally:
+            store.close()
+
+    return _bundle_guarded(action)
