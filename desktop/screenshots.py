@@ -83,6 +83,7 @@ def _shoot_stats(app, backend, window, save) -> None:
         _settle(app, backend)
         save(window, name)
     stats.tabs.setCurrentIndex(0)
+    window.resize(size)
 
 
 def _shoot_sync(app, backend, window, save) -> None:

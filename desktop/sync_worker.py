@@ -21,8 +21,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.qtcompat import emit
-
 log = logging.getLogger(__name__)
 
 #: seconds between background attempts while enrolled
@@ -106,7 +104,7 @@ class SyncController(QObject):
             store = None
             try:
                 store = localdb.open_store(self.db_path)
-                result = job(store, lambda s, d, t: emit(self.progress, s, d, t))
+                result = job(store, lambda s, d, t: self.progress.emit(s, d, t))
                 if result is None:
                     return None  # nothing to do (not enrolled)
                 return {"ok": True, "kind": kind, "report": result, "user": username}
@@ -125,11 +123,11 @@ class SyncController(QObject):
                         break
                     self._again = False
                     if outcome is not None:
-                        emit(self.finished, outcome)
+                        self.finished.emit(outcome)
             finally:
                 self._busy = False
             if outcome is not None and self.username is not None:  # not once the window has closed
-                emit(self.finished, outcome)
+                self.finished.emit(outcome)
 
         self._thread = threading.Thread(target=work, name=f"liangxian-{kind}", daemon=True)
         self._thread.start()
@@ -199,4 +197,4 @@ class SyncController(QObject):
     def _set_online(self, online: bool) -> None:
         if online != self.online:
             self.online = online
-            emit(self.online_changed, online)
+            self.online_changed.emit(online)

@@ -11,6 +11,7 @@ import os
 import stat
 
 import localdb
+from tests.support.credentials import as_user
 from tests.support.store_data import TODAY, employer_data, id_number, person_data
 from tests.sync.test_sync_cli import KEYS, live, new_counter, run  # noqa: F401  (fixture)
 
@@ -23,6 +24,7 @@ def test_export_import_and_reply_from_the_command_line(tmp_path, capsys, memory_
         "enroll",
         "--db",
         str(a),
+        *as_user(tmp_path, "boss"),
         "--server",
         srv.url,
         "--code",
