@@ -20,11 +20,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -108,6 +110,12 @@ class BulkWriteFailed(Exception):
     meanwhile): the caller rolls the batch back and applies it again change by change."""
 
 
+@functools.cache
+def _columns(cls: Any) -> dict[str, None]:
+    """Every column of a table, unset (what a new ORM object reads as None)."""
+    return {c.key: None for c in cls.__table__.columns}
+
+
 def change_day(change: Change, fallback: dt.date) -> dt.date:
     """The business day the change was made (its ``at`` in Asia/Shanghai), never after ``fallback``."""
     from zoneinfo import ZoneInfo
@@ -143,7 +151,7 @@ class RecordRules:
         # these, every lookup of the same employer was a query again), aliases and ID numbers known
         self.rows: dict[tuple[str, str], Any] = {}
         self.aliases: dict[str, str] = {}
-        self.registered: dict[str, m.IdRegistry] = {}
+        self.registered: dict[str, Any] = {}  # id_registry rows (or staged ones)
         # fast: STAGED_OPS write into ``staged`` (inserted by ``flush_staged``), not the session
         self.fast = fast
         self.staging = False
@@ -216,20 +224,25 @@ class RecordRules:
         self._undo = []
         self.staging = False
 
-    def _add(self, obj: Any) -> None:
+    def _make(self, cls: Any, **cols: Any) -> Any:
+        """A new row of ``cls``: an ORM object added to the session, or, staged, plain attributes
+        (only this batch's fast changes read it, and only until it is flushed)."""
         if not self.staging:
+            obj = cls(**cols)
             self.s.add(obj)
-            return
-        rows = self.staged.setdefault(type(obj), [])
+            return obj
+        obj = SimpleNamespace(**(_columns(cls) | cols))
+        rows = self.staged.setdefault(cls, [])
         rows.append(obj)
         self._undo.append(rows.pop)
+        return obj
 
-    def stage_processed(self, row: m.ProcessedChange) -> None:
+    def stage_processed(self, **cols: Any) -> None:
         """The idempotency answer of a change, inserted with the batch (fast) or by the session."""
         if self.fast:
-            self.staged.setdefault(m.ProcessedChange, []).append(row)
+            self.staged.setdefault(m.ProcessedChange, []).append(SimpleNamespace(**cols))
         else:
-            self.s.add(row)
+            self.s.add(m.ProcessedChange(**cols))
 
     def flush_staged(self) -> None:
         """Insert the staged rows, one executemany per table; then forget the staged objects, so that
@@ -260,7 +273,7 @@ class RecordRules:
             self.staged_keys.append((kind, key))
             self._undo.append(self.staged_keys.pop)
 
-    def registry(self, number: str) -> m.IdRegistry | None:
+    def registry(self, number: str) -> Any:
         if number in self.registered:
             return self.registered[number]
         if number in self.unregistered:
@@ -270,14 +283,13 @@ class RecordRules:
     def add_alias(self, alias_id: str, entity: str, target_id: str) -> None:
         self._discard(self.no_alias, alias_id)
         self._put(self.aliases, alias_id, target_id)
-        self._add(m.Alias(county_code=self.county, alias_id=alias_id, entity=entity, target_id=target_id))
+        self._make(m.Alias, county_code=self.county, alias_id=alias_id, entity=entity, target_id=target_id)
 
     def add_registry(self, number: str, person_id: str) -> None:
         self._discard(self.unregistered, number)
-        reg = m.IdRegistry(id_number=number, county_code=self.county, person_id=person_id)
+        reg = self._make(m.IdRegistry, id_number=number, county_code=self.county, person_id=person_id)
         self._put(self.registered, number, reg)
         self._remember("registry", number)
-        self._add(reg)
 
     def _discard(self, known: set[Any], key: Any) -> None:
         if key in known:
@@ -329,7 +341,8 @@ class RecordRules:
         self._discard(self.missing, (entity, entity_id))
         version = 1
         data = {**data, "id": entity_id, "version": version}
-        row = m.RECORD_TABLES[entity](
+        row = self._make(
+            m.RECORD_TABLES[entity],
             county_code=self.county,
             id=entity_id,
             version=version,
@@ -341,7 +354,6 @@ class RecordRules:
         if self.staging:
             self._put(self.rows, (entity, entity_id), row)
             self._remember("row", (entity, entity_id))
-        self._add(row)
         return row
 
     def _save(self, row: Any, data: dict[str, Any], **typed: Any) -> None:

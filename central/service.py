@@ -562,13 +562,11 @@ class CounterSession:
                 rules.end_change(ok)
         answered[change.change_id] = result
         rules.stage_processed(
-            m.ProcessedChange(
-                county_code=self.county,
-                change_id=change.change_id,
-                counter_no=self.counter_no,
-                answer=json.dumps(result.to_json(), ensure_ascii=False),
-                processed_at=utc_now(),
-            )
+            county_code=self.county,
+            change_id=change.change_id,
+            counter_no=self.counter_no,
+            answer=json.dumps(result.to_json(), ensure_ascii=False),
+            processed_at=utc_now(),
         )
         if counter.ack_epoch is None or (change.audit.epoch, change.audit.seq) >= (
             counter.ack_epoch,
