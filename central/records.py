@@ -20,14 +20,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from central import models as m
@@ -96,6 +99,23 @@ def _refuse(code: str, field: str = "", **params: object) -> ValidationFailed:
     return ValidationFailed([error(code, field, **params)])
 
 
+#: the changes applied without a savepoint or the ORM's unit of work (``RecordRules.fast``): each is
+#: checked completely before it writes anything, and what it writes is only new rows, so a change that
+#: fails has written nothing and its rows are inserted with the batch's (one executemany per table)
+STAGED_OPS: frozenset[tuple[str, str]] = frozenset({("person", "create"), ("print", "create")})
+
+
+class BulkWriteFailed(Exception):
+    """The batch's staged rows could not be inserted (e.g. an ID number another county registered
+    meanwhile): the caller rolls the batch back and applies it again change by change."""
+
+
+@functools.cache
+def _columns(cls: Any) -> dict[str, None]:
+    """Every column of a table, unset (what a new ORM object reads as None)."""
+    return {c.key: None for c in cls.__table__.columns}
+
+
 def change_day(change: Change, fallback: dt.date) -> dt.date:
     """The business day the change was made (its ``at`` in Asia/Shanghai), never after ``fallback``."""
     from zoneinfo import ZoneInfo
@@ -112,7 +132,7 @@ def change_day(change: Change, fallback: dt.date) -> dt.date:
 class RecordRules:
     """The rules of one county's records, inside its write transaction."""
 
-    def __init__(self, s: Session, seq: Any, region: str, county: str, device_id: str):
+    def __init__(self, s: Session, seq: Any, region: str, county: str, device_id: str, *, fast: bool = False):
         from central.service import business_today
 
         self.s = s
@@ -127,6 +147,17 @@ class RecordRules:
         self.missing: set[tuple[str, str]] = set()
         self.no_alias: set[str] = set()
         self.unregistered: set[str] = set()
+        # strong references to the rows of the batch (the session's identity map is weak: without
+        # these, every lookup of the same employer was a query again), aliases and ID numbers known
+        self.rows: dict[tuple[str, str], Any] = {}
+        self.aliases: dict[str, str] = {}
+        self.registered: dict[str, Any] = {}  # id_registry rows (or staged ones)
+        # fast: STAGED_OPS write into ``staged`` (inserted by ``flush_staged``), not the session
+        self.fast = fast
+        self.staging = False
+        self.staged: dict[Any, list[Any]] = {}
+        self.staged_keys: list[tuple[str, Any]] = []
+        self._undo: list[Callable[[], None]] = []
 
     def prefetch(self, changes: Iterable[Change]) -> None:
         """Load in a few queries the records, aliases and ID numbers a batch names."""
@@ -137,80 +168,181 @@ class RecordRules:
         numbers: set[str] = set()
         for c in changes:
             refs.add(c.entity_id)
-            if c.op == "create":
+            if c.entity in wanted:
                 wanted[c.entity].add(c.entity_id)
-            for key in ("person_id", "record_id"):
-                if isinstance(c.data.get(key), str):
-                    refs.add(c.data[key])
+            person_id, record_id = c.data.get("person_id"), c.data.get("record_id")
+            if isinstance(person_id, str):
+                refs.add(person_id)
+                wanted["person"].add(person_id)
+            if isinstance(record_id, str):
+                refs.add(record_id)
+                for entity in ("application", "person", "employer"):
+                    wanted[entity].add(record_id)
             enrollment = c.data.get("enrollment")
             if isinstance(enrollment, dict):
                 if isinstance(enrollment.get("id"), str):
                     wanted["enrollment"].add(enrollment["id"])
                 if isinstance(enrollment.get("employer_id"), str):
                     refs.add(enrollment["employer_id"])
+                    wanted["employer"].add(enrollment["employer_id"])
             if c.entity == "person" and isinstance(c.data.get("id_number"), str):
                 numbers.add(compact(c.data["id_number"]))
         for entity, ids in wanted.items():
             if not ids:
                 continue
             table = m.RECORD_TABLES[entity]
-            found = set(
-                self.s.scalars(select(table.id).where(table.county_code == self.county, table.id.in_(ids)))
-            )
+            found = set()
+            for row in self.s.scalars(
+                select(table).where(table.county_code == self.county, table.id.in_(ids))
+            ):
+                found.add(row.id)
+                self.rows[(entity, row.id)] = row
             self.missing |= {(entity, i) for i in ids - found}
         if refs:
-            aliased = set(
-                self.s.scalars(
-                    select(m.Alias.alias_id).where(
-                        m.Alias.county_code == self.county, m.Alias.alias_id.in_(refs)
-                    )
-                )
-            )
-            self.no_alias |= refs - aliased
+            for alias in self.s.scalars(
+                select(m.Alias).where(m.Alias.county_code == self.county, m.Alias.alias_id.in_(refs))
+            ):
+                self.aliases[alias.alias_id] = alias.target_id
+            self.no_alias |= refs - set(self.aliases)
         if numbers:
-            held = set(
-                self.s.scalars(select(m.IdRegistry.id_number).where(m.IdRegistry.id_number.in_(numbers)))
-            )
-            self.unregistered |= numbers - held
+            for reg in self.s.scalars(select(m.IdRegistry).where(m.IdRegistry.id_number.in_(numbers))):
+                self.registered[reg.id_number] = reg
+            self.unregistered |= numbers - set(self.registered)
 
-    def registry(self, number: str) -> m.IdRegistry | None:
+    # --- the batch's writes --------------------------------------------------------------------------
+
+    def begin_change(self, staged: bool) -> None:
+        """Start one change: ``staged`` writes it into the batch's insert lists instead of the session."""
+        self._undo = []
+        self.staging = staged
+
+    def end_change(self, ok: bool) -> None:
+        """End one change; a failed one takes back what it told the batch's caches."""
+        if not ok:
+            for undo in reversed(self._undo):
+                undo()
+        self._undo = []
+        self.staging = False
+
+    def _make(self, cls: Any, **cols: Any) -> Any:
+        """A new row of ``cls``: an ORM object added to the session, or, staged, plain attributes
+        (only this batch's fast changes read it, and only until it is flushed)."""
+        if not self.staging:
+            obj = cls(**cols)
+            self.s.add(obj)
+            return obj
+        obj = SimpleNamespace(**(_columns(cls) | cols))
+        rows = self.staged.setdefault(cls, [])
+        rows.append(obj)
+        self._undo.append(rows.pop)
+        return obj
+
+    def stage_processed(self, **cols: Any) -> None:
+        """The idempotency answer of a change, inserted with the batch (fast) or by the session."""
+        if self.fast:
+            self.staged.setdefault(m.ProcessedChange, []).append(SimpleNamespace(**cols))
+        else:
+            self.s.add(m.ProcessedChange(**cols))
+
+    def flush_staged(self) -> None:
+        """Insert the staged rows, one executemany per table; then forget the staged objects, so that
+        later lookups see the rows as the database (and the session) has them."""
+        if not self.staged:
+            return
+        conn = self.s.connection()
+        try:
+            for cls, objs in self.staged.items():
+                if not objs:
+                    continue
+                table = cls.__table__
+                cols = [c.key for c in table.columns]
+                conn.execute(table.insert(), [{k: getattr(o, k, None) for k in cols} for o in objs])
+        except SQLAlchemyError as exc:
+            raise BulkWriteFailed(str(exc)) from exc
+        self.staged = {}
+        for kind, key in self.staged_keys:
+            if kind == "row":
+                self.rows.pop(key, None)
+            elif kind == "registry":
+                self.registered.pop(key, None)
+        self.staged_keys = []
+
+    def _remember(self, kind: str, key: Any) -> None:
+        """A staged object held in a cache: dropped from it once flushed."""
+        if self.staging:
+            self.staged_keys.append((kind, key))
+            self._undo.append(self.staged_keys.pop)
+
+    def registry(self, number: str) -> Any:
+        if number in self.registered:
+            return self.registered[number]
         if number in self.unregistered:
             return None
         return self.s.get(m.IdRegistry, number)
 
     def add_alias(self, alias_id: str, entity: str, target_id: str) -> None:
-        self.no_alias.discard(alias_id)
-        self.s.add(m.Alias(county_code=self.county, alias_id=alias_id, entity=entity, target_id=target_id))
+        self._discard(self.no_alias, alias_id)
+        self._put(self.aliases, alias_id, target_id)
+        self._make(m.Alias, county_code=self.county, alias_id=alias_id, entity=entity, target_id=target_id)
 
     def add_registry(self, number: str, person_id: str) -> None:
-        self.unregistered.discard(number)
-        self.s.add(m.IdRegistry(id_number=number, county_code=self.county, person_id=person_id))
+        self._discard(self.unregistered, number)
+        reg = self._make(m.IdRegistry, id_number=number, county_code=self.county, person_id=person_id)
+        self._put(self.registered, number, reg)
+        self._remember("registry", number)
+
+    def _discard(self, known: set[Any], key: Any) -> None:
+        if key in known:
+            known.discard(key)
+            self._undo.append(lambda: known.add(key))
+
+    def _put(self, cache: dict[Any, Any], key: Any, value: Any) -> None:
+        had, old = key in cache, cache.get(key)
+        cache[key] = value
+        self._undo.append(lambda: cache.__setitem__(key, old) if had else cache.pop(key, None))
 
     # --- helpers -------------------------------------------------------------------------------------
 
     def resolve_alias(self, entity_id: Any) -> str | None:
         if not isinstance(entity_id, str) or not entity_id:
             return None
+        if entity_id in self.aliases:
+            return self.aliases[entity_id]
         if entity_id in self.no_alias:
             return entity_id
         alias = self.s.get(m.Alias, (self.county, entity_id))
         return alias.target_id if alias else entity_id
 
+    def has_alias(self, entity_id: str) -> bool:
+        if entity_id in self.aliases:
+            return True
+        if entity_id in self.no_alias:
+            return False
+        return self.s.get(m.Alias, (self.county, entity_id)) is not None
+
     def get(self, entity: str, entity_id: Any) -> Any:
         if not isinstance(entity_id, str) or not entity_id:
             return None
-        if (entity, entity_id) in self.missing:
+        key = (entity, entity_id)
+        row = self.rows.get(key)
+        if row is not None:
+            return row
+        if key in self.missing:
             return None
-        return self.s.get(m.RECORD_TABLES[entity], (self.county, entity_id))
+        row = self.s.get(m.RECORD_TABLES[entity], (self.county, entity_id))
+        if row is not None:
+            self.rows[key] = row
+        return row
 
     def _now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
     def _new_row(self, entity: str, entity_id: str, data: dict[str, Any], /, **typed: Any) -> Any:
-        self.missing.discard((entity, entity_id))
+        self._discard(self.missing, (entity, entity_id))
         version = 1
         data = {**data, "id": entity_id, "version": version}
-        row = m.RECORD_TABLES[entity](
+        row = self._make(
+            m.RECORD_TABLES[entity],
             county_code=self.county,
             id=entity_id,
             version=version,
@@ -219,7 +351,9 @@ class RecordRules:
             updated_at=self._now(),
             **typed,
         )
-        self.s.add(row)
+        if self.staging:
+            self._put(self.rows, (entity, entity_id), row)
+            self._remember("row", (entity, entity_id))
         return row
 
     def _save(self, row: Any, data: dict[str, Any], **typed: Any) -> None:
@@ -311,9 +445,7 @@ class RecordRules:
             raise _refuse("auth.forbidden", "role", role=role, action=action)
 
     def _check_new(self, change: Change) -> None:
-        if self.get(change.entity, change.entity_id) is not None or (
-            change.entity_id not in self.no_alias and self.s.get(m.Alias, (self.county, change.entity_id))
-        ):
+        if self.get(change.entity, change.entity_id) is not None or self.has_alias(change.entity_id):
             raise _refuse("sync.record_exists", "entity_id", entity=change.entity, entity_id=change.entity_id)
 
     def _validated(
@@ -787,8 +919,11 @@ class RecordRules:
             if taken.county_code != self.county:
                 raise _refuse("person.registered_in_other_county", "id_number", county_code=taken.county_code)
             raise _refuse("person.duplicate", "id_number")
-        old = self.s.get(m.IdRegistry, row.id_number) if row.id_number else None
+        old = self.registry(row.id_number) if row.id_number else None
         if old is not None:
+            if row.id_number in self.registered:
+                self._put(self.registered, row.id_number, old)  # to restore it if this change fails
+                del self.registered[row.id_number]
             self.s.delete(old)
             self.s.flush()
         self.add_registry(number, row.id)

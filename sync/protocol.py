@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import typing
 from collections.abc import Iterable, Mapping
@@ -351,12 +352,23 @@ def _b64decode(text: str) -> bytes:
 def verify_change(change: Change, public_key_b64: str) -> bool:
     """Whether the change's signature verifies with the counter's public key (raw 32 bytes, base64 or
     base64url). Any malformed key or signature is simply False."""
+    key = _public_key(public_key_b64)
+    if key is None:
+        return False
     try:
-        key = Ed25519PublicKey.from_public_bytes(_b64decode(public_key_b64))
         key.verify(_b64decode(change.signature), change.signing_bytes())
     except (InvalidSignature, ValueError, TypeError, binascii.Error, UnicodeEncodeError):
         return False
     return True
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(public_key_b64: str) -> Ed25519PublicKey | None:
+    """The counter's key, parsed once per process (a push verifies up to 500 changes with it)."""
+    try:
+        return Ed25519PublicKey.from_public_bytes(_b64decode(public_key_b64))
+    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
+        return None
 
 
 def _issue_json(raw: Any, path: str) -> dict[str, str]:
