@@ -9,8 +9,8 @@ import sys
 from typing import Any
 
 from liangxian.auth import acting_service, add_password_args
-from liangxian.commands.store import _guarded
 from liangxian.jsonio import EXIT_INVALID, emit
+from liangxian.jsonio import guarded as _guarded
 
 EXIT_NOT_IN_STEP = 1
 EXIT_NO_LINK = 3
