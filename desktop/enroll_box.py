@@ -95,7 +95,7 @@ class EnrollBox(QGroupBox):
         user = self.backend.username
 
         def run() -> dict[str, Any]:
-            from liangxian.commands.sync import enroll_counter
+            from liangxian.syncjobs import enroll_counter
 
             return enroll_counter(self.backend.store_now(), server, code, user, retries=2)
 

@@ -295,7 +295,7 @@ class PrintPreview(QDialog):
 
     def load(self) -> None:
         """Build the document (store thread), then rasterise its pages (thread pool)."""
-        from liangxian.commands import printing as cmd_printing
+        from liangxian import printjobs
 
         self._generation += 1
         generation = self._generation
@@ -307,7 +307,7 @@ class PrintPreview(QDialog):
 
         def build() -> Any:
             today = business_today()
-            return cmd_printing.render_record(
+            return printjobs.render_record(
                 backend.store_now(), kind, record_id, user=user, paper=paper, today=today
             )
 
@@ -383,7 +383,7 @@ class PrintPreview(QDialog):
     ) -> None:
         """Record the print on the store thread, run ``after`` once it is recorded (``undo`` if it
         could not be), then build the preview again (now a reprint)."""
-        from liangxian.commands import printing as cmd_printing
+        from liangxian import printjobs
 
         printed, backend = self.printed, self.backend
         kind, record_id, user = self.kind, self.record["id"], backend.username or ""
@@ -391,7 +391,7 @@ class PrintPreview(QDialog):
         def run() -> int:
             today = business_today()
             try:
-                before = cmd_printing.record_printed(
+                before = printjobs.record_printed(
                     backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
                 )
             except BaseException:
@@ -438,7 +438,7 @@ class PrintPreview(QDialog):
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
-        from liangxian.commands.printing import partial_path, write_private
+        from liangxian.printjobs import partial_path, write_private
 
         # as ``liangxian print``: under a partial name (owner-only, it holds personal data), then the
         # print is recorded, then renamed into place, so no unrecorded copy ever appears at ``target``

@@ -2,7 +2,7 @@
 the rejection notice after review.
 
 Documents are built by ``printing/`` from the store's records through the mapping in
-``liangxian.commands.printing`` (its ``render_record`` / ``record_printed`` entry points, reused here,
+``liangxian.printjobs`` (its ``render_record`` / ``record_printed`` services, shared with the CLI,
 never duplicated), signed with the counter's key from the OS keyring, and shown in the in-app print
 preview (``desktop.print_preview``), which prints or saves them and records the print. When the
 printing layer is not installed the action is a clearly labelled placeholder that prints nothing.
@@ -28,10 +28,10 @@ KINDS = ("receipt", "approval", "rejection")
 def printing_available() -> bool:
     try:
         import printing.documents  # noqa: F401
-        from liangxian.commands import printing as cmd_printing
+        from liangxian import printjobs
     except ImportError:
         return False
-    return hasattr(cmd_printing, "render_record") and hasattr(cmd_printing, "record_printed")
+    return hasattr(printjobs, "render_record") and hasattr(printjobs, "record_printed")
 
 
 def slip_kind(app: dict[str, Any]) -> str:

@@ -286,7 +286,7 @@ class SyncPage(QWidget):
             store = self.backend.store_now()
             if store is None:
                 return {}
-            from liangxian.commands.sync import SERVER_URL
+            from liangxian.syncjobs import SERVER_URL
 
             return {
                 "server": store.sync_state().get(SERVER_URL),

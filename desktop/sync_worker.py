@@ -144,8 +144,8 @@ class SyncController(QObject):
         return load_counter_key(store.counter_info.id), store.counter_info.id
 
     def _sync(self, store: Any, progress: Callable[[str, int, int], None]) -> Any:
-        from liangxian.commands.sync import SERVER_URL, TOKEN
         from liangxian.keys import load_secret
+        from liangxian.syncjobs import SERVER_URL, TOKEN
         from sync.engine import SyncEngine
         from sync.http import HttpSync
         from sync.protocol import SyncUnavailable

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,23 @@ def read_json(source: str) -> tuple[Any, list[Issue]]:
 def fail(issues: list[Issue], code: int = EXIT_INVALID) -> int:
     emit({"errors": [i.to_json() for i in issues]})
     return code
+
+
+def guarded(action: Callable[[], int]) -> int:
+    """Run a command's ``action``; turn the store's refusals into the JSON error envelope (exit 2).
+    Shared by every command module (they never import one another: tests/test_layering.py)."""
+    from forms.errors import CodedError, ValidationFailed
+    from localdb.errors import DuplicateApplication, DuplicateEmployer, DuplicatePerson
+
+    try:
+        return action()
+    except (DuplicatePerson, DuplicateEmployer, DuplicateApplication) as exc:
+        emit({"errors": exc.to_json(), "existing": exc.existing})
+        return EXIT_INVALID
+    except ValidationFailed as exc:
+        emit({"errors": exc.to_json()})
+        return EXIT_INVALID
+    except CodedError as exc:  # the store's refusals, a refused login, a busy database
+        sys.stderr.write(exc.bilingual() + "\n")
+        emit({"errors": exc.to_json()})
+        return EXIT_INVALID

@@ -1,8 +1,8 @@
 """What a printed document says, as plain frozen values: domain values in, PDF bytes out.
 
-The builders (``printing.documents``) know nothing of the database or the desktop; the composition
-root (``liangxian/commands/printing.py``, later the desktop) maps stored records onto these classes.
-Money is ``Decimal`` (yuan), dates are ``datetime.date``. Office names, languages, checklists and the
+The builders (``printing.documents``) know nothing of the database or the desktop; the print-job
+services (``liangxian/printjobs.py``, called by the CLI and the desktop) map stored records onto these
+classes. Money is ``Decimal`` (yuan), dates are ``datetime.date``. Office names, languages, checklists and the
 promised processing time come from the region's policy pack (``forms.policy``), not from here.
 """
 

@@ -65,7 +65,7 @@ def test_receipt_number_filing_date_and_printed_date_are_chinas(
     machine_zone, tmp_path, memory_keyring
 ) -> None:
     import localdb
-    from liangxian.commands import printing as cmd
+    from liangxian import printjobs as cmd
     from tests.support.store_data import employer_data
 
     store = localdb.init_store(

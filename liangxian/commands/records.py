@@ -8,8 +8,8 @@ import argparse
 from typing import Any
 
 from liangxian.auth import acting_service, add_password_args
-from liangxian.commands.store import _guarded
 from liangxian.jsonio import emit, fail, read_json
+from liangxian.jsonio import guarded as _guarded
 
 SHOW_KINDS = ("person", "employer", "application")
 UPDATE_KINDS = ("person", "employer", "enrollment", "application")

@@ -37,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from liangxian.commands.store import _guarded
     from liangxian.jsonio import emit
+    from liangxian.jsonio import guarded as _guarded
     from localdb import open_store
 
     if len(args.query) > MAX_QUERY_CHARS:

@@ -62,8 +62,8 @@ def _date(text: str, field: str):
 
 def run(args: argparse.Namespace) -> int:
     from forms.errors import ValidationFailed, error
-    from liangxian.commands.store import _guarded
     from liangxian.jsonio import emit
+    from liangxian.jsonio import guarded as _guarded
 
     def action() -> int:
         from forms.indicators import Period

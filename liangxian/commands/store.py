@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import i18n
 from liangxian.argtypes import bounded_int
 from liangxian.auth import acting_service, add_password_args, password_from
-from liangxian.jsonio import EXIT_INVALID, emit, fail, read_json
+from liangxian.jsonio import emit, fail, read_json
+from liangxian.jsonio import guarded as _guarded
 
 log = logging.getLogger(__name__)
 
@@ -199,25 +199,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def _guarded(action: Callable[[], int]) -> int:
-    """Run ``action``; turn the store's refusals into the JSON error envelope (exit 2)."""
-    from forms.errors import CodedError, ValidationFailed
-    from localdb.errors import DuplicateApplication, DuplicateEmployer, DuplicatePerson
-
-    try:
-        return action()
-    except (DuplicatePerson, DuplicateEmployer, DuplicateApplication) as exc:
-        emit({"errors": exc.to_json(), "existing": exc.existing})
-        return EXIT_INVALID
-    except ValidationFailed as exc:
-        emit({"errors": exc.to_json()})
-        return EXIT_INVALID
-    except CodedError as exc:  # the store's refusals, a refused login, a busy database
-        sys.stderr.write(exc.bilingual() + "\n")
-        emit({"errors": exc.to_json()})
-        return EXIT_INVALID
 
 
 def _default_admin(args: argparse.Namespace, store: Any) -> None:

@@ -9,17 +9,19 @@ import sys
 from typing import Any
 
 from liangxian.auth import acting_service, add_password_args
-from liangxian.commands.store import _guarded
 from liangxian.jsonio import EXIT_INVALID, emit
+from liangxian.jsonio import guarded as _guarded
+from liangxian.syncjobs import (
+    ENROLLED_BY,
+    SERVER_URL,
+    SYNC_ACCOUNT,
+    TOKEN,
+    _first_admin,
+    enroll_counter,
+)
 
 EXIT_NOT_IN_STEP = 1
 EXIT_NO_LINK = 3
-TOKEN = "sync-token"
-#: the counter's own account for unattended syncs and bundles: made at enrollment, without a password
-#: (it cannot log in), so that the audit log names the machine, not a person who never proved who she is
-SYNC_ACCOUNT = "sync"
-SERVER_URL = "server.url"
-ENROLLED_BY = "server.enrolled_by"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -126,15 +128,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_import_bundle)
 
 
-def _first_admin(store: Any) -> str:
-    admins = [u["username"] for u in store.users() if u["role"] == "admin" and u["active"]]
-    if not admins:
-        from localdb.errors import UnknownUser
-
-        raise UnknownUser(username="admin")
-    return admins[0]
-
-
 def _keyring_failed(exc: Any) -> int:
     from forms.errors import error
 
@@ -147,59 +140,6 @@ def _no_link(exc: Any) -> int:
     sys.stderr.write(exc.bilingual() + "\n")
     emit({"errors": exc.to_json()})
     return EXIT_NO_LINK
-
-
-def enroll_counter(
-    store: Any, server: str, code: str, user: str | None = None, *, retries: int = 5
-) -> dict[str, Any]:
-    """Enroll the counter of ``store`` with ``server`` using a one-time ``code`` as ``user`` (an admin;
-    default the first admin): the token into the keyring, the server's address and identity into the
-    sync state. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
-    (no link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``.
-    Shared by ``liangxian enroll`` and the settings screen."""
-    from forms.errors import ValidationFailed, error
-    from liangxian.keys import create_counter_key, load_secret, store_secret
-    from sync.http import enroll
-    from sync.protocol import EnrollRequest
-
-    user = user or _first_admin(store)
-    # the keyring must work before the one-time code is spent: the token could not be kept otherwise
-    load_secret(TOKEN, store.counter_info.id)
-    svc = store.service(user)
-    svc._allow("counter.set_key")  # only an admin enrolls the counter
-    info = store.counter_info
-    public = store.counter.public_key_b64 or create_counter_key(info.id)
-    if not store.counter.public_key_b64:
-        svc.set_counter_public_key(public)
-    answer = enroll(
-        server,
-        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
-        retries=retries,
-    )
-    if answer.region != store.region or answer.county_code != info.county_code:
-        raise ValidationFailed(
-            [error("enroll.mismatch", "server", region=answer.region, county=answer.county_code)]
-        )
-    store_secret(TOKEN, info.id, answer.token)
-    if not any(u["username"] == SYNC_ACCOUNT for u in store.users()):
-        svc.add_user(SYNC_ACCOUNT, "clerk", None)
-    svc.set_sync_state(
-        {
-            SERVER_URL: server.rstrip("/"),
-            "server.id": answer.server_id,
-            "server.box_public_key": answer.server_box_public_key_b64,
-            "server.token_expires_at": answer.expires_at,
-            ENROLLED_BY: user,
-        }
-    )
-    return {
-        "server": server.rstrip("/"),
-        "server_id": answer.server_id,
-        "region": answer.region,
-        "county_code": answer.county_code,
-        "counter_no": answer.counter_no,
-        "token_expires_at": answer.expires_at,
-    }
 
 
 def run_enroll(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ PATTERNS = (
 
 def _codes() -> list[str]:
     found: set[str] = set()
-    for folder in ("central", "sync", "liangxian/commands"):
+    for folder in ("central", "sync", "liangxian"):
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text(encoding="utf-8")
             for pattern in PATTERNS:

@@ -61,7 +61,7 @@ def settings_enroll(qtbot: Any, window: Any, url: str, code: str) -> Any:
 
 def enroll_in_background(qtbot: Any, window: Any, url: str, code: str) -> None:
     """Enroll the window's counter as its admin (for windows logged in as another role)."""
-    from liangxian.commands.sync import enroll_counter
+    from liangxian.syncjobs import enroll_counter
 
     done: list[Any] = []
     window.backend.submit(
@@ -154,7 +154,7 @@ def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window
 
 def _second_counter(srv: CentralServer, url: str, root: Path) -> tuple[localdb.Store, Any, str]:
     """Counter 2 of the county, set up and enrolled from the command line's function."""
-    from liangxian.commands.sync import enroll_counter
+    from liangxian.syncjobs import enroll_counter
     from liangxian.keys import load_counter_key
 
     store = localdb.init_store(

@@ -341,7 +341,7 @@ def test_an_unknown_user_is_refused_before_anything_is_printed(counter_db, tmp_p
 
 def test_render_and_record_for_the_desktop(counter_db, capsys) -> None:
     """The desktop previews with render_record and records with record_printed once printed."""
-    from liangxian.commands.printing import record_printed, render_record
+    from liangxian.printjobs import record_printed, render_record
 
     db, records = counter_db
     app_id = records["application"]["id"]
