@@ -154,8 +154,8 @@ def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window
 
 def _second_counter(srv: CentralServer, url: str, root: Path) -> tuple[localdb.Store, Any, str]:
     """Counter 2 of the county, set up and enrolled from the command line's function."""
-    from liangxian.syncjobs import enroll_counter
     from liangxian.keys import load_counter_key
+    from liangxian.syncjobs import enroll_counter
 
     store = localdb.init_store(
         root / "counter2.db",
