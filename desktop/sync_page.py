@@ -183,7 +183,7 @@ class SyncPage(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sync_tabs")
-        from desktop.pages import _scroll
+        from desktop.pages import scroll as _scroll
 
         # scrolled, so a 1366×768 screen (and Tibetan's taller lines) never clips or grows the window
         self.tabs.addTab(_scroll(overview), "")
@@ -412,7 +412,7 @@ class SyncWiring(QObject):
         if roles.may(self.window.backend.role, "counter.set_key"):
             from PySide6.QtWidgets import QVBoxLayout
 
-            from desktop.pages import _scroll
+            from desktop.pages import scroll as _scroll
 
             settings.enroll = EnrollBox(self.window.ui, self.window.backend, self.controller.enrolled_now)
             # the settings page's boxes move into a scroll area with the enrollment box, so the taller
