@@ -1,6 +1,6 @@
 # liangxian — two commands set up a fresh Debian 12 machine (as root):
 #   make run    set up, then start the counter app on its embedded default (local SQLite, no server)
-#   make test   set up, then lint and run the whole test suite
+#   make test   set up, then lint (ruff, mypy) and run the whole test suite
 VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= $(HOME)/.local/share/liangxian/counter.db
@@ -17,6 +17,7 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy  # strict on forms/, localdb/, sync/ ([tool.mypy] in pyproject.toml)
 
 format: setup
 	$(VENV)/bin/ruff format .
@@ -32,4 +33,4 @@ bench: setup
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache screenshots
+	rm -rf $(VENV) .pytest_cache .mypy_cache screenshots

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import i18n
 from forms import divisions
@@ -33,6 +33,9 @@ from forms.values import (
     parse_mobile,
     parse_money,
 )
+
+if TYPE_CHECKING:
+    from forms.operations import Operation
 
 _DATA = Path(__file__).resolve().parent / "data" / "forms.toml"
 _NAME_ZH_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f·•・]+$")
@@ -312,7 +315,7 @@ def _rule_gestation_for_miscarriage(v: Values, ctx: Context) -> list[Issue]:
     return []
 
 
-def _operation(v: Values, ctx: Context):  # -> forms.operations.Operation | None
+def _operation(v: Values, ctx: Context) -> Operation | None:
     """The family-planning operation of the application (the pack's row in force on the event date)."""
     from forms.operations import operations
 

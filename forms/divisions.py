@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypedDict, cast
 
 _DATA = Path(__file__).resolve().parent / "data" / "divisions.toml"
 
@@ -27,10 +28,26 @@ class County:
     region: str | None
 
 
+class _CountyRow(TypedDict):
+    """One ``[counties."CODE"]`` table of ``data/divisions.toml``."""
+
+    zh: str
+    bo: str
+    current: bool
+    region: str
+
+
+class _DivisionTable(TypedDict):
+    """``data/divisions.toml``: province names by 2-digit code, our counties by 6-digit code."""
+
+    provinces: dict[str, str]
+    counties: dict[str, _CountyRow]
+
+
 @cache
-def _table() -> dict:
+def _table() -> _DivisionTable:
     with _DATA.open("rb") as fh:
-        return tomllib.load(fh)
+        return cast(_DivisionTable, tomllib.load(fh))  # our own data file, shaped as above
 
 
 def province_name(code2: str) -> str | None:
@@ -60,18 +77,20 @@ def lookup(code6: str) -> County | None:
     if province is None:
         return None
     own = _table()["counties"].get(code6)
+    region: str | None
     if own:
         name_zh, name_bo, current, region = own["zh"], own["bo"], own["current"], own["region"]
     else:
-        name_zh = _stdnum_name(code6)
-        if name_zh is None:
+        stdnum_zh = _stdnum_name(code6)
+        if stdnum_zh is None:
             return None
-        name_bo, current, region = "", True, None
+        name_zh, name_bo, current, region = stdnum_zh, "", True, None
     parts = [province]
     if code6[2:] != "0000":
         prefecture_code = code6[:4] + "00"
         if prefecture_code != code6:
-            pref = _table()["counties"].get(prefecture_code, {}).get("zh") or _stdnum_name(prefecture_code)
+            pref_row = _table()["counties"].get(prefecture_code)
+            pref = (pref_row["zh"] if pref_row else None) or _stdnum_name(prefecture_code)
             if pref and pref != province and pref not in ("市辖区", "县"):
                 parts.append(pref)
         if name_zh != province:

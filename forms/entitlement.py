@@ -16,14 +16,19 @@ Every parameter comes from the pack entry in force on the event date, and each l
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from forms import medical
 from forms.operations import operations, operations_entry
 from forms.policy import Entry, PolicyPack, load_pack, parse_divisor
 from forms.values import money_str, quantize_money
 from forms.workdays import add_days_skipping_holidays
+
+if TYPE_CHECKING:
+    from forms.errors import Issue
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -53,7 +58,7 @@ class Application:
     documents: tuple[str, ...] = ()  # document codes handed in
 
     @classmethod
-    def from_values(cls, region: str, v: dict) -> Application:
+    def from_values(cls, region: str, v: Mapping[str, Any]) -> Application:
         """From the clean values of the maternity application form (``forms.declarations.validate``)."""
         return cls(
             region=region,
@@ -78,7 +83,7 @@ class Application:
         )
 
 
-def claimant_of(v: dict) -> str:
+def claimant_of(v: Mapping[str, Any]) -> str:
     """Who the claim is for. A medical-cost claim for a birth or miscarriage filed under a male ID
     number is his unemployed spouse's (职工未就业配偶): a man does not give birth."""
     if v.get("claimant"):
@@ -99,7 +104,7 @@ class LeaveLine:
     days: int
     source: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "days": self.days, "source": self.source}
 
 
@@ -107,7 +112,7 @@ class LeaveLine:
 class Decision:
     eligible: bool
     reasons: tuple[str, ...]
-    reason_params: dict[str, dict]
+    reason_params: dict[str, dict[str, Any]]
     leave_days: int
     leave_breakdown: tuple[LeaveLine, ...]
     allowance_days: int
@@ -130,7 +135,7 @@ class Decision:
     def rule(self) -> str:
         return f"{self.pack}/{self.rule_version}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The ``liangxian entitle`` output contract."""
         return {
             "eligible": self.eligible,
@@ -162,7 +167,7 @@ class _Rules:
         self.used.append(e)
         return e
 
-    def value(self, name: str):
+    def value(self, name: str) -> Any:
         return self.entry(name).value
 
     def use(self, e: Entry) -> Entry:
@@ -246,10 +251,12 @@ def _settlement(app: Application, rules: _Rules, paid_by: str) -> medical.Settle
     return medical.settlement_code(rules.pack, rules.on, app.event, app.outpatient, paid_by)
 
 
-def _coverage_reasons(app: Application, rules: _Rules, prefix: str) -> tuple[list[str], dict[str, dict]]:
+def _coverage_reasons(
+    app: Application, rules: _Rules, prefix: str
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """Insured on the event date and filed in time: the conditions every claim shares."""
     reasons: list[str] = []
-    params: dict[str, dict] = {}
+    params: dict[str, dict[str, Any]] = {}
     # domain.md (eligibility): covered on the event date, else not eligible.
     if app.insured_since is not None and app.event_date < app.insured_since:
         reasons.append(f"{prefix}.not_insured_on_event_date")
@@ -363,7 +370,7 @@ def decide(app: Application, pack: PolicyPack | None = None) -> Decision:
         return _decide_medical(app, pack, rules)
     settlement = _settlement(app, rules, "maternity" if category.allowance else category.medical_paid_by)
     reasons: list[str] = []
-    reason_params: dict[str, dict] = {}
+    reason_params: dict[str, dict[str, Any]] = {}
     # domain.md (eligibility): covered by maternity insurance on the event date, else not eligible.
     if app.insured_since is not None and app.event_date < app.insured_since:
         reasons.append("allowance.not_insured_on_event_date")
@@ -476,7 +483,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 ENTITLE_OPTIONAL = ("id_number",)
 
 
-def application_from_json(data: object, *, today: dt.date | None = None):
+def application_from_json(
+    data: object, *, today: dt.date | None = None
+) -> tuple[Application | None, list[Issue]]:
     """Validate ``liangxian entitle`` input with the maternity application form.
 
     Returns ``(Application | None, issues)``; the application is None when any error was found."""

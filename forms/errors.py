@@ -3,8 +3,9 @@ Chinese, Tibetan and English drawn from the ``i18n`` catalogs (msgid ``error.<co
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import i18n
@@ -19,7 +20,7 @@ class Issue:
     code: str
     field: str
     severity: Severity = "error"
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     @property
     def msgid(self) -> str:

@@ -107,9 +107,11 @@ class ApplicationRow(NamedTuple):
     medical_amount: Decimal | None = None
 
 
-class RegistrationCount(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RegistrationCount:
     """New registrations in one county (and month, where the loader splits them): ``kind`` person
-    (with ``category``) or employer."""
+    (with ``category``) or employer. (A dataclass, not a NamedTuple: ``count`` would shadow
+    ``tuple.count``.)"""
 
     month: str | None  # YYYY-MM, or None for the whole period
     county_code: str
@@ -491,7 +493,7 @@ def compute(
     month_end_days = [min(period.month_end(m), as_of) for m in months]
     pending_delta = [0] * (len(months) + 1)
     # per month: received, decided, approved, rejected, allowance, medical
-    per_month = [[0, 0, 0, 0, ZERO, ZERO] for _ in months]
+    per_month: list[list[Any]] = [[0, 0, 0, 0, ZERO, ZERO] for _ in months]
     # per county / category: received, decided, approved, rejected, pending, allowance, medical
     per_county: dict[str, list[Any]] = {}
     per_category: dict[str, list[Any]] = {}
@@ -627,10 +629,10 @@ def compute(
 
     running = 0
     month_rows: dict[str, dict[str, Any]] = {}
-    for i, m in enumerate(months):
+    for i, month in enumerate(months):
         running += pending_delta[i]
         rec, dec, appr, rej, allow, med = per_month[i]
-        month_rows[m] = {
+        month_rows[month] = {
             "received": rec,
             "decided": dec,
             "approved": appr,
@@ -638,7 +640,7 @@ def compute(
             "pending": running,
             "allowance_total": allow,
             "medical_amount": med,
-            "registrations": month_regs[m],
+            "registrations": month_regs[month],
         }
     ind.received_by_claim = {k: by_claim[k] for k in (ALLOWANCE, MEDICAL)} | dict(by_claim)
     ind.received_by_event = {k: by_event[k] for k in ("birth", "miscarriage")} | dict(by_event)
@@ -796,7 +798,7 @@ def _group_pred(
         attr = "county_code" if head == "by_county" else "category"
 
         def in_group(r: ApplicationRow) -> bool:
-            return getattr(r, attr) == key
+            return bool(getattr(r, attr) == key)
 
     tests: dict[str, Callable[[ApplicationRow], bool]] = {
         "received": lambda r: is_received(r, sub),

@@ -54,7 +54,7 @@ def _row(pack: PolicyPack, entry: Entry, code: str, raw: object) -> Operation:
     return Operation(
         code=code,
         sex=sex,
-        leave_days=None if by_gestation else int(days),  # type: ignore[arg-type]
+        leave_days=int(days) if isinstance(days, int) and not by_gestation else None,  # checked above
         allowance=bool(raw.get("allowance", True)),
         confirmed=bool(raw.get("confirmed", False)),
         citation=pack.sources[source],

@@ -103,8 +103,8 @@ def _search_dirs() -> list[Path]:
 
 
 @cache
-def _raw_files() -> tuple[tuple[Path, dict], ...]:
-    files = []
+def _raw_files() -> tuple[tuple[Path, dict[str, Any]], ...]:
+    files: list[tuple[Path, dict[str, Any]]] = []
     for folder in _search_dirs():
         for path in sorted(folder.glob("*.toml")):
             with path.open("rb") as fh:
@@ -121,7 +121,7 @@ def _date(value: Any, where: str) -> dt.date:
         raise PolicyError(f"{where}: bad date {value!r}") from exc
 
 
-def _merged_raw(pack_id: str, seen: tuple[str, ...] = ()) -> dict:
+def _merged_raw(pack_id: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """The raw data of a pack with its parent's and its amendments' data merged in."""
     if pack_id in seen:
         raise PolicyError(f"cycle in pack inheritance: {' → '.join((*seen, pack_id))}")
@@ -131,7 +131,7 @@ def _merged_raw(pack_id: str, seen: tuple[str, ...] = ()) -> dict:
     if len(bases) > 1:
         raise PolicyError(f"pack {pack_id!r} is defined more than once")
     own = bases[0]
-    merged: dict = {"sources": {}, "params": {}, "categories": {}, "checklists": {}}
+    merged: dict[str, Any] = {"sources": {}, "params": {}, "categories": {}, "checklists": {}}
     if own.get("extends"):
         parent = _merged_raw(own["extends"], (*seen, pack_id))
         for key in ("sources", "categories", "checklists"):

@@ -67,7 +67,8 @@ def parse_money(raw: object, field: str) -> tuple[Decimal | None, list[Issue]]:
             return None, [error("money.format", field)]
         if raw.adjusted() >= 12:  # ≥ 1e12: far above MONEY_MAX, and format() of 1e1000000 is a megabyte
             return None, [error("money.too_large", field)]
-        if raw.adjusted() < -MAX_NUMBER_CHARS or -raw.as_tuple().exponent > MAX_NUMBER_CHARS:  # type: ignore[operator]
+        exponent = raw.as_tuple().exponent  # an int: raw is finite (only NaN/Infinity have a letter)
+        if raw.adjusted() < -MAX_NUMBER_CHARS or (isinstance(exponent, int) and -exponent > MAX_NUMBER_CHARS):
             return None, [error("money.precision", field)]
         text = format(raw, "f")
     elif isinstance(raw, str):

@@ -20,7 +20,7 @@ class CalendarGap(LookupError):
 
 def is_working_day(day: dt.date) -> bool:
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     except NotImplementedError as exc:
         raise CalendarGap(str(exc)) from exc
 

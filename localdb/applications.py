@@ -98,7 +98,7 @@ class ApplicationWrites(WriteBase):
             from_person = {"category", "insured_since", "employer_avg_monthly_wage"}
             issues = [i for i in issues if not (i.code == "required" and i.field in from_person)]
             issues.append(error("application.person_unknown", "id_number"))
-        if issues:
+        if issues or person_id is None:  # no person: an issue was added above
             raise ValidationFailed(issues)
         v = result.values
         decision, decision_json = decide_values(self.region, v)

@@ -40,7 +40,7 @@ def bootstrap(
         issues.append(error("int.range", "counter_no", min=1, max=99))
     if not admin_username or not admin_username.strip():
         issues.append(error("required", "admin_username"))
-    if issues:
+    if issues or county is None:  # county None has its issue above
         raise ValidationFailed(issues)
     now = utc_now()
     counter_id = new_id()

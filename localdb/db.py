@@ -26,10 +26,15 @@ import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from localdb.errors import NotAStore, SchemaTooNew, StoreTimeout
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,14 @@ BUSY_TIMEOUT_MS = 10_000
 PRIVATE_MODE = 0o600
 #: how long a whole-file read (doctor, restore's checks, a backup copy) may take by default
 DEFAULT_DEADLINE_S = 600.0
+
+
+def driver_connection(raw: PoolProxiedConnection) -> sqlite3.Connection:
+    """The sqlite3 connection under a pooled one (pysqlite is the only driver we use)."""
+    conn = raw.driver_connection
+    if not isinstance(conn, sqlite3.Connection):  # pragma: no cover - make_engine uses pysqlite
+        raise TypeError(f"not a sqlite3 connection: {type(conn).__name__}")
+    return conn
 
 
 def create_private(path: Path | str) -> None:
@@ -91,7 +104,9 @@ def make_engine(path: Path | str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+    def _on_connect(
+        dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry
+    ) -> None:  # pragma: no cover - exercised by every test
         dbapi_conn.isolation_level = None  # we say BEGIN ourselves (see _on_begin)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -103,7 +118,7 @@ def make_engine(path: Path | str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -162,7 +177,7 @@ def check_not_newer(revision: str | None, user_version: int) -> None:
         raise SchemaTooNew(found=f"{revision} / {user_version}", known=f"{HEAD} / {SCHEMA_VERSION}")
 
 
-def _alembic_config(connection):
+def _alembic_config(connection: Connection) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -226,7 +241,7 @@ def migrate_if_needed(path: Path | str) -> Path | None:
     try:
         with engine.connect() as conn:  # the live view (WAL included) must agree before we write
             live = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-            live_version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+            live_version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
         check_not_newer(live, live_version)
         upgrade(engine)
     finally:

@@ -35,7 +35,12 @@ _SETTING_UPSERT = (
 )
 
 
-def append_audit_many(s: Session, *, actor: str, events: list[tuple[str, str, str, Any, Any]]) -> int:
+#: one audit event to append: ``(action, entity, entity_id, before, after)`` (before/after: JSON-ready
+#: values, None for none)
+AuditEntry = tuple[str, str, str, Any, Any]
+
+
+def append_audit_many(s: Session, *, actor: str, events: list[AuditEntry]) -> int:
     """Append events ``(action, entity, entity_id, before, after)`` to the chain inside the caller's
     (immediate) transaction; returns the last seq. Plain driver SQL: this runs on every write."""
     conn = s.connection()

@@ -42,7 +42,6 @@ from localdb.errors import (
 
 MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_FORMAT = "liangxian-backup-manifest/1"
-_FROM_KEYRING: Any = object()
 
 
 def manifest_path(backup_file: Path | str) -> Path:
@@ -99,7 +98,7 @@ def backup(
     path: Path | str,
     dest: Path | str,
     *,
-    signer: signing.Signer | None = _FROM_KEYRING,
+    signer: signing.Signer | signing.KeySource | None = signing.FROM_KEYRING,
     deadline_s: float | None = db.DEFAULT_DEADLINE_S,
 ) -> dict[str, Any]:
     """Copy the database to ``dest`` (0600) and write its signed manifest beside it."""
@@ -113,7 +112,7 @@ def backup(
         head = _audit_head(conn)
     finally:
         conn.close()
-    if signer is _FROM_KEYRING:
+    if isinstance(signer, signing.KeySource):
         signer = signing.load_signer(identity["counter_id"] or "")
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
@@ -162,7 +161,7 @@ def _check(conn: sqlite3.Connection, trusted_public_key: str | None = None) -> d
 
 
 def _sound(check: dict[str, Any]) -> bool:
-    return (
+    return bool(
         check["integrity"] == "ok"
         and check["foreign_keys"] == "ok"
         and check["audit"]["ok"]
@@ -179,7 +178,7 @@ def doctor(
     path: Path | str,
     *,
     deadline_s: float | None = db.DEFAULT_DEADLINE_S,
-    trusted_public_key: str | None = _FROM_KEYRING,
+    trusted_public_key: str | signing.KeySource | None = signing.FROM_KEYRING,
 ) -> dict[str, Any]:
     """Read-only: the schema is ours (else ForeignSchema), ``PRAGMA integrity_check``, foreign keys,
     the audit chain and its signed heads, every business row against its last audit event, pending
@@ -194,7 +193,7 @@ def doctor(
     try:
         with db.bounded(conn, deadline_s, "doctor"):
             identity = _identity(conn)
-            if trusted_public_key is _FROM_KEYRING:
+            if isinstance(trusted_public_key, signing.KeySource):
                 trusted_public_key = _keyring_public_key(identity["counter_id"])
             report = _check(conn, trusted_public_key)
             report["journal_mode"] = conn.execute("PRAGMA journal_mode").fetchone()[0]
@@ -344,7 +343,7 @@ def restore(
             # the backup of this very counter must carry its key; another counter's (refused below
             # unless an admin overrides) or the old machine's record is not compared with it
             same = ours is not None and ours["counter_id"] == backup_identity["counter_id"]
-            trusted = ours["public_key_b64"] if same and admin is None else None
+            trusted = ours["public_key_b64"] if ours is not None and same and admin is None else None
             check = _check(conn, trusted)
             if admin is not None:
                 _admin_in(conn, admin, admin_password)
@@ -416,7 +415,7 @@ def _record_restore(
     """The restore is itself recorded in the restored database (who, why, from which backup)."""
     from sqlalchemy.orm import Session
 
-    from localdb.service import append_audit
+    from localdb.journal import append_audit
     from localdb.store import open_store
 
     store = open_store(target)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -20,9 +21,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -34,21 +37,24 @@ NAMING = {
 }
 
 
-class Money(TypeDecorator):
+class Money(TypeDecorator[Decimal]):
     """Yuan as exact text: SQLite has no decimal type and floats cannot carry an amount."""
 
     impl = String(24)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | str | int | None, dialect: Dialect) -> str | None:
         return None if value is None else format(Decimal(value), "f")
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # every model is mapped to a Table (DeclarativeBase types it as any FromClause): the write paths
+    # insert through ``Model.__table__.insert()`` with plain Core
+    __table__: ClassVar[Table]
 
 
 Uid = String(36)

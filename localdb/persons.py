@@ -119,7 +119,9 @@ class PersonWrites(WriteBase):
         }
         return person, enrollment
 
-    def _insert_person(self, s: Session, values: dict[str, Any], employer: m.Employer | None):
+    def _insert_person(
+        self, s: Session, values: dict[str, Any], employer: m.Employer | None
+    ) -> tuple[m.Person, m.Enrollment]:
         person, enrollment = self._person_rows(values, employer)
         p = m.Person(**person)
         en = m.Enrollment(**enrollment)
@@ -302,7 +304,7 @@ class PersonWrites(WriteBase):
                 raise NotFound(entity="enrollment", id=enrollment_id)
             base = self._check_base(s, "enrollment", en.id, en.version or 1, base_version)
             raise_issues(workflow.correction_issues("enrollment", changes, role=self.role))
-            p = s.get(m.Person, en.person_id)
+            p = s.get_one(m.Person, en.person_id)
             employer = s.get(m.Employer, en.employer_id) if en.employer_id else None
             fields = {k: v for k, v in changes.items() if k not in workflow.UPDATE_META_KEYS}
             ended_on = en.ended_on

@@ -3,9 +3,10 @@ log records and the outbox sends."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from forms.ric import mask
 from localdb import models as m
@@ -36,7 +37,7 @@ WIRE_FIELDS: dict[str, tuple[str, ...]] = {
 def to_wire(entity: str, payload: dict[str, Any]) -> dict[str, Any]:
     """An audit event's ``after`` as the record sent to the server: its wire fields (a person created
     with its enrollment carries it; a status move says the status it was made from and its note)."""
-    out = {k: payload.get(k) for k in WIRE_FIELDS[entity]}
+    out: dict[str, Any] = {k: payload.get(k) for k in WIRE_FIELDS[entity]}
     if entity == "person" and isinstance(payload.get("enrollment"), dict):
         out["enrollment"] = {k: payload["enrollment"].get(k) for k in WIRE_FIELDS["enrollment"]}
         out["enrollment"].setdefault("person_id", payload.get("id"))
@@ -50,11 +51,102 @@ def to_wire(entity: str, payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# What the dict builders read of a record: a model instance, or (on the hot write paths, which insert
+# with plain Core and build no ORM objects) a namespace holding the same columns.
+
+
+class PersonFields(Protocol):
+    """The columns of ``m.Person`` that ``person_dict`` reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def id_number(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_bo(self) -> str | None: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def birth_date(self) -> dt.date: ...
+    @property
+    def ethnicity(self) -> str: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def county_code(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+
+
+class EnrollmentFields(Protocol):
+    """The columns of ``m.Enrollment`` that ``enrollment_dict`` reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def employer_id(self) -> str | None: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def maternity_coverage(self) -> bool: ...
+    @property
+    def contribution_base(self) -> Decimal | None: ...
+    @property
+    def flexible_scheme(self) -> str | None: ...
+    @property
+    def insured_since(self) -> dt.date: ...
+    @property
+    def ended_on(self) -> dt.date | None: ...
+    @property
+    def version(self) -> int | None: ...
+    @property
+    def updated_at(self) -> str | None: ...
+
+
+class ApplicationFields(Protocol):
+    """The columns of ``m.Application`` that ``application_core`` reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def receipt_no(self) -> str: ...
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def claim_type(self) -> str: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def event_date(self) -> dt.date: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def form_json(self) -> str: ...
+    @property
+    def created_by(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def updated_at(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def _date(value) -> str | None:
+def _date(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
@@ -75,7 +167,7 @@ def employer_dict(e: m.Employer) -> dict[str, Any]:
     }
 
 
-def enrollment_dict(en: m.Enrollment, employer: m.Employer | None) -> dict[str, Any]:
+def enrollment_dict(en: EnrollmentFields, employer: m.Employer | None) -> dict[str, Any]:
     return {
         "id": en.id,
         "person_id": en.person_id,
@@ -93,7 +185,7 @@ def enrollment_dict(en: m.Enrollment, employer: m.Employer | None) -> dict[str, 
     }
 
 
-def person_dict(p: m.Person, enrollment: dict[str, Any] | None = None) -> dict[str, Any]:
+def person_dict(p: PersonFields, enrollment: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": p.id,
         "id_number": p.id_number,
@@ -113,7 +205,7 @@ def person_dict(p: m.Person, enrollment: dict[str, Any] | None = None) -> dict[s
     }
 
 
-def application_core(a: m.Application) -> dict[str, Any]:
+def application_core(a: ApplicationFields) -> dict[str, Any]:
     return {
         "id": a.id,
         "receipt_no": a.receipt_no,

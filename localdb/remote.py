@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from forms.errors import ValidationFailed, error
 from localdb import models as m
 from localdb.clock import new_id, utc_now
-from localdb.journal import append_audit_many, dump
+from localdb.journal import AuditEntry, append_audit_many, dump
 from localdb.records import WIRE_FIELDS
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase
@@ -78,8 +78,8 @@ def _money(value: Any) -> str | None:
 def _same(stored: Any, incoming: Any) -> bool:
     """A stored SQLite value equals what would be written (booleans are 0/1 there)."""
     if isinstance(incoming, bool):
-        return stored == int(incoming)
-    return stored == incoming
+        return bool(stored == int(incoming))
+    return bool(stored == incoming)
 
 
 def _text(value: Any) -> str | None:
@@ -103,7 +103,7 @@ class RemoteApply(WriteBase):
             by_entity.setdefault(r.entity, []).append(r)
         with self._write() as s:
             pending = self._pending_ids(s)
-            events: list[tuple[str, str, str, Any, Any]] = []
+            events: list[AuditEntry] = []
             for entity in PULLED:
                 rows = by_entity.get(entity)
                 if not rows:
@@ -235,7 +235,9 @@ class RemoteApply(WriteBase):
 
     # --- per entity ----------------------------------------------------------------------------------
 
-    def _apply_user(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+    def _apply_user(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
+    ) -> None:
         """County staff come from the server (with their password hashes), matched by user name."""
         for r in rows:
             d = r.data
@@ -258,7 +260,7 @@ class RemoteApply(WriteBase):
             )
 
     def _apply_employer(
-        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
     ) -> None:
         table = m.Employer.__table__
         pairs = []
@@ -295,7 +297,9 @@ class RemoteApply(WriteBase):
         for twin, r in twins:
             self._merge(s, "employer", twin, r.entity_id, report, events, incoming=r)
 
-    def _apply_person(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+    def _apply_person(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
+    ) -> None:
         merges = [r for r in rows if r.merged_into]
         table = m.Person.__table__
         pairs = []
@@ -348,7 +352,13 @@ class RemoteApply(WriteBase):
                 report.unchanged += 1
 
     def _apply_enrollment(
-        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list, *, counted: bool = True
+        self,
+        s: Session,
+        rows: list[RemoteRecord],
+        report: ApplyReport,
+        events: list[AuditEntry],
+        *,
+        counted: bool = True,
     ) -> None:
         table = m.Enrollment.__table__
         tally = report if counted else ApplyReport()  # one made with its person counts as the person
@@ -386,7 +396,7 @@ class RemoteApply(WriteBase):
             )
 
     def _apply_application(
-        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
     ) -> None:
         table = m.Application.__table__
         conn = s.connection()
@@ -458,7 +468,9 @@ class RemoteApply(WriteBase):
             events.append(self._event(r, None, {k: d.get(k) for k in WIRE_FIELDS["application"]}))
             report.applied += 1
 
-    def _apply_print(self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list) -> None:
+    def _apply_print(
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
+    ) -> None:
         have = set(
             s.scalars(select(m.PrintRecord.id).where(m.PrintRecord.id.in_([r.entity_id for r in rows])))
         )
@@ -482,7 +494,7 @@ class RemoteApply(WriteBase):
         s.flush()
 
     def _apply_conflict(
-        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list
+        self, s: Session, rows: list[RemoteRecord], report: ApplyReport, events: list[AuditEntry]
     ) -> None:
         now = utc_now()
         for r in rows:
@@ -533,7 +545,7 @@ class RemoteApply(WriteBase):
         from_id: str,
         into_id: str,
         report: ApplyReport,
-        events: list,
+        events: list[AuditEntry],
         *,
         incoming: RemoteRecord,
     ) -> None:

@@ -39,7 +39,7 @@ def _same(field: str, stored: Any, audited: Any) -> bool:
     if stored is None or audited is None:
         return stored is None and audited is None
     if isinstance(audited, (dict, list)):
-        return stored == audited
+        return bool(stored == audited)
     if isinstance(audited, bool) or isinstance(stored, (int, float)) or isinstance(audited, (int, float)):
         return str(stored) == str(audited) or _num(stored) == _num(audited)
     return str(stored) == str(audited) or (_num(stored) is not None and _num(stored) == _num(audited))
@@ -94,7 +94,9 @@ _TABLES: dict[str, tuple[str, str]] = {
 }
 
 
-def _rows(conn: sqlite3.Connection, entity: str, where: str = "", params: tuple = ()) -> Iterator[dict]:
+def _rows(
+    conn: sqlite3.Connection, entity: str, where: str = "", params: tuple[Any, ...] = ()
+) -> Iterator[dict[str, Any]]:
     table, columns = _TABLES[entity]
     cur = conn.execute(f"SELECT {columns} FROM {table} {where}", params)
     names = [d[0] for d in cur.description]
@@ -219,7 +221,8 @@ def _check_decisions(conn: sqlite3.Connection, app_id: str) -> list[RowProblem]:
 def check_rows(conn: sqlite3.Connection, *, limit: int = 200) -> tuple[int, list[RowProblem]]:
     """Every business row against its last audit event: ``(rows checked, problems)`` (at most
     ``limit`` problems are kept)."""
-    checked, problems = 0, []
+    checked = 0
+    problems: list[RowProblem] = []
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for entity, (table, _) in _TABLES.items():
         if table not in present:  # print_records before schema 0002

@@ -83,7 +83,7 @@ def built(revision: str) -> frozenset[SchemaEntry]:
         db.upgrade(engine, revision)
         raw = engine.raw_connection()
         try:
-            return entries(raw.driver_connection)
+            return entries(db.driver_connection(raw))
         finally:
             raw.close()
     finally:

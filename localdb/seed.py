@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from forms.clock import business_today
 from forms.uscc import ALPHABET
+
+if TYPE_CHECKING:
+    from localdb.service import Service
+    from localdb.store import Store
 
 COUNTIES = {
     "lhasa": ("540102", "540103", "540104", "540121", "540122", "540123", "540124", "540127"),
@@ -94,7 +98,8 @@ class IdMaker:
 
 def employer_rows(region: str, n: int, rng: random.Random) -> list[dict[str, Any]]:
     rate_classes = {"lhasa": ("a", "b"), "lianyungang": ("standard",)}[region]
-    rows, seen = [], set()
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     while len(rows) < n:
         county = rng.choice(COUNTIES[region])
         code = make_uscc(rng, county)
@@ -169,7 +174,7 @@ def person_rows(
 
 
 def seed(
-    store, username: str, persons: int, *, applications: int | None = None, seed: int = 1
+    store: Store, username: str, persons: int, *, applications: int | None = None, seed: int = 1
 ) -> dict[str, int]:
     """Fill ``store`` through the service layer of ``username`` (an admin is needed to move
     applications along). Returns counts."""
@@ -224,7 +229,7 @@ def seed(
     return {"employers": len(employers), "persons": written, "applications": made}
 
 
-def _application_candidates(store, n: int) -> list[tuple[str, str]]:
+def _application_candidates(store: Store, n: int) -> list[tuple[str, str]]:
     from sqlalchemy import text
 
     with store._read() as s:
@@ -241,7 +246,7 @@ def _application_candidates(store, n: int) -> list[tuple[str, str]]:
 SEED_CLERK = "seed.clerk"
 
 
-def _intake_service(store, svc):
+def _intake_service(store: Store, svc: Service) -> Service:
     """The service of the clerk who takes the seeded applications in: the acting user when a clerk,
     else a seeded clerk account (made once, without a password: it cannot log in)."""
     if svc.role == "clerk":
@@ -251,7 +256,7 @@ def _intake_service(store, svc):
     return store.service(SEED_CLERK, today=svc.today)
 
 
-def _advance(svc, app_id: str, rng: random.Random) -> None:
+def _advance(svc: Service, app_id: str, rng: random.Random) -> None:
     if svc.role == "clerk":
         return
     roll = rng.random()

@@ -11,7 +11,7 @@ echo); what they share is ``localdb.writebase``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
@@ -27,6 +27,9 @@ from localdb.errors import NotFound
 from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
 from localdb.remote import RemoteApply
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 # the workflow rules live in the domain (forms.workflow); re-exported for the store's callers
 ROLES = workflow.ROLES
@@ -49,11 +52,11 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
         if not isinstance(kind, str) or not kind.strip():
             raise ValidationFailed([error("required", "kind")])
         with self._write() as s:
-            before = s.scalar(
+            before = s.execute(
                 select(func.count())
                 .select_from(m.PrintRecord)
                 .where(m.PrintRecord.record_id == record_id, m.PrintRecord.kind == kind)
-            )
+            ).scalar_one()
             pr = m.PrintRecord(
                 id=new_id(),
                 record_id=record_id,
@@ -116,11 +119,16 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
         self._allow("outbox.sync")
         with self._write() as s:
             now = utc_now()
-            done = s.execute(
-                update(m.OutboxChange)
-                .where(m.OutboxChange.id.in_(outbox_ids), m.OutboxChange.synced_at.is_(None))
-                .values(synced_at=now)
-            ).rowcount
+            # an UPDATE's result is a CursorResult (Session.execute is typed for any statement)
+            result = cast(
+                "CursorResult[Any]",
+                s.execute(
+                    update(m.OutboxChange)
+                    .where(m.OutboxChange.id.in_(outbox_ids), m.OutboxChange.synced_at.is_(None))
+                    .values(synced_at=now)
+                ),
+            )
+            done = result.rowcount
             for key, value in (state or {}).items():
                 s.merge(m.SyncState(key=key, value=value, updated_at=now))
             append_audit(
@@ -147,7 +155,7 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
         """Store this counter's public signing key (the private key stays in the OS keyring)."""
         self._allow("counter.set_key")
         with self._write() as s:
-            c = s.get(m.Counter, self._store._counter_id)
+            c = s.get_one(m.Counter, self._store._counter_id)
             before = {"public_key_b64": c.public_key_b64}
             s.execute(update(m.Counter).where(m.Counter.id == c.id).values(public_key_b64=public_key_b64))
             after = {

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import logging
 from dataclasses import dataclass
+from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 log = logging.getLogger(__name__)
+
+
+class KeySource(enum.Enum):
+    """Where a key not given as an argument comes from: the default of ``Store(signer=…)``,
+    ``maintenance.backup(signer=…)`` and ``maintenance.doctor(trusted_public_key=…)``."""
+
+    KEYRING = "keyring"
+
+
+#: the key of this counter, loaded from the OS keyring when it is needed
+FROM_KEYRING: Final = KeySource.KEYRING
 
 
 @dataclass(frozen=True)

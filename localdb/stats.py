@@ -283,7 +283,7 @@ LEFT JOIN decisions d ON d.id = (
 """
 
 
-def _ledger_line(r: tuple) -> LedgerLine:
+def _ledger_line(r: tuple[Any, ...]) -> LedgerLine:
     return LedgerLine(
         r[0],
         r[1],

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,12 +23,22 @@ from localdb import audit, db, search, signing
 from localdb import models as m
 from localdb.errors import NotFound, StoreExists, UnknownUser
 from localdb.records import application_core, employer_dict, enrollment_dict, person_dict
-from localdb.signing import Signer
+from localdb.signing import FROM_KEYRING, KeySource, Signer
+
+if TYPE_CHECKING:
+    from localdb.service import Service
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
-#: Store's default: the signer comes from the keyring
-_FROM_KEYRING = object()
+
+
+@dataclass(frozen=True)
+class CounterInfo:
+    """This counter's fixed identity: its id, county and number (receipt numbers, sync)."""
+
+    id: str
+    county_code: str
+    counter_no: int
 
 
 def _outbox_payload(o: m.OutboxChange, audited_after: str | None) -> Any:
@@ -118,7 +129,7 @@ class Reads:
 
     def _application(self, s: Session, a: m.Application) -> dict[str, Any]:
         out = application_core(a)
-        out["person"] = self._person(s, s.get(m.Person, a.person_id))
+        out["person"] = self._person(s, s.get_one(m.Person, a.person_id))
         d = s.scalars(
             select(m.Decision).where(m.Decision.application_id == a.id).order_by(m.Decision.decided_at.desc())
         ).first()
@@ -169,7 +180,7 @@ class Reads:
             rows = []
             for a in s.scalars(q):
                 item = application_core(a)
-                p = s.get(m.Person, a.person_id)
+                p = s.get_one(m.Person, a.person_id)
                 item["person"] = {"id": p.id, "name_zh": p.name_zh, "name_bo": p.name_bo}
                 rows.append(item)
             return rows
@@ -213,11 +224,11 @@ class Reads:
 
     def pending_outbox_count(self) -> int:
         with self._read() as s:
-            return s.scalar(
+            return s.execute(
                 select(func.count())
                 .select_from(m.OutboxChange)
                 .where(m.OutboxChange.synced_at.is_(None), m.OutboxChange.rejected_at.is_(None))
-            )
+            ).scalar_one()
 
     def outbox_batch(self, limit: int = 100) -> list[dict[str, Any]]:
         """The oldest unsynced changes, in the order they were made (for the sync engine). The payload
@@ -411,7 +422,7 @@ class Reads:
 class Store(Reads):
     """An open counter database. Thread-safe; writes are serialised (one writer)."""
 
-    def __init__(self, path: Path | str, *, signer: Signer | object | None = _FROM_KEYRING):
+    def __init__(self, path: Path | str, *, signer: Signer | KeySource | None = FROM_KEYRING):
         """``signer`` signs the audit chain heads this Store writes; by default the counter's key is
         loaded from the keyring at the first write (once; None when there is no keyring or key)."""
         self.path = Path(path)
@@ -422,8 +433,8 @@ class Store(Reads):
         )
         self.write_lock = threading.RLock()
         self._store = self
-        self._counter_info: SimpleNamespace | None = None
-        self._signer = signer
+        self._counter_info: CounterInfo | None = None
+        self._signer: Signer | KeySource | None = signer
         with self._read() as s:
             settings = dict(s.execute(select(m.Setting.key, m.Setting.value)).all())
             self.region: str = settings["region"]
@@ -431,34 +442,32 @@ class Store(Reads):
 
     def audit_signer(self) -> Signer | None:
         """The counter's signer (loaded from the keyring once), or None."""
-        if self._signer is _FROM_KEYRING:
+        if isinstance(self._signer, KeySource):
             self._signer = signing.load_signer(self._counter_id)
-        return self._signer  # type: ignore[return-value]
+        return self._signer
 
     def reload_signer(self) -> None:
         """Load the key again at the next write (after ``key create`` put one in the keyring)."""
-        self._signer = _FROM_KEYRING
+        self._signer = FROM_KEYRING
 
     @property
-    def counter_info(self):
+    def counter_info(self) -> CounterInfo:
         """This counter's fixed identity (id, county_code, counter_no), read once."""
         if self._counter_info is None:
             with self._read() as s:
-                c = s.get(m.Counter, self._counter_id)
-                self._counter_info = SimpleNamespace(
-                    id=c.id, county_code=c.county_code, counter_no=c.counter_no
-                )
+                c = s.get_one(m.Counter, self._counter_id)
+                self._counter_info = CounterInfo(id=c.id, county_code=c.county_code, counter_no=c.counter_no)
         return self._counter_info
 
     @property
     def counter(self) -> m.Counter:
         """This counter (id, county_code, counter_no, public_key_b64), detached from any session."""
         with Session(self.engine, expire_on_commit=False) as s:
-            c = s.get(m.Counter, self._counter_id)
+            c = s.get_one(m.Counter, self._counter_id)
             s.expunge(c)
             return c
 
-    def service(self, username: str, *, today=None):
+    def service(self, username: str, *, today: dt.date | None = None) -> Service:
         """The write API acting as ``username``; UnknownUser when no such active user exists."""
         from localdb.service import Service
 
@@ -475,7 +484,7 @@ class Store(Reads):
 
         raw = self.engine.raw_connection()
         try:
-            rowcheck.assert_untampered(raw.driver_connection, entity, entity_id)
+            rowcheck.assert_untampered(db.driver_connection(raw), entity, entity_id)
         finally:
             raw.close()
 

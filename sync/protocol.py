@@ -203,7 +203,8 @@ def _json_value(raw: Any, path: str, depth: int = 0) -> Any:
 def _data(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         _fail(path, "expected an object")
-    return _json_value(raw, path)
+    data: dict[str, Any] = _json_value(raw, path)
+    return data
 
 
 def _b64(raw: Any, path: str, max_len: int = 200) -> str:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 
 from alembic import context
+from sqlalchemy import Connection
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=None, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
