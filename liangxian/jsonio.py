@@ -149,6 +149,14 @@ def read_json(source: str) -> tuple[Any, list[Issue]]:
     return loads(text)
 
 
+def read_object(source: str) -> tuple[Any, list[Issue]]:
+    """``read_json`` of a record: a JSON object, else ``form.not_object``."""
+    data, issues = read_json(source)
+    if not issues and not isinstance(data, dict):
+        issues = [error("form.not_object", "")]
+    return data, issues
+
+
 def fail(issues: list[Issue], code: int = EXIT_INVALID) -> int:
     emit({"errors": [i.to_json() for i in issues]})
     return code

@@ -8,7 +8,7 @@ import argparse
 from typing import Any
 
 from liangxian.auth import acting_service, add_password_args
-from liangxian.jsonio import emit, fail, read_json
+from liangxian.jsonio import emit, fail, read_object
 from liangxian.jsonio import guarded as _guarded
 
 SHOW_KINDS = ("person", "employer", "application")
@@ -98,25 +98,19 @@ def run_show(args: argparse.Namespace) -> int:
     from localdb import open_store
 
     def action() -> int:
-        store = open_store(args.db)
-        try:
+        with open_store(args.db) as store:
             emit(_shown(store, args.kind, args.id))
-        finally:
-            store.close()
         return 0
 
     return _guarded(action)
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from forms.errors import error
     from localdb import open_store
 
-    data, issues = read_json(args.file)
+    data, issues = read_object(args.file)
     if issues:
         return fail(issues)
-    if not isinstance(data, dict):
-        return fail([error("form.not_object", "")])
 
     def action() -> int:
         store = open_store(args.db)

@@ -16,7 +16,7 @@ from typing import Any
 import i18n
 from liangxian.argtypes import bounded_int
 from liangxian.auth import acting_service, add_password_args, password_from
-from liangxian.jsonio import emit, fail, read_json
+from liangxian.jsonio import emit, fail, read_object
 from liangxian.jsonio import guarded as _guarded
 
 log = logging.getLogger(__name__)
@@ -278,14 +278,11 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    from forms.errors import error
     from localdb import open_store
 
-    data, issues = read_json(args.file)
+    data, issues = read_object(args.file)
     if issues:
         return fail(issues)
-    if not isinstance(data, dict):
-        return fail([error("form.not_object", "")])
 
     def action() -> int:
         store = open_store(args.db)
