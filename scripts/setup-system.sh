@@ -2,7 +2,8 @@
 # Installs the Debian packages liangxian needs: Qt's runtime libraries, fonts (Tibetan and Chinese),
 # poppler-utils (PDF to PNG for looking at printouts), Xvfb, PostgreSQL (the central server's
 # production database; the tests start a throw-away cluster of it), and gnome-keyring with a D-Bus
-# session bus (a real Secret Service without a desktop). Idempotent; skips apt when all present.
+# session bus (a real Secret Service without a desktop), and hunspell with its Tibetan
+# dictionary (the Tibetan spelling test, tests/i18n). Idempotent; skips apt when all present.
 set -euo pipefail
 PKGS=(
   libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -13,6 +14,8 @@ PKGS=(
   postgresql
   # a real Secret Service for machines without a desktop session (scripts/secret-service.sh, tests)
   dbus-daemon dbus-bin dbus-x11 gnome-keyring libsecret-tools
+  # the Tibetan spelling test (hunspell's Tibetan dictionary)
+  hunspell hunspell-bo
 )
 missing=()
 for p in "${PKGS[@]}"; do
