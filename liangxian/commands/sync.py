@@ -162,22 +162,7 @@ def run_enroll(args: argparse.Namespace) -> int:
             store.close()
         return 0
 
-    return _sync_guarded(action)
-
-
-def _sync_guarded(action: Any) -> int:
-    """The store's refusals as usual; a server's refusal of the whole request as its coded errors."""
-    from sync.protocol import SyncRefused
-
-    def inner() -> int:
-        try:
-            return action()
-        except SyncRefused as exc:
-            sys.stderr.write(exc.bilingual() + "\n")
-            emit({"errors": exc.to_json()})
-            return EXIT_INVALID
-
-    return _guarded(inner)
+    return _guarded(action)
 
 
 class _TerminalProgress:
@@ -242,7 +227,7 @@ def run_sync(args: argparse.Namespace) -> int:
         finally:
             store.close()
 
-    return _sync_guarded(action)
+    return _guarded(action)
 
 
 def run_conflicts(args: argparse.Namespace) -> int:
@@ -278,21 +263,6 @@ def run_resolve(args: argparse.Namespace) -> int:
     return _guarded(action)
 
 
-def _bundle_guarded(action: Any) -> int:
-    """The store's refusals as usual; a refused bundle (``bundle.*``) as its coded errors, exit 2."""
-    from sync.bundle import BundleError
-
-    def inner() -> int:
-        try:
-            return action()
-        except BundleError as exc:
-            sys.stderr.write(exc.bilingual() + "\n")
-            emit({"errors": exc.to_json()})
-            return EXIT_INVALID
-
-    return _sync_guarded(inner)
-
-
 def _bundle_account(store: Any) -> str:
     """Bundles are written and applied as the counter's sync account (made at enrollment); a counter
     enrolled before that account existed uses whoever enrolled it."""
@@ -324,7 +294,7 @@ def run_export_bundle(args: argparse.Namespace) -> int:
         finally:
             store.close()
 
-    return _bundle_guarded(action)
+    return _guarded(action)
 
 
 def run_import_bundle(args: argparse.Namespace) -> int:
@@ -350,4 +320,4 @@ def run_import_bundle(args: argparse.Namespace) -> int:
         finally:
             store.close()
 
-    return _bundle_guarded(action)
+    return _guarded(action)
