@@ -250,7 +250,7 @@ def _han_key(run: str) -> tuple[tuple[str, int, str], ...]:
     # pypinyin loads its phrase dictionary on first use (~0.3 s): not at import
     from pypinyin import Style, lazy_pinyin
 
-    readings = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: list(s))
+    readings = lazy_pinyin(run, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: s)
     if len(readings) != len(run):
         readings = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True)[0] for c in run]
     out = []
