@@ -126,15 +126,20 @@ def message_box(
     box.setWindowTitle(texts(ui, title, BUTTON_SEP))
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(texts(ui, body))
-    for i, (msgid, role) in enumerate(buttons):
+    made = []
+    for msgid, role in buttons:
         button = box.addButton(button_text(ui, msgid), role)
-        button.setObjectName(f"dialog_{msgid.rsplit('.', 1)[-1]}")
-        if i == 0:
-            box.setDefaultButton(button)
-    if len(buttons) > 1:
-        box.setEscapeButton(box.buttons()[-1])
+        button.setObjectName(_button_name(msgid))
+        made.append(button)
+    box.setDefaultButton(made[0])
+    if len(made) > 1:
+        box.setEscapeButton(made[-1])
     fit_buttons(box)
     return box
+
+
+def _button_name(msgid: str) -> str:
+    return f"dialog_{msgid.rsplit('.', 1)[-1]}"
 
 
 def inform(
@@ -174,7 +179,7 @@ def confirm(
     box = confirm_box(parent, ui, title, body, yes, no)
     box.exec()
     clicked: QAbstractButton | None = box.clickedButton()
-    return clicked is not None and clicked is box.buttons()[0]
+    return clicked is not None and clicked.objectName() == _button_name(yes)
 
 
 # --- asking for a line of text ---------------------------------------------------------------------

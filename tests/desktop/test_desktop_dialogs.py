@@ -106,7 +106,7 @@ def test_inform_and_confirm_speak_the_regions_languages(qtbot, ui) -> None:
         None, ui, dialogs.msg("ui.preview.save_pdf"), dialogs.msg("ui.dialog.replace", name="b")
     )
     show(qtbot, ask)
-    yes, no = ask.buttons()
+    yes, no = ask.findChild(QPushButton, "dialog_yes"), ask.findChild(QPushButton, "dialog_no")
     assert_speaks(ui, yes.text(), "ui.dialog.yes")
     assert_speaks(ui, no.text(), "ui.dialog.no")
     assert ask.defaultButton() is yes and ask.escapeButton() is no
@@ -247,3 +247,14 @@ def test_no_stock_dialog_is_left_in_the_desktop() -> None:
             continue
         source = path.read_text(encoding="utf-8")
         assert not re.search(r"\b(QMessageBox|QFileDialog|QInputDialog)\b", source), path
+
+
+def test_ask_returns_the_line_typed_or_none(qtbot, ui) -> None:
+    def type_and_accept(modal: QDialog) -> None:
+        modal.findChild(QLineEdit).setText("བཀྲ་ཤིས")
+        modal.accept()
+
+    _later(qtbot, type_and_accept)
+    assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) == "བཀྲ་ཤིས"
+    _later(qtbot, lambda modal: modal.reject())
+    assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) is None
