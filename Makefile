@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DB ?= $(HOME)/.local/share/liangxian/counter.db
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test lint format screenshots bench clean
+.PHONY: setup run test lint format screenshots bench glossary-sheet clean
 
 setup:
 	bash scripts/setup.sh
@@ -31,6 +31,11 @@ screenshots: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# the Tibetan review sheet: every glossary term and bo message beside its Chinese (README "Tibetan review")
+SHEET ?= glossary-sheet.pdf
+glossary-sheet: setup
+	$(PY) -m printing.glossary_sheet --out "$(SHEET)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache screenshots

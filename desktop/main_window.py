@@ -304,12 +304,11 @@ class MainWindow(QMainWindow):
             self._first_run()
 
     def _store_failed(self, exc: BaseException) -> None:
-        from PySide6.QtWidgets import QMessageBox
-
+        from desktop import dialogs
         from desktop.pages import error_text
 
         log.error("could not open the store", exc_info=exc)
-        QMessageBox.critical(self, self.ui.t("ui.app.title"), error_text(exc, self.ui))
+        dialogs.inform(self, self.ui, dialogs.msg("ui.app.title"), error_text(exc, self.ui), "critical")
 
     def _first_run(self) -> None:
         from desktop.login import FirstRunDialog

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -42,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import fmt
+from desktop import dialogs, fmt
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
 from forms.clock import business_today
@@ -425,8 +424,8 @@ class PrintPreview(QDialog):
         if self.busy or self.printed is None:
             return
         suggested = str(Path.home() / f"{self.kind}-{self.printed.number}.pdf")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, self.ui.t("ui.preview.save_pdf"), suggested, self.ui.t("ui.print.pdf_filter")
+        path = dialogs.save_file(
+            self, self.ui, dialogs.msg("ui.preview.save_pdf"), suggested, dialogs.msg("ui.print.pdf_filter")
         )
         if path:
             self.save_to(path)

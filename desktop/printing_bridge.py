@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
+from desktop import dialogs
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
 
@@ -52,11 +53,8 @@ def print_document(
 ) -> PrintPreview | None:
     """Open the print preview of ``kind`` for ``record`` (None: the placeholder said why not)."""
     if not printing_available():
-        QMessageBox.information(
-            parent,
-            ui.t("ui.print.placeholder_title"),
-            ui.t("ui.print.placeholder", document=ui.t(f"ui.print.kind.{kind}")),
-        )
+        placeholder = dialogs.msg("ui.print.placeholder", document=dialogs.msg(f"ui.print.kind.{kind}"))
+        dialogs.inform(parent, ui, dialogs.msg("ui.print.placeholder_title"), placeholder)
         return None
     from desktop.print_preview import open_preview
 

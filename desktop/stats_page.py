@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -47,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import fmt
+from desktop import dialogs, fmt
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
 
@@ -498,7 +497,9 @@ class StatsPage(QWidget):
             suffix = {"xlsx": "Excel (*.xlsx)", "csv": "CSV (*.csv)", "pdf": "PDF (*.pdf)"}[kind]
             p = self.period()
             default = f"stats-{p.start:%Y%m%d}-{p.end:%Y%m%d}.{kind}"
-            path, _ = QFileDialog.getSaveFileName(self, self.ui.t(f"stats.export.{kind}"), default, suffix)
+            path = (
+                dialogs.save_file(self, self.ui, dialogs.msg(f"stats.export.{kind}"), default, suffix) or ""
+            )
             if not path:
                 return
         from localdb import stats

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import dialogs
 from desktop.backend import Backend
 from desktop.conflicts_page import ConflictsPanel
 from desktop.lang import UiLanguage
@@ -360,12 +360,12 @@ class SyncPage(QWidget):
         return started
 
     def _choose_export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.ui.t("ui.bundle.export"))
+        folder = dialogs.choose_folder(self, self.ui, dialogs.msg("ui.bundle.export"))
         if folder:
             self.export_to(folder)
 
     def _choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.ui.t("ui.bundle.import"), "", "liangxian (*.lxb)")
+        path = dialogs.open_file(self, self.ui, dialogs.msg("ui.bundle.import"), "", "liangxian (*.lxb)")
         if path:
             self.import_from(path)
 

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from forms.ric import mask
+from i18n.collation import names_key
 from localdb.searchkeys import has_han, has_tibetan, normalise_latin
 
 _TOP = "\U0010ffff"
@@ -75,7 +76,13 @@ def search_persons(s: Session, query: str, limit: int = 50) -> list[dict[str, An
                     "score": score,
                     "matched": column,
                 }
-    ranked = sorted(found.values(), key=lambda r: (-r["score"], r["name_zh"], r["id"]))
+    # equal scores in the order of the query's script: Tibetan (or Wylie) by the Tibetan name in
+    # dictionary order, else the Chinese name by pinyin (i18n/collation.py)
+    wylie = bool(found) and all(r["matched"] == "wylie_key" for r in found.values())
+    lang = "bo" if kind == "name_bo" or wylie else "zh"
+    ranked = sorted(
+        found.values(), key=lambda r: (-r["score"], names_key(lang, r["name_bo"], r["name_zh"]), r["id"])
+    )
     return ranked[:limit]
 
 
@@ -113,5 +120,6 @@ def search_employers(s: Session, query: str, limit: int = 50) -> list[dict[str, 
         }
         for i, u, zh, bo, key in rows
     ]
-    out.sort(key=lambda r: (-r["score"], r["name_zh"]))
+    lang = "bo" if has_tibetan(q) else "zh"
+    out.sort(key=lambda r: (-r["score"], names_key(lang, r["name_bo"], r["name_zh"]), r["id"]))
     return out[:limit]

@@ -26,6 +26,7 @@ from desktop import fmt, fonts, roles
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
 from desktop.pages.base import Page, error_text, scroll
+from i18n.collation import names_key
 
 REVIEW_COLUMNS = ("receipt_no", "name", "event", "status", "created_at")
 
@@ -50,6 +51,8 @@ class ReviewPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(REVIEW_COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
+        self.by_name = False  # newest first; a click on the name header sorts by name and back
+        header.sectionClicked.connect(self._sort_clicked)
         self.detail = QLabel()
         self.detail.setObjectName("review_detail")
         self.detail.setWordWrap(True)
@@ -163,8 +166,34 @@ class ReviewPage(Page):
 
         self.backend.call("list_applications", status=status, limit=200, on_ok=ok)
 
+    def _sort_clicked(self, column: int) -> None:
+        if REVIEW_COLUMNS[column] == "name":
+            self.by_name = not self.by_name
+            keep = self.current["id"] if self.current else None
+            self._fill()
+            for row, app in enumerate(self.apps):
+                if app["id"] == keep:
+                    self.table.selectRow(row)
+
+    def _order(self) -> None:
+        """By name in the UI language's order (Tibetan dictionary order in bo, pinyin in zh), else
+        newest first as the store lists them (ids are UUIDv7)."""
+        lang = self.ui.lang
+        if self.by_name:
+            self.apps.sort(
+                key=lambda a: names_key(
+                    lang, *((a.get("person") or {}).get(k) for k in ("name_bo", "name_zh"))
+                )
+            )
+        else:
+            self.apps.sort(key=lambda a: str(a.get("id", "")), reverse=True)
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(self.by_name)
+        header.setSortIndicator(REVIEW_COLUMNS.index("name"), Qt.SortOrder.AscendingOrder)
+
     def _fill(self) -> None:
         t, lang = self.ui.t, self.ui.lang
+        self._order()
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.apps))
         for row, app in enumerate(self.apps):

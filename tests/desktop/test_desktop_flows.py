@@ -89,7 +89,7 @@ def test_application_intake_with_live_entitlement_and_receipt(qtbot, open_window
 
     shown: list[str] = []
     monkeypatch.setattr(printing_bridge, "printing_available", lambda: False)  # printed in its own test
-    monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
     window = open_window("clerk", "lianyungang")
     page = window.page("applications")
     form = page.form

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
-from PySide6.QtWidgets import QFileDialog
+
+from desktop import dialogs
 
 pytestmark = pytest.mark.gui
 
@@ -71,7 +72,7 @@ def test_preview_shows_the_pages_and_save_as_pdf_records_the_print(
     assert _prints(window, app["id"]) == []  # looking at the preview is not printing
 
     target = tmp_path / "receipt"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(target), ""))
+    monkeypatch.setattr(dialogs, "save_file", lambda *_a, **_k: str(target))
     qtbot.mouseClick(preview.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(_prints(window, app["id"])) == 1, timeout=20_000)
     saved = target.with_suffix(".pdf").read_bytes()

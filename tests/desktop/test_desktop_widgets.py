@@ -191,7 +191,7 @@ def test_placeholder_print_says_so(qtbot, open_window, monkeypatch) -> None:
 
     shown: list[str] = []
     monkeypatch.setattr(printing_bridge, "printing_available", lambda: False)
-    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
     window = open_window("clerk", "lhasa", "bo")
     printing_bridge.print_document("receipt", {"id": "x"}, window.backend, window.ui, window)
     assert shown and window.ui.t("ui.print.kind.receipt") in shown[0]

@@ -1,0 +1,260 @@
+"""desktop/dialogs.py: Qt's own dialogs in our words — bilingual (Tibetan / Chinese) in Lhasa, only
+Chinese in Lianyungang — and no Tibetan text clipped (issue 15: bilingual wherever the region is)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
+
+import i18n
+from desktop import dialogs, fonts
+from desktop.lang import UiLanguage
+
+pytestmark = pytest.mark.gui
+
+TIBETAN = re.compile(r"[\u0f00-\u0fff]")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# what Qt would show in its own (English) words
+QT_WORDS = ("Save", "Open", "Cancel", "Look in", "File name", "Files of type", "Yes", "No", "OK", "Choose")
+
+
+@pytest.fixture(params=["lhasa", "lianyungang"])
+def ui(request, qapp) -> Iterator[UiLanguage]:
+    lang = "bo" if request.param == "lhasa" else "zh"
+    fonts.apply(QApplication.instance(), tibetan_first=lang == "bo", lang=lang)
+    yield UiLanguage(lang, region=request.param)
+
+
+def both(msgid: str, **params: object) -> tuple[str, str]:
+    return i18n.gettext(msgid, "bo", **params), i18n.gettext(msgid, "zh", **params)
+
+
+def assert_speaks(ui: UiLanguage, shown: str, msgid: str, **params: object) -> None:
+    bo, zh = both(msgid, **params)
+    assert zh in shown, (msgid, shown)
+    if ui.region == "lhasa":
+        assert bo in shown and shown.index(bo) < shown.index(zh), (msgid, shown)  # Tibetan first
+    else:
+        assert not TIBETAN.search(shown), (msgid, shown)
+
+
+def visible_texts(widget: QWidget) -> list[str]:
+    out = [widget.windowTitle()]
+    out += [w.text() for w in widget.findChildren(QLabel) if w.isVisibleTo(widget) and w.text()]
+    out += [b.text() for b in widget.findChildren(QAbstractButton) if b.isVisibleTo(widget) and b.text()]
+    out += [b.toolTip() for b in widget.findChildren(QToolButton) if b.isVisibleTo(widget) and b.toolTip()]
+    return out
+
+
+def assert_no_qt_words(widget: QWidget) -> None:
+    for text in visible_texts(widget):
+        plain = text.replace("&", "")
+        assert not any(plain.startswith(w) for w in QT_WORDS), text
+
+
+def assert_not_clipped(widget: QWidget) -> None:
+    for button in widget.findChildren(QPushButton):
+        if button.isVisibleTo(widget) and button.text():
+            hint = button.sizeHint()
+            assert button.width() >= hint.width() and button.height() >= hint.height(), button.text()
+            advance = QFontMetrics(button.font()).horizontalAdvance(button.text().replace("&", ""))
+            assert advance < button.width(), button.text()
+
+
+def show(qtbot, widget: QWidget) -> None:
+    qtbot.addWidget(widget)
+    widget.resize(max(widget.sizeHint().width(), 600), max(widget.sizeHint().height(), 150))
+    widget.show()
+    qtbot.waitExposed(widget)
+
+
+def test_inform_and_confirm_speak_the_regions_languages(qtbot, ui) -> None:
+    box = dialogs.message_box(
+        None,
+        ui,
+        dialogs.msg("ui.app.title"),
+        dialogs.msg("ui.dialog.replace", name="a.pdf"),
+        (("ui.dialog.ok", QMessageBox.ButtonRole.AcceptRole),),
+    )
+    show(qtbot, box)
+    assert_speaks(ui, box.windowTitle(), "ui.app.title")
+    assert_speaks(ui, box.text(), "ui.dialog.replace", name="a.pdf")
+    assert_speaks(ui, box.buttons()[0].text(), "ui.dialog.ok")
+    assert len(box.buttons()) == 1
+    assert_no_qt_words(box)
+    assert_not_clipped(box)
+
+    ask = dialogs.confirm_box(
+        None, ui, dialogs.msg("ui.preview.save_pdf"), dialogs.msg("ui.dialog.replace", name="b")
+    )
+    show(qtbot, ask)
+    yes, no = ask.findChild(QPushButton, "dialog_yes"), ask.findChild(QPushButton, "dialog_no")
+    assert_speaks(ui, yes.text(), "ui.dialog.yes")
+    assert_speaks(ui, no.text(), "ui.dialog.no")
+    assert ask.defaultButton() is yes and ask.escapeButton() is no
+    assert_no_qt_words(ask)
+    assert_not_clipped(ask)
+
+
+def test_input_dialog_has_our_ok_and_cancel(qtbot, ui) -> None:
+    dialog = dialogs.input_dialog(
+        None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name"), "x"
+    )
+    show(qtbot, dialog)
+    texts = visible_texts(dialog)
+    assert any(t.replace("&", "") == dialogs.button_text(ui, "ui.dialog.ok") for t in texts)
+    buttons = {b.text() for b in dialog.findChildren(QPushButton)}
+    for msgid in ("ui.dialog.ok", "ui.dialog.cancel"):
+        assert_speaks(ui, next(b for b in buttons if i18n.gettext(msgid, "zh") in b), msgid)
+    assert_no_qt_words(dialog)
+    assert_not_clipped(dialog)
+
+
+@pytest.mark.parametrize(
+    ("mode", "accept", "name_label"),
+    [
+        ("save", "ui.dialog.save", "ui.dialog.file_name"),
+        ("open", "ui.dialog.open", "ui.dialog.file_name"),
+        ("folder", "ui.dialog.choose", "ui.dialog.folder"),
+    ],
+)
+def test_file_dialog_every_label_and_button_in_our_words(
+    qtbot, ui, tmp_path, mode, accept, name_label
+) -> None:
+    dialog = dialogs.file_dialog(
+        None, ui, dialogs.msg("ui.preview.save_pdf"), mode, str(tmp_path), dialogs.msg("ui.print.pdf_filter")
+    )
+    assert dialog.testOption(QFileDialog.Option.DontUseNativeDialog)
+    show(qtbot, dialog)
+    label = QFileDialog.DialogLabel
+    expected = {
+        label.LookIn: "ui.dialog.look_in",
+        label.FileName: name_label,
+        label.FileType: "ui.dialog.file_type",
+        label.Accept: accept,
+        label.Reject: "ui.dialog.cancel",
+    }
+    assert set(expected) == set(label)  # every DialogLabel Qt has
+    for which, msgid in expected.items():
+        assert_speaks(ui, dialog.labelText(which), msgid)
+    buttons = [b.text() for b in dialog.findChildren(QPushButton) if b.isVisibleTo(dialog)]
+    assert (
+        dialogs.button_text(ui, accept) in buttons and dialogs.button_text(ui, "ui.dialog.cancel") in buttons
+    )
+    for name in ("backButton", "forwardButton", "toParentButton", "newFolderButton"):
+        assert_speaks(ui, dialog.findChild(QToolButton, name).toolTip(), dialogs._TOOL_TIPS[name])
+    if mode != "folder":
+        assert dialog.nameFilters()[0].endswith("(*.pdf)")  # one pattern after both descriptions
+        zh_description = i18n.gettext("ui.print.pdf_filter", "zh").split("(")[0].strip()
+        assert zh_description in dialog.nameFilters()[0]
+    assert_speaks(ui, dialog.windowTitle(), "ui.preview.save_pdf")
+    sidebar = dialog.findChild(QListView, "sidebar").model()
+    places = [sidebar.index(r, 0).data() for r in range(sidebar.rowCount())]
+    assert places and "Computer" not in places and "My Computer" not in places
+    assert_no_qt_words(dialog)
+    assert_not_clipped(dialog)
+    if mode == "save":  # a folder typed in a save dialog: Qt's "&Open" is ours again
+        (tmp_path / "sub").mkdir()
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(str(tmp_path / "sub"))
+        qtbot.wait(50)
+        assert_no_qt_words(dialog)
+        assert_not_clipped(dialog)
+
+
+def _later(qtbot, act) -> None:
+    """Run ``act`` on the modal dialog once it is open."""
+
+    def step() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is None:
+            QTimer.singleShot(20, step)
+        else:
+            act(modal)
+
+    QTimer.singleShot(0, step)
+
+
+def test_confirm_returns_the_clerks_choice(qtbot, ui) -> None:
+    def click(name: str):
+        return lambda modal: modal.findChild(QPushButton, name).click()
+
+    _later(qtbot, click("dialog_yes"))
+    assert (
+        dialogs.confirm(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.replace", name="x"))
+        is True
+    )
+    _later(qtbot, click("dialog_no"))
+    assert (
+        dialogs.confirm(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.replace", name="x"))
+        is False
+    )
+
+
+def test_save_file_asks_in_our_words_before_replacing(qtbot, ui, tmp_path: Path) -> None:
+    existing = tmp_path / "receipt.pdf"
+    existing.write_bytes(b"%PDF")
+    asked: list[str] = []
+
+    def accept(modal: QDialog) -> None:
+        modal.findChild(QLineEdit, "fileNameEdit").setText(str(existing))
+        modal.accept()
+        _later(qtbot, replace)
+
+    def replace(modal: QDialog) -> None:
+        if not isinstance(modal, QMessageBox):
+            QTimer.singleShot(20, lambda: replace(QApplication.activeModalWidget()))
+            return
+        asked.append(modal.text())
+        modal.findChild(QPushButton, "dialog_replace_yes").click()
+
+    _later(qtbot, accept)
+    path = dialogs.save_file(None, ui, dialogs.msg("ui.preview.save_pdf"), str(tmp_path / "new.pdf"))
+    assert path == str(existing)
+    assert asked and ("receipt.pdf" in asked[0])
+    assert_speaks(ui, asked[0], "ui.dialog.replace", name="receipt.pdf")
+
+
+def test_a_new_file_is_saved_without_a_question(qtbot, ui, tmp_path: Path) -> None:
+    _later(qtbot, lambda modal: modal.accept())
+    target = tmp_path / "new.pdf"
+    assert dialogs.save_file(None, ui, dialogs.msg("ui.preview.save_pdf"), str(target)) == str(target)
+    _later(qtbot, lambda modal: modal.reject())
+    assert dialogs.save_file(None, ui, dialogs.msg("ui.preview.save_pdf"), str(target)) is None
+
+
+def test_no_stock_dialog_is_left_in_the_desktop() -> None:
+    root = Path(dialogs.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "dialogs.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(QMessageBox|QFileDialog|QInputDialog)\b", source), path
+
+
+def test_ask_returns_the_line_typed_or_none(qtbot, ui) -> None:
+    def type_and_accept(modal: QDialog) -> None:
+        modal.findChild(QLineEdit).setText("བཀྲ་ཤིས")
+        modal.accept()
+
+    _later(qtbot, type_and_accept)
+    assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) == "བཀྲ་ཤིས"
+    _later(qtbot, lambda modal: modal.reject())
+    assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) is None
