@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from forms.clock import business_date
 from forms.errors import CodedError, Issue, error
@@ -317,7 +317,7 @@ def document_from_store(
         # taken in — its receipt handed out, on paper or as a PDF copy — and then refused: the benefit
         # is not paid (不予支付告知书); refused before any receipt went out: not taken in (不予受理)
         receipt_issued = any(base_kind(str(p.get("kind"))) == "receipt" for p in app.get("prints") or [])
-        stage = "payment" if not_eligible or receipt_issued else "intake"
+        stage: Literal["intake", "payment"] = "payment" if not_eligible or receipt_issued else "intake"
         params = decision.get("reason_params") or {}
         reasons = tuple(Reason(code, dict(params.get(code, {}))) for code in decision.get("reasons", []))
         return RejectionNotice(

@@ -495,6 +495,8 @@ def amount_of(doc: Document) -> Decimal | None:
 #: signature lines belong on the page they sign (a bilingual Lhasa slip with several leave lines,
 #: long names and a long employer is more than one A4 page at the full size)
 FIT_SCALES = (1.0, 0.93, 0.87, 0.81, 0.76)
+#: never smaller than this (points), so that the smallest print (citations on A5) stays legible
+MIN_SMALL = 5.0
 
 
 def _blocks(w: _Writer, doc: Document, qr_text: str) -> list[Block]:
@@ -524,7 +526,7 @@ def _fitted(
         return w, _blocks(w, doc, qr_text)
     width = spec.width - 2 * spec.margin
     usable = spec.height - 2 * spec.margin
-    for scale in FIT_SCALES:
+    for scale in [x for x in FIT_SCALES if spec.small * x >= MIN_SMALL] or [1.0]:
         scaled = replace(spec, body=spec.body * scale, title=spec.title * scale, small=spec.small * scale)
         w = _Writer(pack, scaled)
         blocks = _blocks(w, doc, qr_text)
