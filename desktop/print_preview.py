@@ -311,8 +311,6 @@ class PrintPreview(QDialog):
 
         # in the UI language, and on a bilingual counter in both its languages (Tibetan first)
         langs = dict.fromkeys((*self.ui.form_languages(), self.ui.lang))
-        if self.ui.lang == "en":
-            langs = {"en": None}
         texts = dict.fromkeys(gettext(self.notice_id, lang) for lang in langs)
         lines = list(texts)
         if self.notice_detail:

@@ -397,7 +397,8 @@ def test_the_preview_fits_1366x768_and_only_its_pages_scroll(qtbot, printing_win
     preview.fit_to(SCREEN)
     _ready(qtbot, preview)
     assert _in_view(preview, preview.print_button, preview.save_button, preview.close_button, preview.paper)
-    assert preview.area.verticalScrollBar().maximum() > 0  # the A4 page scrolls inside its area
+    # the A4 page scrolls inside its area (once the layout has taken the page in)
+    qtbot.waitUntil(lambda: preview.area.verticalScrollBar().maximum() > 0, timeout=10_000)
     assert preview.area.horizontalScrollBar().maximum() == 0  # never sideways
     # a long message under the pages scrolls in its own strip: the buttons do not move
     before = preview.print_button.mapTo(preview, preview.print_button.rect().topLeft())
