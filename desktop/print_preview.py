@@ -1,13 +1,19 @@
 """The in-app print preview: the document's pages as the printer will get them, with Print
-(QPrinter / QPrintDialog), Save as PDF and Close; and an application's print history with Reprint.
+(QPrinter / QPrintDialog), Save as PDF and Close; and an application's print history with Reprint
+(and Print the original while none was printed on paper).
 
 The PDF is built by the printing layer's desktop entry point (``render_record``) on the store thread;
 its pages are rasterised with poppler's ``pdftoppm`` on a worker of the Qt thread pool (the installed
-PySide6-Essentials has no QtPdf), so the window never waits for either. A print is recorded
-(``record_printed``; a reprint is marked 补打 with its count) only once the pages went to a printer
-or the PDF was saved, never for looking at the preview; the preview is then built again, so what it
-shows is always what the next print will be. Printer problems (no printer, a printer Qt cannot use, a
-print that fails) are messages in the UI language, never an exception.
+PySide6-Essentials has no QtPdf), so the window never waits for either. A paper print is
+recorded (``record_printed``; a reprint is marked 补打 with its count) only once the printer took the
+pages, never for looking at the preview nor for a print that failed, so the original can be printed
+until one went out (after a failed print or a restart too); the preview is then built again, so what
+it shows is always what the next print will be. Save as PDF writes a PDF copy (电子副本, marked so) and
+records it as a copy, which does not count as a print. Printer problems (no printer, a printer Qt
+cannot use, a print that fails) are messages in the UI language, never an exception; a counter
+signing key the keyring cannot give is said in words a clerk can take to the administrator
+(bilingual on a Lhasa counter), above the pages. The buttons stay in view at 1366×768: the pages
+scroll, the button row does not.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSizeF, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRect, QRectF, QSize, QSizeF, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
@@ -54,6 +60,21 @@ MAX_PRINT_DPI = 300  # printer resolutions above this only cost memory: the page
 PAPER_WIDTH_MM = {"a4": 210.0, "a5": 148.0, "80mm": 80.0}
 PAPERS = tuple(PAPER_WIDTH_MM)
 HISTORY_COLUMNS = ("kind", "last", "count")
+PREFERRED_SIZE = QSize(760, 900)
+WINDOW_FRAME = 40  # title bar and frame the window manager adds around the dialog
+MESSAGE_MAX_HEIGHT = 96  # the message under the pages scrolls past this, the buttons stay put
+
+
+def keyring_problem(exc: BaseException) -> str | None:
+    """The preview's message id for a signing key the keyring cannot give (None: another problem)."""
+    code = str(getattr(exc, "code", "") or "")
+    if not code.startswith("keyring."):
+        return None
+    return (
+        "ui.preview.keyring.key_missing"
+        if code == "keyring.key_missing"
+        else "ui.preview.keyring.unavailable"
+    )
 
 
 class RendererMissing(RuntimeError):
@@ -182,6 +203,29 @@ class PrintPreview(QDialog):
         self.message = QLabel()
         self.message.setObjectName("preview_message")
         self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_area = QScrollArea()
+        self.message_area.setObjectName("preview_message_area")
+        self.message_area.setWidgetResizable(True)
+        self.message_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.message_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.message_area.setMaximumHeight(MESSAGE_MAX_HEIGHT)
+        self.message_area.setWidget(self.message)
+        self.message_area.hide()
+        # the keyring problem, above the pages where the eye goes: in the clerk's words, bilingual on
+        # a bilingual counter, with the administrator's detail under it
+        self.notice = QLabel()
+        self.notice.setObjectName("preview_notice")
+        self.notice.setProperty("role", "error")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.setStyleSheet("QLabel#preview_notice { border: 1px solid #b00020; padding: 6px; }")
+        self.notice.hide()
+        self.notice_id: str | None = None
+        self.notice_detail = ""
+        self.retry_button = QPushButton()
+        self.retry_button.setObjectName("preview_retry")
+        self.retry_button.hide()
         self.print_button = QPushButton()
         self.print_button.setObjectName("preview_print")
         self.save_button = QPushButton()
@@ -194,25 +238,37 @@ class PrintPreview(QDialog):
         top.addWidget(self.paper)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for b in (self.print_button, self.save_button, self.close_button):
+        for b in (self.retry_button, self.print_button, self.save_button, self.close_button):
             buttons.addWidget(b)
+        area.setMinimumHeight(120)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.progress)
+        layout.addWidget(self.notice)
         layout.addWidget(area, 1)
-        layout.addWidget(self.message)
+        layout.addWidget(self.message_area)
         layout.addLayout(buttons)
         self.print_button.clicked.connect(self.print_)
         self.save_button.clicked.connect(self.save_pdf)
+        self.retry_button.clicked.connect(self.load)
         self.close_button.clicked.connect(self.reject)
         self.paper.activated.connect(lambda _i: self.load())
         self.print_button.setDefault(True)
         QShortcut(QKeySequence("Ctrl+P"), self, self.print_)
         QShortcut(QKeySequence("Ctrl+S"), self, self.save_pdf)
         ui.changed.connect(lambda _lang: self.retranslate())
-        self.resize(760, 900)
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        self.fit_to(screen.availableGeometry())
         self.retranslate()
         self.load()
+
+    def fit_to(self, available: QRect) -> None:
+        """As large as preferred, never larger than the screen (1366×768 at a counter): the page area
+        takes what is left, so the button row is always on the screen."""
+        width = min(PREFERRED_SIZE.width(), available.width() - 2 * WINDOW_FRAME)
+        height = min(PREFERRED_SIZE.height(), available.height() - WINDOW_FRAME)
+        self.setMaximumSize(available.width(), available.height() - WINDOW_FRAME)
+        self.resize(width, height)
 
     def reject(self) -> None:
         if self._printer is not None:  # pages on their way to the printer: finish and record first
@@ -242,7 +298,24 @@ class PrintPreview(QDialog):
         self.save_button.setText(t("ui.preview.save_pdf"))
         self.save_button.setToolTip("Ctrl+S")
         self.close_button.setText(t("ui.preview.close"))
+        self.retry_button.setText(t("ui.preview.retry"))
+        self._show_notice()
         self._show_info()
+
+    def _show_notice(self) -> None:
+        if self.notice_id is None:
+            self.notice.hide()
+            return
+        from desktop.catalog_cache import gettext
+
+        # in the UI language, and on a bilingual counter in both its languages (Tibetan first)
+        langs = dict.fromkeys((*self.ui.form_languages(), self.ui.lang))
+        texts = dict.fromkeys(gettext(self.notice_id, lang) for lang in langs)
+        lines = list(texts)
+        if self.notice_detail:
+            lines.append(self.ui.t("ui.preview.keyring.detail", detail=self.notice_detail))
+        self.notice.setText("\n".join(lines))
+        self.notice.show()
 
     def _show_info(self) -> None:
         t = self.ui.t
@@ -266,6 +339,18 @@ class PrintPreview(QDialog):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)
+        # as tall as the message, up to a few lines (then it scrolls): the buttons keep their place
+        self.message_area.setVisible(bool(text))
+        width = self.message_area.viewport().width() or self.width()
+        self.message_area.setFixedHeight(min(self.message.heightForWidth(width) + 4, MESSAGE_MAX_HEIGHT))
+
+    def _keyring_failed(self, exc: BaseException) -> bool:
+        """Show the keyring problem above the pages (True), or leave it to the message (False)."""
+        notice = keyring_problem(exc)
+        self.notice_id = notice
+        self.notice_detail = self._error_text(exc) if notice else ""
+        self._show_notice()
+        return notice is not None
 
     def _error_text(self, exc: BaseException) -> str:
         from desktop.pages import error_text
@@ -302,6 +387,7 @@ class PrintPreview(QDialog):
         user = self.backend.username or ""
         backend = self.backend
         self.printed = None
+        self.retry_button.hide()
         self._set_busy(True)
 
         def build() -> Any:
@@ -313,6 +399,8 @@ class PrintPreview(QDialog):
         def built(printed: Any) -> None:
             if generation != self._generation:
                 return
+            self.notice_id, self.notice_detail = None, ""  # the key is there (again)
+            self._show_notice()
             self.printed = printed
             self.retranslate()
             _in_pool(lambda: rasterise(printed.pdf, PREVIEW_DPI), shown, failed)
@@ -329,7 +417,11 @@ class PrintPreview(QDialog):
             log.error("print preview failed: %s", exc)
             self._show_pages([])
             self._set_busy(False)
-            self.say(self._error_text(exc), error=True)
+            self.retry_button.show()
+            if self._keyring_failed(exc):
+                self.say("")
+            else:
+                self.say(self._error_text(exc), error=True)
 
         self.backend.submit(build, built, failed)
 
@@ -379,9 +471,13 @@ class PrintPreview(QDialog):
         done_text: str,
         after: Callable[[], None] | None = None,
         undo: Callable[[], None] | None = None,
+        *,
+        copy: bool = False,
+        prepare: Callable[[], None] | None = None,
     ) -> None:
-        """Record the print on the store thread, run ``after`` once it is recorded (``undo`` if it
-        could not be), then build the preview again (now a reprint)."""
+        """Record the print (``copy``: a PDF copy) on the store thread — after ``prepare`` — run
+        ``after`` once it is recorded (``undo`` if it could not be), then build the preview again
+        (after a paper print: now a reprint)."""
         from liangxian import printjobs
 
         printed, backend = self.printed, self.backend
@@ -390,8 +486,16 @@ class PrintPreview(QDialog):
         def run() -> int:
             today = business_today()
             try:
+                if prepare is not None:
+                    prepare()
                 before = printjobs.record_printed(
-                    backend.store_now(), record_id, kind, user=user, today=today, expected=printed.reprint
+                    backend.store_now(),
+                    record_id,
+                    kind,
+                    user=user,
+                    today=today,
+                    expected=None if copy else printed.reprint,
+                    copy=copy,
                 )
             except BaseException:
                 if undo is not None:
@@ -405,8 +509,11 @@ class PrintPreview(QDialog):
             backend.changed.emit("applications")  # the application's print history changed
             if not self.alive:
                 return
-            self.recorded.emit(kind, before)
-            self.load()
+            self.recorded.emit(printjobs.copy_kind(kind) if copy else kind, before)
+            if copy:  # a copy changes nothing of the next print
+                self._set_busy(False)
+            else:
+                self.load()
             self.say(done_text)
 
         def failed(exc: BaseException) -> None:
@@ -431,28 +538,40 @@ class PrintPreview(QDialog):
             self.save_to(path)
 
     def save_to(self, path: str | Path) -> bool:
-        """Write the previewed PDF to ``path`` and record the print; False (with a message) if not."""
-        if self.printed is None:
+        """Write a PDF copy (电子副本) of the document to ``path`` and record it as a copy, which is not
+        a print: the original stays to be printed, and the next paper print is not made a reprint.
+        False if there is nothing to save; a file that cannot be written is a message."""
+        if self.printed is None or self.busy:
             return False
         target = Path(path)
         if target.suffix.lower() != ".pdf":
             target = target.with_name(target.name + ".pdf")
-        from liangxian.printjobs import partial_path, write_private
+        from liangxian import printjobs
 
         # as ``liangxian print``: under a partial name (owner-only, it holds personal data), then the
-        # print is recorded, then renamed into place, so no unrecorded copy ever appears at ``target``
-        partial = partial_path(target)
-        try:
-            write_private(partial, self.printed.pdf)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            self.say(
-                self.ui.t("error.print.write_failed", path=str(target), detail=exc.strerror or exc),
-                error=True,
+        # copy is recorded, then renamed into place, so no unrecorded copy ever appears at ``target``
+        partial = printjobs.partial_path(target)
+        backend, kind, record_id = self.backend, self.kind, self.record["id"]
+        user, paper = backend.username or "", self.paper_choice
+
+        def write() -> None:  # on the store thread
+            copy = printjobs.render_record(
+                backend.store_now(),
+                kind,
+                record_id,
+                user=user,
+                paper=paper,
+                today=business_today(),
+                copy=True,
             )
-            return False
+            try:
+                printjobs.write_private(partial, copy.pdf)
+            except OSError as exc:
+                partial.unlink(missing_ok=True)
+                raise printjobs.WriteFailed(str(target), exc.strerror or str(exc)) from exc
+
         self._record(self.ui.t("ui.print.saved", path=str(target)), after=lambda: os.replace(partial, target),
-                     undo=lambda: partial.unlink(missing_ok=True))  # fmt: skip
+                     undo=lambda: partial.unlink(missing_ok=True), copy=True, prepare=write)  # fmt: skip
         return True
 
     # --- print ------------------------------------------------------------------------------------------
@@ -543,7 +662,9 @@ def open_preview(
 
 
 class PrintHistory(QGroupBox):
-    """The documents printed for an application (kind, last printed, copies) with Reprint (补打)."""
+    """The documents of an application (kind, last printed, paper prints) with Reprint (补打): the
+    receipt always, so that its original can be printed while none went out on paper (after a failed
+    print, a restart, or only a PDF copy saved); PDF copies (电子副本) on rows of their own."""
 
     reprint = Signal(str)  # kind
 
@@ -581,16 +702,18 @@ class PrintHistory(QGroupBox):
         self.setTitle(t("ui.print.history"))
         self.table.setHorizontalHeaderLabels([t(f"ui.print.history.{c}") for c in HISTORY_COLUMNS])
         self.empty.setText(t("ui.print.history.none"))
-        self.button.setText(t("ui.print.reprint_action"))
         self._fill()
 
     def show_prints(self, app: dict[str, Any] | None) -> None:
         by_kind: dict[str, dict[str, Any]] = {}
+        if app:  # every application has its receipt: printable as the original until printed
+            by_kind["receipt"] = {"kind": "receipt", "count": 0, "last": ""}
         for p in (app or {}).get("prints") or []:
             row = by_kind.setdefault(p["kind"], {"kind": p["kind"], "count": 0, "last": ""})
             row["count"] += 1
             row["last"] = max(row["last"], str(p.get("printed_at") or ""))
         keep = self.selected_kind()
+        # the documents in the order they were last printed; one not yet printed first
         self.rows = sorted(by_kind.values(), key=lambda r: r["last"])
         self._fill()
         for n, row in enumerate(self.rows):
@@ -603,10 +726,13 @@ class PrintHistory(QGroupBox):
     def _fill(self) -> None:
         t, lang = self.ui.t, self.ui.lang
         self.table.setRowCount(len(self.rows))
+        from liangxian.printjobs import base_kind, is_copy
+
         for n, row in enumerate(self.rows):
+            kind = t(f"ui.print.kind.{base_kind(row['kind'])}")
             values = {
-                "kind": t(f"ui.print.kind.{row['kind']}"),
-                "last": self._when(row["last"]),
+                "kind": t("ui.print.kind_copy", kind=kind) if is_copy(row["kind"]) else kind,
+                "last": self._when(row["last"]) if row["last"] else t("ui.print.history.not_printed"),
                 "count": fmt.number(row["count"], lang),
             }
             for col, key in enumerate(HISTORY_COLUMNS):
@@ -618,12 +744,26 @@ class PrintHistory(QGroupBox):
         self.empty.setVisible(not self.rows)
         self._selected()
 
-    def selected_kind(self) -> str | None:
+    def _row(self) -> dict[str, Any] | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.rows[rows[0].row()]["kind"] if rows and rows[0].row() < len(self.rows) else None
+        return self.rows[rows[0].row()] if rows and rows[0].row() < len(self.rows) else None
+
+    def original_due(self, kind: str) -> bool:
+        """No paper print of ``kind`` yet: the next one is the original."""
+        return not any(r["kind"] == kind and r["count"] for r in self.rows)
+
+    def selected_kind(self) -> str | None:
+        """The document of the selected row (a PDF copy's row: the document it copies)."""
+        from liangxian.printjobs import base_kind
+
+        row = self._row()
+        return base_kind(row["kind"]) if row else None
 
     def _selected(self) -> None:
-        self.button.setEnabled(self.selected_kind() is not None)
+        kind = self.selected_kind()
+        self.button.setEnabled(kind is not None)
+        original = kind is not None and self.original_due(kind)
+        self.button.setText(self.ui.t("ui.print.original_action" if original else "ui.print.reprint_action"))
 
     def _reprint(self) -> None:
         kind = self.selected_kind()

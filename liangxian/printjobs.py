@@ -7,6 +7,14 @@ Maps the store's records (plain dicts: ISO dates, money as strings) onto ``print
 (``document_from_store``), signs the PDF with the counter's key from the OS keyring
 (``render_record``), records the print (a reprint is marked 补打 with its count: ``record_printed``)
 and writes it so that no unrecorded copy ever appears at the target (``print_to_file``).
+
+The state of a record's documents is its print records. A paper print is recorded once the printer
+took the pages (the desktop records after painting them, never for a preview or a failed print), so
+the original — the first paper print, without 补打 — can be issued until one is recorded, after a
+failed print or a restart alike. A saved PDF is recorded under its copy kind (``copy_kind``:
+``receipt.pdf_copy``), marked 电子副本 (PDF copy) on the paper, and does not count: it neither uses up
+the original nor makes the next paper print a reprint. Only paper prints of the same document count
+towards 补打.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from forms.clock import business_date
 from forms.errors import CodedError, Issue, error
@@ -27,9 +35,26 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from localdb import Store
-    from printing.model import Document, Issuer, Person
+    from printing.model import Document, Employer, Issuer, Person
 
 log = logging.getLogger(__name__)
+
+#: the suffix of a print record's kind for a saved PDF (电子副本): ``receipt.pdf_copy``
+PDF_COPY = "pdf_copy"
+
+
+def copy_kind(kind: str) -> str:
+    """The print-record kind of a PDF copy of ``kind``."""
+    return f"{kind}.{PDF_COPY}"
+
+
+def base_kind(kind: str) -> str:
+    """The document kind of a print record's kind (a PDF copy's is the document it copies)."""
+    return kind.removesuffix(f".{PDF_COPY}")
+
+
+def is_copy(kind: str) -> bool:
+    return kind.endswith(f".{PDF_COPY}")
 
 
 class NotApplicable(LookupError):
@@ -138,16 +163,45 @@ def _medical_slip(app: dict[str, Any], decision: dict[str, Any], **common: Any) 
     )
 
 
+def _intake_clerk(app: dict[str, Any]) -> str:
+    """The clerk who took the application in (经办人): its creator, else who received it."""
+    received = [c for c in app.get("status_history") or [] if c.get("from") is None]
+    return str(app.get("created_by") or (received[0].get("by") if received else "") or "")
+
+
+def _employer_of(store: Store, app: dict[str, Any]) -> Employer | None:
+    """The applicant's employer on her enrollment (the slip names who pays the difference)."""
+    from printing.model import Employer
+
+    en = (app.get("person") or {}).get("enrollment") or {}
+    if not en.get("employer_id"):
+        return None
+    e = store.get_employer(en["employer_id"])
+    return Employer(name_zh=e["name_zh"], uscc=e.get("uscc"), name_bo=e.get("name_bo"))
+
+
 def _last_change_to(app: dict[str, Any], status: str) -> dict[str, Any] | None:
     changes = [c for c in app.get("status_history") or [] if c.get("to") == status]
     return changes[-1] if changes else None
 
 
 def document_from_store(
-    store: Store, kind: str, record_id: str, *, clerk: str, reprint: int, today: dt.date
+    store: Store,
+    kind: str,
+    record_id: str,
+    *,
+    clerk: str,
+    reprint: int,
+    today: dt.date,
+    copy: bool = False,
 ) -> Document:
-    """The ``printing.model`` document of ``kind`` for a stored record. Raises the store's NotFound,
-    or NotApplicable when the record has no such document (e.g. an approval slip before approval)."""
+    """The ``printing.model`` document of ``kind`` for a stored record (``copy``: a PDF copy, 电子副本).
+    Raises the store's NotFound, or NotApplicable when the record has no such document (e.g. an
+    approval slip before approval).
+
+    ``clerk`` (the user printing) is the 经办人 only of an enrollment confirmation: an application's
+    documents name the clerk who took it in (its ``created_by``) as 经办人, and the slip the reviewer
+    who approved it as 审核人, whoever prints them."""
     from printing.model import (
         ApprovalSlip,
         Employer,
@@ -159,8 +213,8 @@ def document_from_store(
         RejectionNotice,
     )
 
-    issuer = _issuer(store, clerk)
     if kind == "enrollment":
+        issuer = _issuer(store, clerk)
         p = store.get_person(record_id)
         en = p.get("enrollment")
         if not en:
@@ -172,7 +226,7 @@ def document_from_store(
         c = store.counter
         number = f"{c.county_code}-{c.counter_no:02d}-E{str(en['id']).replace('-', '')[-10:].upper()}"
         return EnrollmentConfirmation(
-            header=Header(number=number, issued_on=today, reprint=reprint),
+            header=Header(number=number, issued_on=today, reprint=0 if copy else reprint, copy=copy),
             issuer=issuer,
             person=_person(p),
             category=en.get("category") or p["category"],
@@ -181,6 +235,10 @@ def document_from_store(
         )
 
     app = store.get_application(record_id)
+    intake = _intake_clerk(app) or clerk
+    issuer = _issuer(store, intake)
+    if copy:
+        reprint = 0  # a PDF copy is neither the original nor a reprint: it is marked as a copy
     person = _person(app["person"])
     form = app.get("form") or {}
     category = form.get("category") or app["person"].get("category") or "employee"
@@ -191,7 +249,10 @@ def document_from_store(
     if kind == "receipt":
         return Receipt(
             header=Header(
-                number=app["receipt_no"], issued_on=received_on if not reprint else today, reprint=reprint
+                number=app["receipt_no"],
+                issued_on=received_on if not reprint else today,
+                reprint=reprint,
+                copy=copy,
             ),
             issuer=issuer,
             person=person,
@@ -212,7 +273,7 @@ def document_from_store(
             return _medical_slip(
                 app,
                 decision,
-                header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint),
+                header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint, copy=copy),
                 issuer=issuer,
                 person=person,
                 category=category,
@@ -221,7 +282,7 @@ def document_from_store(
             )
         wage = form.get("employer_avg_monthly_wage")
         return ApprovalSlip(
-            header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint),
+            header=Header(number=f"{app['receipt_no']}-A", issued_on=today, reprint=reprint, copy=copy),
             issuer=issuer,
             person=person,
             category=category,
@@ -243,6 +304,7 @@ def document_from_store(
             else None,
             leave_end=dt.date.fromisoformat(decision["leave_end"]) if decision.get("leave_end") else None,
             employer_avg_monthly_wage=Decimal(wage) if wage else None,
+            employer=_employer_of(store, app),
         )
     if kind == "rejection":
         rejected = _last_change_to(app, "rejected")
@@ -252,18 +314,24 @@ def document_from_store(
         not_eligible = decides_this_claim and bool(decision) and not decision.get("eligible", True)
         if rejected is None and not not_eligible:
             raise NotApplicable(kind, f"status {app.get('status')}")
+        # taken in — its receipt handed out, on paper or as a PDF copy — and then refused: the benefit
+        # is not paid (不予支付告知书); refused before any receipt went out: not taken in (不予受理)
+        receipt_issued = any(base_kind(str(p.get("kind"))) == "receipt" for p in app.get("prints") or [])
+        stage: Literal["intake", "payment"] = "payment" if not_eligible or receipt_issued else "intake"
         params = decision.get("reason_params") or {}
         reasons = tuple(Reason(code, dict(params.get(code, {}))) for code in decision.get("reasons", []))
         return RejectionNotice(
-            header=Header(number=f"{app['receipt_no']}-N", issued_on=today, reprint=reprint),
+            header=Header(number=f"{app['receipt_no']}-N", issued_on=today, reprint=reprint, copy=copy),
             issuer=issuer,
             person=person,
             application_type=_application_type(app),
-            stage="payment" if not_eligible else "intake",
+            stage=stage,
             reasons=reasons if not_eligible else (),
-            decided_by=(rejected or {}).get("by") or clerk,
+            decided_by=(rejected or _last_change_to(app, "approved") or {}).get("by") or intake,
             rule=decision.get("rule") if not_eligible else None,
             remarks=((rejected or {}).get("note"),) if (rejected or {}).get("note") else (),
+            receipt_number=app["receipt_no"],
+            received_on=received_on,
         )
     raise NotApplicable(kind, "unknown kind")
 
@@ -272,39 +340,67 @@ def document_from_store(
 class Printed:
     pdf: bytes
     number: str  # the document number
-    reprint: int  # earlier prints of this kind for this record (0 = first print)
+    reprint: int  # earlier paper prints of this kind for this record (0 = the original)
+    copy: bool = False  # a PDF copy (电子副本), not a paper print
+
+
+def paper_prints(store: Store, record_id: str, kind: str) -> int:
+    """How many times ``kind`` was printed on paper for a record (PDF copies not counted): 0 means
+    the original is still to be issued."""
+    return len(_prints(store, record_id, kind))
 
 
 def render_record(
-    store: Store, kind: str, record_id: str, *, user: str, paper: str, today: dt.date
+    store: Store, kind: str, record_id: str, *, user: str, paper: str, today: dt.date, copy: bool = False
 ) -> Printed:
     """The PDF of one stored record, signed with this counter's key from the OS keyring, marked as
-    the next print (补打 with its count when printed before). Does not record the print: call
-    ``record_printed`` once it is really printed (the desktop previews first).
+    the next paper print (补打 with its count when printed on paper before), or with ``copy`` as a
+    PDF copy (电子副本). Does not record the print: call ``record_printed`` once it is really
+    printed (the desktop previews first).
 
     Raises the store's NotFound, NotApplicable, PaperUnsupported, FontMissing, and the keyring's
     KeyringUnavailable or CounterKeyMissing."""
-    before = len(_prints(store, record_id, kind))
-    return render_as_print(store, kind, record_id, user=user, paper=paper, today=today, reprint=before)
+    before = paper_prints(store, record_id, kind)
+    return render_as_print(
+        store, kind, record_id, user=user, paper=paper, today=today, reprint=before, copy=copy
+    )
 
 
 def render_as_print(
-    store: Store, kind: str, record_id: str, *, user: str, paper: str, today: dt.date, reprint: int
+    store: Store,
+    kind: str,
+    record_id: str,
+    *,
+    user: str,
+    paper: str,
+    today: dt.date,
+    reprint: int,
+    copy: bool = False,
 ) -> Printed:
-    """The PDF of one stored record marked as the print after ``reprint`` earlier ones."""
+    """The PDF of one stored record marked as the paper print after ``reprint`` earlier ones (or,
+    with ``copy``, as a PDF copy)."""
     from liangxian.keys import load_counter_key
     from printing.documents import build_pdf
 
     key = load_counter_key(store.counter.id)
-    doc = document_from_store(store, kind, record_id, clerk=user, reprint=reprint, today=today)
-    return Printed(build_pdf(doc, key, paper), doc.header.number, reprint)
+    doc = document_from_store(store, kind, record_id, clerk=user, reprint=reprint, today=today, copy=copy)
+    return Printed(build_pdf(doc, key, paper), doc.header.number, doc.header.reprint, copy)
 
 
 def record_printed(
-    store: Store, record_id: str, kind: str, *, user: str, today: dt.date, expected: int | None = None
+    store: Store,
+    record_id: str,
+    kind: str,
+    *,
+    user: str,
+    today: dt.date,
+    expected: int | None = None,
+    copy: bool = False,
 ) -> int:
-    """Record one print in the store (audited); returns how many prints there were before."""
-    before = store.service(user, today=today).record_print(record_id, kind)
+    """Record one paper print in the store (audited), or with ``copy`` one PDF copy (under
+    ``copy_kind(kind)``, so it does not count as a print); returns how many of the same there were
+    before."""
+    before = store.service(user, today=today).record_print(record_id, copy_kind(kind) if copy else kind)
     if expected is not None and before != expected:  # another print of the same record raced this one
         log.warning("print count moved from %s to %s while printing", expected, before)
     return before

@@ -233,7 +233,8 @@ class ReceiptSequence(Base):
 
 class PrintRecord(Base):
     """A printed document: what, when, by whom; ``copy_no`` 0 is the first print, >0 a reprint (补打).
-    Schema revision 0002."""
+    A saved PDF (电子副本) is recorded under its copy kind, ``<kind>.pdf_copy``, numbered apart, so it
+    never counts as the original nor as a reprint (``liangxian.printjobs``). Schema revision 0002."""
 
     __tablename__ = "print_records"
     __table_args__ = (Index("ix_print_records_record_kind", "record_id", "kind"),)

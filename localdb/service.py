@@ -47,7 +47,8 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
 
     def record_print(self, record_id: str, kind: str) -> int:
         """Record one print of ``kind`` for a record; returns how many times it was printed before
-        (0 = first print, >0 = a reprint 补打)."""
+        (0 = first print, >0 = a reprint 补打). A saved PDF is recorded under its copy kind
+        (``receipt.pdf_copy``, counted apart: it is neither the original nor a reprint)."""
         self._allow("print.record")
         if not isinstance(kind, str) or not kind.strip():
             raise ValidationFailed([error("required", "kind")])
@@ -77,7 +78,11 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
             }
             self._log(
                 s,
-                "print.reprint" if before else "print.first",
+                "print.pdf_copy"
+                if kind.endswith(".pdf_copy")
+                else "print.reprint"
+                if before
+                else "print.first",
                 "print",
                 pr.id,
                 None,

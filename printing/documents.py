@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -100,7 +100,16 @@ def _head(w: _Writer, doc: Document, title_msgid: str) -> list[Block]:
         TextBlock(w.pieces([o for o in office if o], w.bold), align="center", space_after=2),
         TextBlock(w.pieces(w.t(title_msgid), w.title), align="center", space_after=4),
     ]
-    if doc.header.reprint > 0:
+    if doc.header.copy:  # a saved PDF: neither the original nor a reprint
+        blocks.append(
+            TextBlock(
+                w.pieces(w.t("print.pdf_copy"), Style(w.paper.body, True, GREY)),
+                align="center",
+                frame=GREY,
+                space_after=4,
+            )
+        )
+    elif doc.header.reprint > 0:
         blocks.append(
             TextBlock(
                 w.pieces(w.t("print.reprint", count=doc.header.reprint), Style(w.paper.body, True, RED)),
@@ -281,6 +290,14 @@ def _approval_blocks(w: _Writer, doc: ApprovalSlip) -> tuple[list[Block], list[t
         )
     total = "print.label.surgery_leave_days" if surgery else "print.label.leave_days"
     leave_rows.append([w.pieces(w.t(total), w.bold), [(str(doc.leave_days), w.bold)], []])
+    if doc.employer is not None:
+        fields.append(
+            Field(
+                w.label("print.label.employer"),
+                w.value(doc.employer.name_bo, doc.employer.name_zh),
+                wide=True,
+            )
+        )
     money_fields: list[Field] = []
     if doc.employer_avg_monthly_wage is not None:
         money_fields.append(
@@ -389,7 +406,23 @@ def _rejection_blocks(w: _Writer, doc: RejectionNotice) -> tuple[list[Block], li
     if doc.rule or doc.citations:
         rule = ([(doc.rule, w.body)] if doc.rule else []) + [(c, w.small) for c in doc.citations]
         fields.append(Field(w.label("print.label.rule"), rule, wide=True))
-    blocks: list[Block] = [_grid(w, fields), TextBlock(w.pieces(w.t("print.note.appeal"), w.body))]
+    blocks: list[Block] = []
+    if doc.received_on is not None and (doc.stage == "intake" or doc.receipt_number):
+        # what is refused, in words: not taken in (不予受理), or taken in and not paid (不予支付)
+        decision = w.t(
+            f"print.note.rejection_{doc.stage}",
+            received_on=doc.received_on.isoformat(),
+            receipt_no=doc.receipt_number or "",
+        )
+        blocks.append(TextBlock(w.pieces(decision, w.body), space_after=4))
+    blocks += [_grid(w, fields), TextBlock(w.pieces(w.t("print.note.appeal"), w.body))]
+    if doc.stage == "payment" and doc.decided_by and doc.decided_by != doc.issuer.clerk:
+        # taken in by the clerk (经办人), refused on review by the reviewer (审核人)
+        return (
+            blocks,
+            [("print.label.clerk", doc.issuer.clerk), ("print.label.approver", doc.decided_by)],
+            True,
+        )
     return blocks, [("print.label.clerk", doc.decided_by)], True
 
 
@@ -458,6 +491,50 @@ def amount_of(doc: Document) -> Decimal | None:
     return doc.allowance if isinstance(doc, ApprovalSlip) else None
 
 
+#: text sizes tried, largest first, until a sheet's document fits on one page: the QR code and the
+#: signature lines belong on the page they sign (a bilingual Lhasa slip with several leave lines,
+#: long names and a long employer is more than one A4 page at the full size)
+FIT_SCALES = (1.0, 0.93, 0.87, 0.81, 0.76)
+#: never smaller than this (points), so that the smallest print (citations on A5) stays legible
+MIN_SMALL = 5.0
+
+
+def _blocks(w: _Writer, doc: Document, qr_text: str) -> list[Block]:
+    if isinstance(doc, Receipt):
+        body, signers, stamp = _receipt_blocks(w, doc)
+    elif isinstance(doc, ApprovalSlip):
+        body, signers, stamp = _approval_blocks(w, doc)
+    elif isinstance(doc, MedicalSlip):
+        body, signers, stamp = _medical_blocks(w, doc)
+    elif isinstance(doc, RejectionNotice):
+        body, signers, stamp = _rejection_blocks(w, doc)
+    else:
+        body, signers, stamp = _enrollment_blocks(w, doc)
+    if doc.issuer.counter_no:
+        signers = [*signers, ("print.label.counter", doc.issuer.counter_no)]
+    return [*_head(w, doc, title_msgid(doc)), *body, _footer(w, doc, qr_text, signers, stamp)]
+
+
+def _fitted(
+    ts: Typesetter, spec: PaperSpec, pack: PolicyPack, doc: Document, qr_text: str
+) -> tuple[_Writer, list[Block]]:
+    """The document's blocks at the largest text size (``FIT_SCALES``) at which a sheet holds all of
+    it on one page; the roll is as long as its content. The QR code keeps its size (it must scan).
+    When even the smallest size is too long, that size is laid out over pages."""
+    if spec.height is None:
+        w = _Writer(pack, spec)
+        return w, _blocks(w, doc, qr_text)
+    width = spec.width - 2 * spec.margin
+    usable = spec.height - 2 * spec.margin
+    for scale in [x for x in FIT_SCALES if spec.small * x >= MIN_SMALL] or [1.0]:
+        scaled = replace(spec, body=spec.body * scale, title=spec.title * scale, small=spec.small * scale)
+        w = _Writer(pack, scaled)
+        blocks = _blocks(w, doc, qr_text)
+        if sum(b.measure(ts, width) for b in blocks) <= usable:
+            break
+    return w, blocks
+
+
 def build_pdf(
     doc: Document,
     key: Ed25519PrivateKey,
@@ -474,22 +551,9 @@ def build_pdf(
     ts = typesetter or shared_typesetter()
     spec = PAPER_SPECS[paper]
     pack = pack or load_pack(doc.issuer.region)
-    w = _Writer(pack, spec)
     payload = _payload(doc, amount_of(doc))
     qr_text = seal.sign(payload, key)
-    if isinstance(doc, Receipt):
-        body, signers, stamp = _receipt_blocks(w, doc)
-    elif isinstance(doc, ApprovalSlip):
-        body, signers, stamp = _approval_blocks(w, doc)
-    elif isinstance(doc, MedicalSlip):
-        body, signers, stamp = _medical_blocks(w, doc)
-    elif isinstance(doc, RejectionNotice):
-        body, signers, stamp = _rejection_blocks(w, doc)
-    else:
-        body, signers, stamp = _enrollment_blocks(w, doc)
-    if doc.issuer.counter_no:
-        signers = [*signers, ("print.label.counter", doc.issuer.counter_no)]
-    blocks = [*_head(w, doc, title_msgid(doc)), *body, _footer(w, doc, qr_text, signers, stamp)]
+    w, blocks = _fitted(ts, spec, pack, doc, qr_text)
     title = " ".join(i18n.gettext(title_msgid(doc), lang) for lang in w.langs)
     info = PdfInfo(
         title=f"{title} {doc.header.number}",

@@ -48,12 +48,14 @@ class Issuer:
 
 @dataclass(frozen=True)
 class Header:
-    """Document number, date of issue and reprint count (``reprint`` = times printed before; a
-    value above 0 marks the paper 补打, reprint)."""
+    """Document number, date of issue and reprint count (``reprint`` = paper prints before; a
+    value above 0 marks the paper 补打, reprint). ``copy`` marks a saved PDF (电子副本, PDF copy): not
+    a paper print, so it is neither the original nor a reprint and carries no 补打 count."""
 
     number: str
     issued_on: dt.date
     reprint: int = 0
+    copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class ApprovalSlip:
     leave_end: dt.date | None = None
     employer_avg_monthly_wage: Decimal | None = None  # 用人单位上年度职工月平均工资
     citations: tuple[str, ...] = ()
+    employer: Employer | None = None  # the employer that pays the difference to the wage
 
     kind: Kind = field(default="approval", init=False)
 
@@ -144,7 +147,11 @@ class MedicalSlip:
 
 @dataclass(frozen=True)
 class RejectionNotice:
-    """不予受理告知书 (``stage="intake"``) or 不予支付告知书 (``stage="payment"``)."""
+    """不予受理告知书 (``stage="intake"``: the application is not taken in) or 不予支付告知书
+    (``stage="payment"``: it was taken in — its receipt 受理回执 issued — and the benefit is refused
+    on review or by the decision). On a notice of non-payment ``decided_by`` is the reviewer (审核人)
+    beside the clerk who took the application in (``issuer.clerk``, 经办人); on a notice of
+    non-acceptance it is the clerk (经办人) who refused it."""
 
     header: Header
     issuer: Issuer
@@ -156,6 +163,8 @@ class RejectionNotice:
     rule: str | None = None
     citations: tuple[str, ...] = ()
     remarks: tuple[str, ...] = ()  # the staff's own words (a rejection note), printed as entered
+    receipt_number: str | None = None  # the 受理回执's number (a notice of non-payment cites it)
+    received_on: dt.date | None = None  # the day the application was taken in
 
     kind: Kind = field(default="rejection", init=False)
 

@@ -6,6 +6,7 @@ fixed so that the samples (and the tests reading them) do not depend on today's 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -139,8 +140,10 @@ def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
                 application_type="allowance",
                 stage="payment",
                 reasons=(Reason("allowance.contribution_months_short", {"months": 7, "required": 12}),),
-                decided_by=issuer.clerk,
+                decided_by="格桑",
                 rule="lhasa/2020-01-01",
+                receipt_number=f"{prefix}{issuer.counter_no}-20260914-{KIND_CODES['receipt']}0042",
+                received_on=dt.date(2026, 9, 14),
                 citations=("《西藏自治区职工生育保险办法》及实施细则（confirm）",),
             )
         return RejectionNotice(
@@ -151,6 +154,7 @@ def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
             stage="intake",
             reasons=(Reason("intake.documents_missing", {"documents": ["invoices", "expense_list"]}),),
             decided_by=issuer.clerk,
+            received_on=ISSUED_ON,
         )
     if kind == "enrollment":
         return EnrollmentConfirmation(
@@ -260,3 +264,60 @@ def medical_sample(kind: str, region: str) -> MedicalSlip | RejectionNotice:
         rule=decision.rule,
         citations=decision.citations,
     )
+
+
+def longest_approval(region: str = "lhasa", *, reprint: int = 2) -> ApprovalSlip:
+    """The longest realistic allowance slip: triplets by caesarean (four leave lines with their
+    rules), long names in both scripts, a long employer name and a reprint mark — the case that
+    must still fit one sheet with its QR code and signature lines."""
+    person, issuer, _employer, prefix = _region(region)
+    long_person = Person(
+        id_number=person.id_number,
+        name_zh="次仁旺姆·阿旺次仁卓玛" if region == "lhasa" else "欧阳晓燕",
+        name_bo="ཚེ་རིང་དབང་མོ་ངག་དབང་ཚེ་རིང་སྒྲོལ་མ།" if region == "lhasa" else None,
+    )
+    long_issuer = Issuer(
+        region=region,
+        counter_id=issuer.counter_id,
+        clerk="次仁央宗·格桑卓嘎" if region == "lhasa" else "司马晓东",
+        counter_no=issuer.counter_no,
+    )
+    employer = (
+        Employer(
+            name_zh="西藏自治区拉萨市城关区人民政府八廓街道办事处社区卫生服务中心",
+            uscc="12540102MB0123456X",
+            name_bo="བོད་རང་སྐྱོང་ལྗོངས་ལྷ་ས་གྲོང་ཁྱེར་ཁྲིན་ཀོན་ཆུས་མི་དམངས་སྲིད་གཞུང་བར་སྐོར་ལམ་ཁྲོམ་གཞུང་ལས་ཁུངས་ཀྱི་སྡོད་ཁུལ་འཕྲོད་བསྟེན་ཞབས་ཞུ་ལྟེ་གནས།",
+        )
+        if region == "lhasa"
+        else Employer(
+            name_zh="连云港市海州区经济技术开发区示例精密机械制造股份有限公司", uscc="91320706MA1XYZ1234"
+        )
+    )
+    wage = Decimal("19860.00")
+    event_date = dt.date(2026, 6, 2)
+    decision = decide(
+        Application(
+            region=region,
+            category="employee",
+            event="birth",
+            event_date=event_date,
+            babies=3,
+            caesarean=True,
+            employer_avg_monthly_wage=wage,
+            contribution_months=36,
+            filed_on=ISSUED_ON,
+        )
+    )
+    slip = approval_from_decision(
+        decision,
+        header=Header(f"{prefix}{issuer.counter_no}-{ISSUED_ON:%Y%m%d}-A0042", ISSUED_ON, reprint=reprint),
+        issuer=long_issuer,
+        person=long_person,
+        category="employee",
+        application_type="allowance",
+        event="birth",
+        event_date=event_date,
+        approver="格桑旺堆·阿旺罗布桑布" if region == "lhasa" else "诸葛明远",
+        employer_avg_monthly_wage=wage,
+    )
+    return dataclasses.replace(slip, employer=employer)

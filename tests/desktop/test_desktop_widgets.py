@@ -165,14 +165,15 @@ def test_receipt_and_slip_open_in_the_print_preview(qtbot, open_window, memory_k
     qtbot.waitUntil(lambda: preview.page_count > 0 and not preview.busy, timeout=20_000)
     assert preview.printed.number == apps[0]["receipt_no"]
     assert preview.save_to(tmp_path / "receipt.pdf")
-    qtbot.waitUntil(lambda: preview.printed is not None and preview.printed.reprint == 1, timeout=20_000)
+    qtbot.waitUntil(lambda: (tmp_path / "receipt.pdf").exists() and not preview.busy, timeout=20_000)
+    assert preview.printed.reprint == 0  # a PDF copy is not a print: the original is still to come
     assert (tmp_path / "receipt.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "receipt.pdf").stat().st_mode & 0o777 == 0o600  # personal data: owner only
     assert not list(tmp_path.glob(".*.partial"))
     stored = window.backend.submit(
         lambda: window.backend.service_now().get_application(apps[0]["id"])
     ).result(10)
-    assert [p["kind"] for p in stored["prints"]] == ["receipt"]
+    assert [p["kind"] for p in stored["prints"]] == ["receipt.pdf_copy"]
     preview.close()
 
     approved = next(a for a in apps if a["status"] == "approved")
