@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from desktop import roles
 from desktop.backend import Backend
+from desktop.fit import fit_columns, fit_header_height, heading_lines
 from desktop.lang import UiLanguage
-from desktop.tablefit import fit_columns, fit_header_height, heading_lines
 
 log = logging.getLogger(__name__)
 
@@ -149,17 +149,19 @@ class ConflictsPanel(QWidget):
 
     def _fill(self) -> None:
         t = self.ui.t
+        metrics = QFontMetrics(self.table.font())
+        room = metrics.horizontalAdvance("0" * 12)  # a longer kind goes on two lines, like the names
         self.table.setRowCount(len(self.items))
         for r, c in enumerate(self.items):
             who_local, who_server = self._who(c, "local"), self._who(c, "server")
             cells = [
-                f"{t('ui.sync.entity.' + c['entity'])} {c['entity_id'][:13]}",
-                c.get("field") or "",
+                f"{t('ui.sync.entity.' + c['entity'])}\n{c['entity_id'][:13]}",  # narrow: values get room
+                self._field_name(c.get("field")),
                 _value(c.get("local_value")),
                 who_local.strip(),
                 _value(c.get("server_value")),
                 who_server.strip(),
-                t(f"ui.conflict.kind.{c.get('kind') or 'field'}"),
+                heading_lines(t(f"ui.conflict.kind.{c.get('kind') or 'field'}"), metrics, room),
             ]
             for col, text in enumerate(cells):
                 self.table.setItem(r, col, QTableWidgetItem(text))
@@ -172,6 +174,13 @@ class ConflictsPanel(QWidget):
             for col, text in enumerate((g["from_id"][:13], g["into_id"][:13], repointed)):
                 self.merges_table.setItem(r, col, QTableWidgetItem(text))
         self._selected()
+
+    def _field_name(self, field: str | None) -> str:
+        """The field's name in the UI language (its code when the catalog has no name for it)."""
+        if not field:
+            return ""
+        name = self.ui.t(f"field.{field}")
+        return field if name == f"field.{field}" else name
 
     def _who(self, item: dict[str, Any], side: str) -> str:
         """Who changed one side and when, on two lines (the name above the time)."""

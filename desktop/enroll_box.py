@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from desktop.backend import Backend
+from desktop.fit import Message
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ class EnrollBox(QGroupBox):
         self.button = QPushButton()
         self.button.setObjectName("enroll_button")
         self.button.clicked.connect(self.enroll)
-        self.message = QLabel()
+        self.message = Message()
         self.message.setObjectName("enroll_message")
-        self.message.setWordWrap(True)
         self.server_label, self.code_label, self.current = QLabel(), QLabel(), QLabel()
         self.current.setObjectName("enroll_current")
         self.current.setWordWrap(True)
+        self.setMaximumWidth(880)  # as the settings page's other boxes
         form = QFormLayout(self)
         form.addRow(self.current)
         form.addRow(self.server_label, self.server)

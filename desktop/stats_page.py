@@ -49,8 +49,8 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt
 from desktop.backend import Backend
+from desktop.fit import fit_columns, fit_header_height, heading_lines
 from desktop.lang import UiLanguage
-from desktop.tablefit import fit_columns, fit_header_height, heading_lines
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +161,9 @@ class StatsPage(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(grid_host)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        # the table a little wider than the charts: its figure names are long in Tibetan
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 3)
         left.setMinimumWidth(360)
 
         self.people = QTableWidget(0, 3)

@@ -1,12 +1,13 @@
-"""Tables that fit their screen: a long column heading on two lines (and a header tall enough for
-them), columns as wide as their contents with one column taking the rest, so a table never scrolls
-sideways by a few pixels and no heading is cut — Tibetan headings are two to three times as wide as
-Chinese ones."""
+"""Widgets that fit a 1366×768 screen in every UI language — Tibetan headings are two to three times
+as wide as Chinese ones, and a Tibetan line is twice as tall: tables with a long column heading on two
+lines (and a header tall enough for them) and columns as wide as their contents with one column
+taking the rest, so a table never scrolls sideways by a few pixels and no heading is cut; a message
+line that takes no room while empty."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QTableWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget
 
 TSHEG = "\u0f0b"  # ་ the Tibetan syllable mark, where a line may break
 
@@ -53,3 +54,16 @@ def fit_columns(table: QTableWidget, stretch: int | tuple[int, ...]) -> None:
     for c in range(table.columnCount()):
         mode = QHeaderView.ResizeMode.Stretch if c in stretched else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(c, mode)
+
+
+class Message(QLabel):
+    """A word-wrapped message line that takes no room while it has nothing to say."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setVisible(False)
+
+    def setText(self, text: str) -> None:  # Qt's name
+        super().setText(text)
+        self.setVisible(bool(text))
