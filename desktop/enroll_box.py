@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from desktop.backend import Backend
-from desktop.fit import Message
+from desktop.fit import Message, hold_height
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class EnrollBox(QGroupBox):
         self.code_label.setText(t("ui.enroll.code"))
         self.server.setPlaceholderText("https://ybj.example.cn")
         self.button.setText(t("ui.enroll.button"))
+        hold_height(self.server, self.code)
         self.current.setText(
             t("ui.enroll.current", url=self.enrolled_at) if self.enrolled_at else t("ui.sync.not_configured")
         )

@@ -1,13 +1,13 @@
 """Widgets that fit a 1366×768 screen in every UI language — Tibetan headings are two to three times
 as wide as Chinese ones, and a Tibetan line is twice as tall: tables with a long column heading on two
 lines (and a header tall enough for them) and columns as wide as their contents with one column
-taking the rest, so a table never scrolls sideways by a few pixels and no heading is cut; a message
-line that takes no room while empty."""
+taking the rest, so a table never scrolls sideways by a few pixels and no heading is cut; fields
+that keep their full height in a crowded layout; a message line that takes no room while empty."""
 
 from __future__ import annotations
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QWidget
 
 TSHEG = "\u0f0b"  # ་ the Tibetan syllable mark, where a line may break
 
@@ -67,3 +67,14 @@ class Message(QLabel):
     def setText(self, text: str) -> None:  # Qt's name
         super().setText(text)
         self.setVisible(bool(text))
+
+
+def hold_height(*widgets: QWidget) -> None:
+    """Keep each field at its full height, also where its layout is short of room (a page in a scroll
+    area taller than the screen gets only its minimum sizes). The application's style sheet sets a
+    minimum height for Tibetan stacks, and a style-sheet minimum wins over the widget's own: a spin
+    box or a date edit (arrows, calendar button) needs a few pixels more and lost them. Call it after
+    every change of the application's font (a language switch re-polishes the widgets)."""
+    for w in widgets:
+        w.ensurePolished()  # the style sheet's minimum first, then ours
+        w.setMinimumHeight(max(w.sizeHint().height(), w.minimumSizeHint().height()))

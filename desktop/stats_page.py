@@ -49,7 +49,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt
 from desktop.backend import Backend
-from desktop.fit import fit_columns, fit_header_height, heading_lines
+from desktop.fit import fit_columns, fit_header_height, heading_lines, hold_height
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,7 @@ class StatsPage(QWidget):
         self.tabs.setTabText(1, self.h("stats.by_clerk"))
         self.tabs.setTabText(2, self.h("stats.day_end"))
         self._fill_counties()
+        hold_height(self.date_from, self.date_to, self.county)
         self.day_end.retranslate()
         if self.result is not None:
             self._show()
@@ -686,6 +687,7 @@ class DayEnd(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(self.h("stats.day_end.title"))
         self.print_button.setText(self.ui.t("stats.day_end.print"))
+        hold_height(self.day)
 
         self.table.setHorizontalHeaderLabels([self.ui.t(m) for m in LEDGER_COLUMNS])
         self._show()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop import roles
 from desktop.backend import Backend
-from desktop.fit import Message
+from desktop.fit import Message, hold_height
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
 from desktop.pages.base import Page, error_text
 
@@ -85,6 +85,7 @@ class SettingsPage(Page):
         self.language_label.setText(t("ui.settings.language"))
         self.idle_label.setText(t("ui.settings.idle_minutes"))
         self.counter_label.setText(t("ui.settings.counter"))
+        hold_height(self.language, self.idle)  # full height also in a crowded scroll area
         c = self.backend.counter
         region = self.backend.region
         code = c.get("county_code") or ""
@@ -113,6 +114,7 @@ class SettingsPage(Page):
                 self.role.addItem(t(f"role.{r}"), r)
             self.role.setCurrentIndex(max(self.role.findData(current), 0))
             self.add_button.setText(t("ui.settings.add_user"))
+            hold_height(self.username, self.role, self.password)
 
     def add_user(self) -> None:
         name, password = self.username.text().strip(), self.password.text()

@@ -643,6 +643,29 @@ def test_screen_fits_1366x768(counters, region: str, lang: str, screen: str) -> 
                 top.deleteLater()
 
 
+@pytest.mark.parametrize("screen", ["stats-summary", "sync-overview", "sync-conflicts", "settings"])
+def test_a_screen_still_fits_after_switching_to_tibetan(counters, screen: str) -> None:
+    """Built in Chinese, then switched to Tibetan from the toolbar (larger type, wider headings): the
+    headings are broken and the header heights set again, nothing is left at its Chinese size."""
+    counter = counters("lhasa", "zh")
+    window = counter.window
+    if window.backend.role is None:
+        _login(window, sample_data.ADMIN)
+    _at_screen_size(window)
+    SCREENS[screen](counter)
+    before = problems(window)
+    window.language.setCurrentIndex(window.language.findData("bo"))
+    window.language.activated.emit(window.language.currentIndex())
+    try:
+        assert window.ui.lang == "bo"
+        SCREENS[screen](counter)
+        _at_screen_size(window)
+        found = problems(window)
+        assert not before and not found, f"{screen} switched to bo:\n" + "\n".join(before + found)
+    finally:
+        window.ui.set_language("zh")
+
+
 def test_the_checks_find_clipped_squeezed_and_off_screen_widgets(qtbot) -> None:
     """The checker itself: a label cut short, a squeezed line edit, a widget beyond its window's edge,
     a header narrower than its text and a sideways scroll bar are each reported; a roomy window is not."""
