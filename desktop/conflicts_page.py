@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -28,9 +29,13 @@ from PySide6.QtWidgets import (
 
 from desktop import roles
 from desktop.backend import Backend
+from desktop.fit import fit_columns, fit_header_height, heading_lines
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
+
+
+VALUE_COLUMNS = (2, 4)  # the local and the server value
 
 
 def _value(v: Any) -> str:
@@ -57,8 +62,10 @@ class ConflictsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # the two values share what the other columns leave (wrapping if need be), so the table
+        # never scrolls sideways, not even with Tibetan dates under the names
+        fit_columns(self.table, stretch=VALUE_COLUMNS)
+        self.table.setWordWrap(True)
         self.table.itemSelectionChanged.connect(self._selected)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -102,17 +109,23 @@ class ConflictsPanel(QWidget):
 
     def retranslate(self) -> None:
         t = self.ui.t
+        metrics = QFontMetrics(self.table.horizontalHeader().font())
+        room = metrics.horizontalAdvance("0" * 12)
         self.table.setHorizontalHeaderLabels(
             [
-                t("ui.conflict.col.record"),
-                t("ui.conflict.col.field"),
-                t("ui.conflict.col.local"),
-                t("ui.conflict.col.local_by"),
-                t("ui.conflict.col.server"),
-                t("ui.conflict.col.server_by"),
-                t("ui.conflict.col.kind"),
+                heading_lines(t(m), metrics, room)
+                for m in (
+                    "ui.conflict.col.record",
+                    "ui.conflict.col.field",
+                    "ui.conflict.col.local",
+                    "ui.conflict.col.local_by",
+                    "ui.conflict.col.server",
+                    "ui.conflict.col.server_by",
+                    "ui.conflict.col.kind",
+                )
             ]
         )
+        fit_header_height(self.table)
         self.take_local.setText(t("ui.conflict.take_local"))
         self.take_server.setText(t("ui.conflict.take_server"))
         self.reason.setPlaceholderText(t("ui.conflict.reason"))
@@ -135,26 +148,24 @@ class ConflictsPanel(QWidget):
         self._fill()
 
     def _fill(self) -> None:
-        from desktop import fmt
-
         t = self.ui.t
+        metrics = QFontMetrics(self.table.font())
+        room = metrics.horizontalAdvance("0" * 12)  # a longer kind goes on two lines, like the names
         self.table.setRowCount(len(self.items))
         for r, c in enumerate(self.items):
-            who_local = f"{c.get('local_actor') or ''} {fmt.datetime(c['local_at'], self.ui.lang) if c.get('local_at') else ''}"
-            who_server = f"{c.get('server_actor') or ''} {fmt.datetime(c['server_at'], self.ui.lang) if c.get('server_at') else ''}"
+            who_local, who_server = self._who(c, "local"), self._who(c, "server")
             cells = [
-                f"{t('ui.sync.entity.' + c['entity'])} {c['entity_id'][:13]}",
-                c.get("field") or "",
+                f"{t('ui.sync.entity.' + c['entity'])}\n{c['entity_id'][:13]}",  # narrow: values get room
+                self._field_name(c.get("field")),
                 _value(c.get("local_value")),
                 who_local.strip(),
                 _value(c.get("server_value")),
                 who_server.strip(),
-                t(f"ui.conflict.kind.{c.get('kind') or 'field'}"),
+                heading_lines(t(f"ui.conflict.kind.{c.get('kind') or 'field'}"), metrics, room),
             ]
             for col, text in enumerate(cells):
                 self.table.setItem(r, col, QTableWidgetItem(text))
         self.table.resizeRowsToContents()
-        self.table.resizeColumnsToContents()
         self.merges_table.setRowCount(len(self.merges))
         for r, g in enumerate(self.merges):
             repointed = ", ".join(
@@ -163,6 +174,21 @@ class ConflictsPanel(QWidget):
             for col, text in enumerate((g["from_id"][:13], g["into_id"][:13], repointed)):
                 self.merges_table.setItem(r, col, QTableWidgetItem(text))
         self._selected()
+
+    def _field_name(self, field: str | None) -> str:
+        """The field's name in the UI language (its code when the catalog has no name for it)."""
+        if not field:
+            return ""
+        name = self.ui.t(f"field.{field}")
+        return field if name == f"field.{field}" else name
+
+    def _who(self, item: dict[str, Any], side: str) -> str:
+        """Who changed one side and when, on two lines (the name above the time)."""
+        from desktop import fmt
+
+        at = item.get(f"{side}_at")
+        when = fmt.datetime(at, self.ui.lang) if at else ""
+        return "\n".join(part for part in (item.get(f"{side}_actor") or "", when) if part)
 
     def refresh(self, after: Callable[[], None] | None = None) -> None:
         def run() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from desktop.backend import Backend
+from desktop.fit import Message, hold_height
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ class EnrollBox(QGroupBox):
         self.button = QPushButton()
         self.button.setObjectName("enroll_button")
         self.button.clicked.connect(self.enroll)
-        self.message = QLabel()
+        self.message = Message()
         self.message.setObjectName("enroll_message")
-        self.message.setWordWrap(True)
         self.server_label, self.code_label, self.current = QLabel(), QLabel(), QLabel()
         self.current.setObjectName("enroll_current")
         self.current.setWordWrap(True)
+        self.setMaximumWidth(880)  # as the settings page's other boxes
         form = QFormLayout(self)
         form.addRow(self.current)
         form.addRow(self.server_label, self.server)
@@ -70,6 +71,7 @@ class EnrollBox(QGroupBox):
         self.code_label.setText(t("ui.enroll.code"))
         self.server.setPlaceholderText("https://ybj.example.cn")
         self.button.setText(t("ui.enroll.button"))
+        hold_height(self.server, self.code)
         self.current.setText(
             t("ui.enroll.current", url=self.enrolled_at) if self.enrolled_at else t("ui.sync.not_configured")
         )

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop import roles
 from desktop.backend import Backend
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
+from desktop.prefs import UserPrefs
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QShowEvent
@@ -184,6 +185,7 @@ class MainWindow(QMainWindow):
         ui.changed.connect(self._on_language)
         self.retranslate()
         self.resize(1280, 820)
+        self.prefs = UserPrefs(self)  # each user's window size and language (desktop/prefs.py)
 
     # --- texts -----------------------------------------------------------------------------------
 
@@ -362,6 +364,7 @@ class MainWindow(QMainWindow):
         self.dialog.show()
 
     def _logged_in(self) -> None:
+        self.prefs.restore()
         self.nav.blockSignals(True)
         self.nav.clear()
         for key, msgid, action in NAVIGATION:
@@ -453,6 +456,7 @@ class MainWindow(QMainWindow):
             self.idle_watcher.minutes = minutes
 
     def closeEvent(self, event: Any) -> None:
+        self.prefs.flush()
         self._status_timer.stop()
         self.sync.controller.stop()  # a sync under way just stops; it resumes next start
         super().closeEvent(event)

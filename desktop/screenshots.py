@@ -1,5 +1,6 @@
 """``python -m desktop.screenshots --out DIR``: PNGs of every screen in Chinese and Tibetan (and the
-Chinese UI on a Lhasa counter, whose forms are bilingual), on synthetic data, for looking at them.
+Chinese UI on a Lhasa counter, whose forms are bilingual), on synthetic data, for looking at them; the
+main window at a counter's usual 1366×768.
 
 Runs on any Qt platform; ``make screenshots`` uses the offscreen one. Files are named
 ``<region>-<lang>-<screen>.png``.
@@ -44,6 +45,14 @@ def _throwaway_keyring() -> None:
     from liangxian.keys import MemoryKeyring
 
     keyring.set_keyring(MemoryKeyring())
+
+
+def _throwaway_prefs(folder: str) -> None:
+    """The synthetic counters' users remember their window (desktop/prefs.py) in ``folder``, not in
+    the user's own configuration."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, folder)
 
 
 def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:
@@ -217,6 +226,7 @@ def shoot(out: Path, region: str, lang: str) -> list[Path]:
         window.dialog.password.setText(sample_data.ADMIN[1])
         window.dialog.submit()
         _wait(app, lambda: backend.role is not None and window.dialog is None)
+        window.resize(1366, 768)  # a counter's usual screen
         _settle(app, backend)
 
         persons = window.page("persons")
@@ -297,10 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     _throwaway_keyring()
     total = 0
-    for region, lang in CONFIGS:
-        paths = shoot(args.out, region, lang)
-        total += len(paths)
-        log.info("%s %s: %d screens", region, lang, len(paths))
+    with tempfile.TemporaryDirectory() as prefs:
+        _throwaway_prefs(prefs)
+        for region, lang in CONFIGS:
+            paths = shoot(args.out, region, lang)
+            total += len(paths)
+            log.info("%s %s: %d screens", region, lang, len(paths))
     log.info("%d screenshots in %s", total, args.out)
     return 0
 

@@ -26,7 +26,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTextDocument
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,12 +48,14 @@ from PySide6.QtWidgets import (
 
 from desktop import dialogs, fmt
 from desktop.backend import Backend
+from desktop.fit import fit_columns, fit_header_height, heading_lines, hold_height
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
 
 SERIES_COLOURS = ("#2a61a8", "#e68c26", "#8c8c8c")
 REGISTRATION_CATEGORIES = ("employee", "flexible", "retiree", "volunteer")
+VALUE_COLUMN_DIGITS = 12  # a figure column's heading wider than this many digits goes on two lines
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -118,9 +120,11 @@ class StatsPage(QWidget):
             self.date_to,
             self.county_label,
             self.county,
+            self.compute_button,
         ):
-            bar.addWidget(w)
-        bar.addWidget(self.compute_button)
+            # aligned, so each keeps its own height (a box layout caps an unaligned row at its
+            # shortest item's, and the date edits' calendar buttons lost their frame's last pixels)
+            bar.addWidget(w, 0, Qt.AlignmentFlag.AlignVCenter)
         bar.addStretch(1)
         exports = QWidget()
         exports_bar = QHBoxLayout(exports)
@@ -156,8 +160,9 @@ class StatsPage(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(grid_host)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        # the table a little wider than the charts: its figure names are long in Tibetan
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 3)
         left.setMinimumWidth(360)
 
         self.people = QTableWidget(0, 3)
@@ -207,9 +212,14 @@ class StatsPage(QWidget):
         self.pdf_button.setText(t("stats.export.pdf"))
         self.hint.setText(t("stats.drill.hint"))
         columns = ("stats.col.figure", "stats.col.this_period", "stats.col.last_year", "stats.col.change")
-        # column headers in the UI language (a bilingual header does not fit over a number);
-        # their tooltips carry both languages in Lhasa
-        self.table.setHorizontalHeaderLabels([t(m) for m in columns])
+        # column headers in the UI language (a bilingual header does not fit over a number), a long
+        # one on two lines; their tooltips carry both languages in Lhasa
+        metrics = QFontMetrics(self.table.horizontalHeader().font())
+        room = metrics.horizontalAdvance("0" * VALUE_COLUMN_DIGITS)
+        self.table.setHorizontalHeaderLabels(
+            [t(m) if c == 0 else heading_lines(t(m), metrics, room) for c, m in enumerate(columns)]
+        )
+        fit_header_height(self.table)
         for c, m in enumerate(columns):
             self.table.horizontalHeaderItem(c).setToolTip(self.h(m))
         people = ("stats.col.who", "stats.col.intake", "stats.col.decisions")
@@ -218,6 +228,7 @@ class StatsPage(QWidget):
         self.tabs.setTabText(1, self.h("stats.by_clerk"))
         self.tabs.setTabText(2, self.h("stats.day_end"))
         self._fill_counties()
+        hold_height(self.date_from, self.date_to, self.county)
         self.day_end.retranslate()
         if self.result is not None:
             self._show()
@@ -309,11 +320,9 @@ class StatsPage(QWidget):
             self.table.setItem(r, 1, _item(self._value_text(path, a), right=True, data=path))
             self.table.setItem(r, 2, _item(self._value_text(path, b), right=True, data=path))
             self.table.setItem(r, 3, _item(change(a, b) or "—", right=True, data=path))
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in (1, 2, 3):
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
-            self.table.setColumnWidth(c, 92)
+        # the figures' columns as wide as their heading (set from the font, on one or two lines) or
+        # their widest figure; the figure names take the rest
+        fit_columns(self.table, stretch=0)
         self._show_people(now)
         self._show_charts(now)
 
@@ -584,7 +593,7 @@ class DrillDialog(QDialog):
             ]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, _item(v, right=c == 5))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, stretch=1)
         self.loaded = True
 
     def show_persons(self, people: list[Any]) -> None:
@@ -610,7 +619,7 @@ class DrillDialog(QDialog):
             ]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, _item(v))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, stretch=1)
         self.loaded = True
 
     def show_employers(self, employers: list[Any]) -> None:
@@ -623,7 +632,7 @@ class DrillDialog(QDialog):
             name = e.name_zh + (f" {e.name_bo}" if e.name_bo else "")
             for c, v in enumerate([e.uscc, name, e.county_code, fmt.date(e.registered_on, lang)]):
                 self.table.setItem(r, c, _item(v))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, stretch=1)
         self.loaded = True
 
     def failed(self, exc: BaseException) -> None:
@@ -662,8 +671,8 @@ class DayEnd(QWidget):
         self.print_button.clicked.connect(self.print_)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
-        top.addWidget(self.day)
-        top.addWidget(self.print_button)
+        top.addWidget(self.day, 0, Qt.AlignmentFlag.AlignVCenter)  # its own height (see StatsPage)
+        top.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -679,6 +688,8 @@ class DayEnd(QWidget):
     def retranslate(self) -> None:
         self.heading.setText(self.h("stats.day_end.title"))
         self.print_button.setText(self.ui.t("stats.day_end.print"))
+        hold_height(self.day)
+
         self.table.setHorizontalHeaderLabels([self.ui.t(m) for m in LEDGER_COLUMNS])
         self._show()
 
@@ -711,7 +722,7 @@ class DayEnd(QWidget):
             ]
             for c, v in enumerate(values):
                 self.table.setItem(r, c, _item(v, right=c == 5))
-        self.table.resizeColumnsToContents()
+        fit_columns(self.table, stretch=1)
         self.total.setText(
             self.h("stats.day_end.total", count=len(self.lines), amount=format(self.total_amount(), ",.2f"))
         )

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop import dialogs
 from desktop.backend import Backend
 from desktop.conflicts_page import ConflictsPanel
+from desktop.fit import Message
 from desktop.lang import UiLanguage
 from desktop.sync_worker import SyncController
 
@@ -113,7 +114,7 @@ class SyncPage(QWidget):
         self.progress.setValue(0)
         self.progress_label = QLabel()
         self.progress_label.setObjectName("sync_progress_label")
-        self.message = QLabel()
+        self.message = Message()
         self.message.setObjectName("sync_message")
         self.message.setWordWrap(True)
         self.now_button = QPushButton()

@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
 
 from desktop import roles
 from desktop.backend import Backend
+from desktop.fit import Message, hold_height
 from desktop.lang import LANGUAGE_NAMES, UiLanguage
 from desktop.pages.base import Page, error_text
+
+BOX_WIDTH = 880  # px: a settings box on a wide screen, not a name field a metre long
 
 
 class SettingsPage(Page):
@@ -49,6 +52,7 @@ class SettingsPage(Page):
         form.addRow(self.counter_label, self.counter)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general)
+        self.general.setMaximumWidth(BOX_WIDTH)
         self.users: QGroupBox | None = None
         if roles.may(backend.role, "user.add"):
             self.users = QGroupBox()
@@ -61,8 +65,7 @@ class SettingsPage(Page):
             self.role.setObjectName("new_role")
             self.add_button = QPushButton()
             self.add_button.setObjectName("add_user")
-            self.user_message = QLabel()
-            self.user_message.setWordWrap(True)
+            self.user_message = Message()
             self.username_label, self.role_label, self.password_label = QLabel(), QLabel(), QLabel()
             users.addRow(self.username_label, self.username)
             users.addRow(self.role_label, self.role)
@@ -70,6 +73,7 @@ class SettingsPage(Page):
             users.addRow(self.add_button)
             users.addRow(self.user_message)
             self.add_button.clicked.connect(self.add_user)
+            self.users.setMaximumWidth(BOX_WIDTH)
             layout.addWidget(self.users)
         layout.addStretch(1)
         ui.changed.connect(lambda lang: self.language.setCurrentIndex(self.language.findData(lang)))
@@ -81,6 +85,7 @@ class SettingsPage(Page):
         self.language_label.setText(t("ui.settings.language"))
         self.idle_label.setText(t("ui.settings.idle_minutes"))
         self.counter_label.setText(t("ui.settings.counter"))
+        hold_height(self.language, self.idle)  # full height also in a crowded scroll area
         c = self.backend.counter
         region = self.backend.region
         code = c.get("county_code") or ""
@@ -109,6 +114,7 @@ class SettingsPage(Page):
                 self.role.addItem(t(f"role.{r}"), r)
             self.role.setCurrentIndex(max(self.role.findData(current), 0))
             self.add_button.setText(t("ui.settings.add_user"))
+            hold_height(self.username, self.role, self.password)
 
     def add_user(self) -> None:
         name, password = self.username.text().strip(), self.password.text()

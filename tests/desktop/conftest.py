@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # the desktop's catalog cache goes to a throw-away folder, not the user's ~/.cache
 os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="liangxian-test-cache-")
+# … and the remembered window sizes and languages (desktop/prefs.py) to another, never ~/.config
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="liangxian-test-config-")
 
 import shutil
 import sys
@@ -23,6 +25,15 @@ if str(ROOT) not in sys.path:  # tests.support, also under the bare pytest scrip
     sys.path.insert(0, str(ROOT))
 
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
+
+
+@pytest.fixture(autouse=True)
+def fresh_window_prefs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test starts with no user's window size or language remembered (desktop/prefs.py)."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("prefs")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
 
 
 @pytest.fixture(scope="session")
