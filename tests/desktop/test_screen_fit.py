@@ -596,8 +596,6 @@ SCREENS: dict[str, Callable[[Counter], QWidget]] = {
 
 #: screens another helper reworks at present: (screen, region, lang) → whose; they may still fail
 OWNED_ELSEWHERE: dict[tuple[str, str, str], str] = {
-    # the preview opens 760×900 (taller than the screen): its buttons lie below the window's edge
-    **{("print-preview", region, lang): "printing13" for region, lang in CONFIGS},
     # the application form's field column is wider than its scroll area (sideways scroll); a
     # supporting-document name is wider than its list
     ("applications", "lhasa", "bo"): "forms13",
