@@ -22,6 +22,7 @@ from localdb.clock import new_id, utc_now
 from localdb.errors import DuplicatePerson, NotFound
 from localdb.journal import append_audit_many, append_outbox_many
 from localdb.records import enrollment_dict, person_dict
+from localdb.search import keep_inner_keys
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
@@ -129,6 +130,7 @@ class PersonWrites(WriteBase):
         s.flush()
         s.add(en)
         s.flush()
+        keep_inner_keys(s, [(p.id, p.name_zh, p.name_bo, p.id_number)])
         return p, en
 
     def bulk_register_persons(self, rows: Iterable[dict[str, Any]], *, batch: int = 5000) -> int:
@@ -174,6 +176,7 @@ class PersonWrites(WriteBase):
             if persons:
                 s.execute(m.Person.__table__.insert(), persons)
                 s.execute(m.Enrollment.__table__.insert(), enrollments)
+                keep_inner_keys(s, [(p["id"], p["name_zh"], p["name_bo"], p["id_number"]) for p in persons])
                 last = append_audit_many(
                     s,
                     actor=self.username,
@@ -272,6 +275,8 @@ class PersonWrites(WriteBase):
             if {"name_zh", "name_bo"} & set(changed):
                 for key, value in person_keys(p.name_zh, p.name_bo).items():
                     setattr(p, key, value)
+            if {"name_zh", "name_bo", "id_number"} & set(changed):
+                keep_inner_keys(s, [(p.id, p.name_zh, p.name_bo, p.id_number)])
             p.version = base + 1
             p.updated_at = utc_now()
             s.flush()
