@@ -393,7 +393,7 @@ class RecordDetail(QWidget):
                 self.show_person_button,
             )
         ):
-            buttons.addWidget(b, i // 3, i % 3)
+            buttons.addWidget(b, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
@@ -528,13 +528,17 @@ class RecordDetail(QWidget):
         if self.kind == "person":
             names = " ".join(n for n in (record.get("name_bo"), record.get("name_zh")) if n)
             self.title.setText(names)
-            self.summary.setText(
-                f"<table cellspacing=3>{rows_html(person_rows(record, self.ui, self.region))}</table>"
-            )
+            rows = rows_html(person_rows(record, self.ui, self.region), self._pairs())
+            self.summary.setText(f"<table cellspacing=3>{rows}</table>")
         else:
             self.title.setText(t("ui.detail.application_title", receipt_no=record.get("receipt_no", "")))
-            body = rows_html(application_rows(record, self.ui, self.region)) + decision_html(record, self.ui)
+            body = rows_html(application_rows(record, self.ui, self.region), self._pairs())
+            body += decision_html(record, self.ui)
             self.summary.setText(f"<table cellspacing=3>{body}</table>")
+
+    def _pairs(self) -> int:
+        """Label/value pairs side by side: one in Tibetan (its labels are long), else two."""
+        return 1 if self.ui.lang == "bo" else 2
 
     # --- corrections -----------------------------------------------------------------------------------
 
@@ -632,7 +636,7 @@ class EditDialog(QDialog):
         self.cancel_button.clicked.connect(self.reject)
         ui.changed.connect(lambda _l: self.retranslate())
         self.retranslate()
-        self.resize(760, 640)
+        self.resize(820, 700)  # within a 1366×768 screen
         if entity == "employer" and "uscc" not in record:
             self._reload(say=None)  # only the employer's id is known: its record comes from the store
         else:

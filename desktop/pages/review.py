@@ -104,17 +104,11 @@ class ReviewPage(Page):
         self.message.setWordWrap(True)
         self.reason_label = QLabel()
         actions = QFormLayout()
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.approve_button, self.paid_button, self.slip_button):
-            buttons.addWidget(b)
-        actions.addRow(buttons)
+        self.step_buttons = QGridLayout()  # laid out per language (retranslate)
+        actions.addRow(self.step_buttons)
         actions.addRow(self.reason_label, self.reason)
         self.withdraw_button = QPushButton()
         self.withdraw_button.setObjectName("withdraw")
-        decide = QHBoxLayout()
-        decide.addWidget(self.reject_button)
-        decide.addWidget(self.withdraw_button)
-        actions.addRow(decide)
         actions.addRow(self.message)
         self.may_review = roles.may(backend.role, "application.approve")
         self.may_withdraw = roles.may(backend.role, "application.withdraw")
@@ -151,11 +145,10 @@ class ReviewPage(Page):
         self.person_button.setObjectName("review_show_person")
         self.may_edit = roles.may(backend.role, "application.update")
         self.edit_button.setVisible(self.may_edit)
-        record = QHBoxLayout()
+        record = QHBoxLayout()  # the selected application's record: under the queue, where it is chosen
         record.addWidget(self.edit_button)
         record.addWidget(self.person_button)
         record.addStretch(1)
-        right_layout.insertLayout(1, record)
         filters = QGridLayout()
         filters.addWidget(self.filter, 0, 0, 1, 2)
         filters.addWidget(self.benefit, 0, 2, 1, 2)
@@ -171,10 +164,11 @@ class ReviewPage(Page):
         left_layout.addLayout(filters)
         left_layout.addWidget(self.filter_problem)
         left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(record)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right_area)
-        split.setSizes([480, 620])
+        split.setSizes([560, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.table.itemSelectionChanged.connect(self._select)
@@ -215,6 +209,15 @@ class ReviewPage(Page):
         self._fill_clerks()
         self.from_label.setText(t("ui.review.filter.from"))
         self.to_label.setText(t("ui.review.filter.to"))
+        # four a row; two with Tibetan labels, which would take the queue's width
+        per_row = 2 if self.ui.lang == "bo" else 4
+        steps = (self.start_button, self.approve_button, self.paid_button, self.slip_button)
+        if per_row == 2:  # start, approve / reject, withdraw / paid, slip
+            steps = (*steps[:2], self.reject_button, self.withdraw_button, *steps[2:])
+        else:  # start, approve, paid, slip / reject, withdraw
+            steps = (*steps, self.reject_button, self.withdraw_button)
+        for i, b in enumerate(steps):
+            self.step_buttons.addWidget(b, i // per_row, i % per_row)
         self.edit_button.setText(t("ui.detail.edit_application"))
         self.person_button.setText(t("ui.detail.show_person"))
         self.table.setHorizontalHeaderLabels([t(f"ui.review.column.{c}") for c in REVIEW_COLUMNS])
@@ -353,9 +356,10 @@ class ReviewPage(Page):
         t = self.ui.t
         region = self.backend.region or "lianyungang"
         rows = application_rows(app, self.ui, region)  # the queue reads in the UI language
-        html = rows_html(rows) + decision_html(
-            app, self.ui
-        )  # the allowance, or a medical claim's amounts only
+        pairs = 1 if self.ui.lang == "bo" else 2
+        # whose application and where it stands, then the decision, then the facts it rests on
+        head = 4
+        html = rows_html(rows[:head], pairs) + decision_html(app, self.ui) + rows_html(rows[head:], pairs)
         for key in ("reason", "note"):
             if app.get(key):
                 html += f"<tr><td><b>{t('ui.review.' + key)}</b></td><td colspan=3>{app[key]}</td></tr>"
