@@ -155,8 +155,9 @@ class PersonSearchKey(Base):
     kept by the service layer with the person (schema revision 0008). Derived, never synced."""
 
     __tablename__ = "person_search_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the key is the table: one b-tree, no copy
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
-    person_id: Mapped[str] = mapped_column(Uid, primary_key=True, index=True)
+    person_id: Mapped[str] = mapped_column(Uid, primary_key=True)
 
 
 class Enrollment(Base):

@@ -28,7 +28,7 @@ from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.journal import AuditEntry, append_audit_many, dump
 from localdb.records import WIRE_FIELDS
-from localdb.search import keep_inner_keys
+from localdb.search import drop_inner_keys, keep_inner_keys
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase
 
@@ -339,10 +339,11 @@ class RemoteApply(WriteBase):
                 )
                 twins.append((twin, r))
             events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["person"]}))
-        self._upsert(s, table, [row for row, _ in pairs])
+        # the inner search keys from the names still stored, before the rows are rewritten
         keep_inner_keys(
             s, [(row["id"], row["name_zh"], row["name_bo"], row["id_number"]) for row, _ in pairs]
         )
+        self._upsert(s, table, [row for row, _ in pairs])
         report.applied += len(pairs)
         if enrollments:
             self._apply_enrollment(s, enrollments, report, events, counted=False)
@@ -590,9 +591,9 @@ class RemoteApply(WriteBase):
                     )
                     for i in ids
                 )
-        conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", (from_id,))
         if entity == "person":
-            conn.exec_driver_sql("DELETE FROM person_search_keys WHERE person_id = ?", (from_id,))
+            drop_inner_keys(s, [from_id])
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", (from_id,))
         # changes still to be sent that name the duplicate now name the survivor (the server repoints too)
         conn.exec_driver_sql(
             "UPDATE outbox SET entity_id = ? WHERE entity_id = ? AND synced_at IS NULL AND rejected_at IS NULL",

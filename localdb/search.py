@@ -63,19 +63,44 @@ def _score(key: str, q: str) -> float:
     return round(0.5 + 0.5 * len(q) / max(len(key), 1), 4)
 
 
-def keep_inner_keys(s: Session, persons: Iterable[tuple[str, str, str | None, str]]) -> None:
-    """Write the inner keys of ``(id, name_zh, name_bo, id_number)`` persons, replacing what they had
-    (in the caller's write transaction)."""
+def _stored_keys(s: Session, person_ids: list[str]) -> list[tuple[str, str]]:
+    """``(key, person id)`` of what the persons hold now (a duplicate's ID number without its ``#``)."""
     conn = s.connection()
+    keys: list[tuple[str, str]] = []
+    for start in range(0, len(person_ids), 500):
+        chunk = person_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for pid, zh, bo, number in conn.exec_driver_sql(
+            f"SELECT id, name_zh, name_bo, id_number FROM persons WHERE id IN ({marks})", tuple(chunk)
+        ):
+            keys += [(k, pid) for k in inner_keys(zh, bo, (number or "").rstrip("#"))]
+    return keys
+
+
+def drop_inner_keys(s: Session, person_ids: Iterable[str]) -> None:
+    """Drop the inner keys of persons about to be deleted or rewritten (before the write: the keys
+    are found from the stored names, on the table's own key, with no second index)."""
+    keys = _stored_keys(s, list(person_ids))
+    if keys:
+        s.connection().exec_driver_sql("DELETE FROM person_search_keys WHERE key = ? AND person_id = ?", keys)
+
+
+def keep_inner_keys(
+    s: Session, persons: Iterable[tuple[str, str, str | None, str]], *, fresh: bool = False
+) -> None:
+    """Write the inner keys of ``(id, name_zh, name_bo, id_number)`` persons in the caller's write
+    transaction, replacing what they had: called before the persons' rows are written (``fresh``:
+    new persons, nothing to replace)."""
     rows = list(persons)
     if not rows:
         return
-    conn.exec_driver_sql(
-        "DELETE FROM person_search_keys WHERE person_id = ?", [(pid,) for pid, *_rest in rows]
-    )
+    if not fresh:
+        drop_inner_keys(s, [pid for pid, *_rest in rows])
     keys = [(k, pid) for pid, zh, bo, number in rows for k in inner_keys(zh, bo, number)]
     if keys:
-        conn.exec_driver_sql("INSERT OR IGNORE INTO person_search_keys (key, person_id) VALUES (?, ?)", keys)
+        s.connection().exec_driver_sql(
+            "INSERT OR IGNORE INTO person_search_keys (key, person_id) VALUES (?, ?)", keys
+        )
 
 
 def _hit(row: Any, score: float, matched: str) -> dict[str, Any]:

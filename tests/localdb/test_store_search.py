@@ -173,3 +173,44 @@ def test_receipt_number_names_its_application(store, clerk, people) -> None:
             (person["id"], app["id"], receipt)
         ], q
     assert classify(receipt) == ("receipt_no", receipt)
+
+
+def _key_rows(store) -> set[tuple[str, str]]:
+    import sqlite3
+
+    conn = sqlite3.connect(store.path)
+    try:
+        return set(conn.execute("SELECT key, person_id FROM person_search_keys"))
+    finally:
+        conn.close()
+
+
+def test_inner_keys_follow_a_pulled_change_and_a_merge(store, clerk, tmp_path, template_db) -> None:
+    """A name corrected at another counter and a duplicate merged by the server: the keys of the
+    names now held, none left of the names replaced or of the dropped duplicate."""
+    import shutil
+
+    import localdb
+    from tests.localdb.test_store_remote import as_pulled
+    from tests.support.store_data import TODAY
+
+    theirs = clerk.register_person(person_data(name_zh="次仁卓玛", name_bo="ཚེ་རིང་སྒྲོལ་མ"))
+    path = tmp_path / "other.db"
+    shutil.copyfile(template_db, path)
+    other = localdb.open_store(path)
+    try:
+        here = other.service("clerk1", today=TODAY)
+        mine = here.register_person(person_data(name_zh="次仁卓玛"))  # the same woman, offline
+        here.mark_synced([c["id"] for c in other.outbox_batch(100)])
+        here.apply_remote(as_pulled(store, ("person",)))
+        assert ids(other.search_persons("卓玛")) == [theirs["id"]]  # the duplicate is gone
+        assert {pid for _k, pid in _key_rows(other)} == {theirs["id"]}
+        clerk.update_person(theirs["id"], theirs["version"], {"name_zh": "次仁拉姆", "name_bo": "ཚེ་རིང་ལྷ་མོ"})
+        here.apply_remote(as_pulled(store, ("person",)))
+        assert ids(other.search_persons("拉姆")) == [theirs["id"]]
+        assert ids(other.search_persons("lha mo")) == [theirs["id"]]
+        assert other.search_persons("卓玛") == [] and other.search_persons("sgrol ma") == []
+        assert ("卓玛", theirs["id"]) not in _key_rows(other)
+        assert mine["id"] != theirs["id"]
+    finally:
+        other.close()
