@@ -613,6 +613,7 @@ class EditDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("edit_message")
         self.message.setWordWrap(True)
+        self.message.hide()
         self.save_button = QPushButton()
         self.save_button.setObjectName("edit_save")
         self.save_button.setDefault(True)
@@ -704,6 +705,7 @@ class EditDialog(QDialog):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def save(self) -> None:
         changes = self.changes()
