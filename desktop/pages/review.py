@@ -190,14 +190,14 @@ class ReviewPage(Page):
         self.retranslate()
         self.refresh()
 
-    STATUSES = ("", PENDING, "received", "under_review", "approved", "rejected", "withdrawn", "paid")
+    STATUSES = ("", "received", "under_review", "approved", "rejected", "withdrawn", "paid")
     BENEFITS = ("", "allowance", "medical")
 
     def retranslate(self) -> None:
         t = self.ui.t
         current = self.filter.currentData()
         self.filter.clear()
-        for s in self.STATUSES:
+        for s in ("", PENDING, *self.STATUSES[1:]):  # every one, what waits for review, each status
             text = {"": t("ui.review.all"), PENDING: t("ui.review.pending")}.get(s) or t(f"status.{s}")
             self.filter.addItem(text, s)
         self.filter.setCurrentIndex(max(self.filter.findData(current or ""), 0))
