@@ -473,6 +473,8 @@ class RecordDetail(QWidget):
             self.show_application(self.record["id"])
 
     def _shown(self, kind: str, got: dict[str, Any]) -> None:
+        if self.record is None or self.record.get("id") != got["record"].get("id"):
+            self.say("")  # what was said was about another record
         self.kind, self.record = kind, got["record"]
         self.history_events = got.get("history") or []
         self.applications = got.get("applications") or []

@@ -434,7 +434,7 @@ class ReviewPage(Page):
         dialog.setWindowTitle(self.ui.t("ui.detail.show_person"))
         detail = RecordDetail(self.ui, self.backend)
         detail.edited.connect(lambda _e, _r: self.refresh())
-        detail.new_application.hide()
+        detail.may["apply"] = False  # a new application is taken in on its own screen
         area = scroll(detail)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         QVBoxLayout(dialog).addWidget(area)

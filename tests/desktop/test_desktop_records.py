@@ -427,3 +427,22 @@ def test_a_refused_status_move_names_the_statuses(qtbot, open_window) -> None:
     text = review.message.text()
     assert "已受理" in text and "已通过" in text
     assert "received" not in text and "approved" not in text
+
+
+def test_the_applicants_record_from_review_offers_its_corrections(qtbot, open_window) -> None:
+    window = open_window("clerk", "lhasa")
+    review = window.page("review")
+    _select(qtbot, window, review, lambda a: a["status"] == "received")
+    dialog = review.show_person()
+    detail = dialog.detail
+    qtbot.waitUntil(lambda: detail.record is not None and bool(detail.history_events), timeout=10_000)
+    for button in (detail.edit_person, detail.edit_enrollment, detail.edit_employer):
+        assert button.isVisibleTo(dialog)
+    assert not detail.new_application.isVisibleTo(dialog)
+    edit = detail.edit("enrollment")
+    base = edit.form.editor("contribution_base")
+    base.clear()
+    qtbot.keyClicks(base, "7000.00")
+    _save(qtbot, window, edit)
+    qtbot.waitUntil(lambda: detail.record["enrollment"]["contribution_base"] == "7000.00", timeout=10_000)
+    dialog.reject()
