@@ -154,7 +154,13 @@ def person_rows(person: dict[str, Any], ui: UiLanguage, region: str) -> list[tup
             )
     if en.get("ended_on"):
         rows.append((ui.t("ui.detail.ended_on"), fmt.date(en["ended_on"], ui.lang)))
-    return rows
+    # a field left empty shows as such (a flexible scheme only where the category has one)
+    optional = {ui.t("field.flexible_scheme")}
+    return [(k, v if v or k in optional else NOT_GIVEN) for k, v in rows]
+
+
+#: what an empty field shows
+NOT_GIVEN = "—"
 
 
 def application_rows(app: dict[str, Any], ui: UiLanguage, region: str) -> list[tuple[str, str]]:
