@@ -6,7 +6,9 @@ Builds (or reuses) a Lhasa counter database seeded through the service layer (Ch
 names, employers, enrollments, applications), then measures in the same run:
 
 - p50 / p95 of ``Store.search_persons`` for each query kind (ID number full and prefix, Chinese name,
-  pinyin full and initials, Tibetan name, Wylie), through the whole stack (session, SQL, dicts);
+  pinyin full and initials, Tibetan name, Wylie; and from issue 13 the last four of the ID number, a
+  given name alone, a Wylie syllable inside the name, a receipt number), through the whole stack
+  (session, SQL, dicts);
 - the floor: a raw indexed SQLite lookup (``SELECT … WHERE id_number = ?`` on a plain sqlite3
   connection), and each kind's ratio to it;
 - p50 / p95 of one application write (validate + decide + write + audit + outbox, one transaction
@@ -33,7 +35,20 @@ from typing import Any
 
 log = logging.getLogger("benchmarks.store_search")
 
-KINDS = ("id_full", "id_prefix", "name_zh", "pinyin_full", "pinyin_initials", "name_bo", "wylie")
+KINDS = (
+    "id_full",
+    "id_prefix",
+    "name_zh",
+    "pinyin_full",
+    "pinyin_initials",
+    "name_bo",
+    "wylie",
+    # issue 13: inside the name and the ID number (``person_search_keys``), and a receipt number
+    "id_last4",
+    "given_name_zh",
+    "wylie_syllable",
+    "receipt_no",
+)
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -87,9 +102,16 @@ def sample_queries(path: Path, n: int, rng: random.Random) -> dict[str, list[str
                 rows.append(r)
             if r[2] and len(tibetan) < n:
                 tibetan.append(r)
+        receipts = [
+            r[0] for r in conn.execute("SELECT receipt_no FROM applications ORDER BY random() LIMIT ?", (n,))
+        ]
     finally:
         conn.close()
     return {
+        "id_last4": [r[0][-4:] for r in rows],
+        "given_name_zh": [r[1][-2:] for r in rows],  # 卓玛 of 扎西卓玛, 晓明 of 张晓明
+        "wylie_syllable": [unicode_to_wylie(r[2].split("\u0f0b")[-1]) for r in tibetan],  # the last syllable
+        "receipt_no": (receipts * n)[:n] if receipts else [r[0] for r in rows],
         "id_full": [r[0] for r in rows],
         "id_prefix": [r[0][:10] for r in rows],
         "name_zh": [r[1] for r in rows],

@@ -376,7 +376,10 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.blockSignals(False)
         self.retranslate()
-        self.nav.setCurrentRow(0)
+        if self.backend.role == "reviewer":  # a reviewer starts at her queue
+            self.page("review").show_queue()
+        else:
+            self.nav.setCurrentRow(0)
         self.activateWindow()
         self.status.refresh()
         self._status_timer.start()

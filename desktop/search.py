@@ -32,6 +32,7 @@ Index = QModelIndex | QPersistentModelIndex
 
 class PersonSearchModel(QAbstractTableModel):
     searching = Signal(bool)
+    finished = Signal()  # a query's first page is in (none found included)
 
     def __init__(self, backend: Backend, ui: UiLanguage) -> None:
         super().__init__()
@@ -59,6 +60,8 @@ class PersonSearchModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             value = row.get(column) or ""
+            if column == "category" and row.get("receipt_no"):  # a receipt number's hit names it
+                return row["receipt_no"]
             if column == "category" and value:
                 return self.ui.t(f"category.{value}")
             return value
@@ -124,17 +127,22 @@ class PersonSearchModel(QAbstractTableModel):
                 self.rows.extend(new)
                 self.endInsertRows()
             self._exhausted = len(hits) < limit
+            if not append:
+                self.finished.emit()
 
         def failed(exc: BaseException) -> None:
             self._fetching = False
             self.searching.emit(False)
+            self.finished.emit()
             log.error("person search %r failed", query, exc_info=exc)
 
         self.backend.submit(run, done, failed)
 
 
 class PersonSearch(QWidget):
-    """A search box over a lazily filled table; ``chosen`` fires with a hit's dict on Enter/double-click."""
+    """A search box over a lazily filled table; ``chosen`` fires with a hit's dict on Enter in the box
+    (the first hit, as soon as the query's answer is in) or on Enter/double-click in the table. A
+    receipt number's hit carries ``application_id``: it opens that application."""
 
     chosen = Signal(dict)
 
@@ -168,6 +176,8 @@ class PersonSearch(QWidget):
         self._timer.timeout.connect(lambda: self.model.search(self.box.text()))
         self.box.textChanged.connect(lambda _t: self._timer.start())
         self.box.returnPressed.connect(self._enter)
+        self._open_first = False
+        self.model.finished.connect(self._first_page_in)
         self.model.searching.connect(self._on_searching)
         self.model.rowsInserted.connect(lambda *_a: self._on_searching(False))
         ui.changed.connect(self.retranslate)
@@ -186,11 +196,19 @@ class PersonSearch(QWidget):
             self.status.setText("")
 
     def _enter(self) -> None:
+        """Enter in the box: the first hit opens (at once when its answer is already in)."""
+        pending = self._timer.isActive() or self.model.query != self.box.text().strip()
         self._timer.stop()
+        if not pending and self.model.rows and not self.model._fetching:
+            self.show_first()
+            return
+        self._open_first = True
         self.model.search(self.box.text())
-        self.table.setFocus()
-        if self.model.rows:
-            self.table.selectRow(0)
+
+    def _first_page_in(self) -> None:
+        if self._open_first:
+            self._open_first = False
+            self.show_first()
 
     def look_for(self, text: str) -> None:
         """Search for ``text`` now, as if the clerk had typed it and pressed Enter."""
@@ -202,6 +220,7 @@ class PersonSearch(QWidget):
         """Choose the first hit (Enter in the search box does this too)."""
         if self.model.rows:
             self.table.selectRow(0)
+            self.table.setFocus()
             self.chosen.emit(self.model.rows[0])
 
     def _activate(self, index: QModelIndex) -> None:

@@ -149,6 +149,17 @@ class Person(Base):
     wylie_key: Mapped[str | None] = mapped_column(String(160), index=True)
 
 
+class PersonSearchKey(Base):
+    """A key a person is also found by from inside the name or the ID number (a given name, a Wylie
+    or pinyin syllable, ``#`` + the last four of the ID number): ``localdb.searchkeys.inner_keys``,
+    kept by the service layer with the person (schema revision 0008). Derived, never synced."""
+
+    __tablename__ = "person_search_keys"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the key is the table: one b-tree, no copy
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    person_id: Mapped[str] = mapped_column(Uid, primary_key=True)
+
+
 class Enrollment(Base):
     """One enrollment (参保登记) in employee medical insurance, which carries maternity coverage
     after the merger for in-service employees."""

@@ -22,6 +22,7 @@ from localdb.clock import new_id, utc_now
 from localdb.errors import DuplicatePerson, NotFound
 from localdb.journal import append_audit_many, append_outbox_many
 from localdb.records import enrollment_dict, person_dict
+from localdb.search import keep_inner_keys
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
@@ -129,6 +130,7 @@ class PersonWrites(WriteBase):
         s.flush()
         s.add(en)
         s.flush()
+        keep_inner_keys(s, [(p.id, p.name_zh, p.name_bo, p.id_number)], fresh=True)
         return p, en
 
     def bulk_register_persons(self, rows: Iterable[dict[str, Any]], *, batch: int = 5000) -> int:
@@ -174,6 +176,9 @@ class PersonWrites(WriteBase):
             if persons:
                 s.execute(m.Person.__table__.insert(), persons)
                 s.execute(m.Enrollment.__table__.insert(), enrollments)
+                keep_inner_keys(
+                    s, [(p["id"], p["name_zh"], p["name_bo"], p["id_number"]) for p in persons], fresh=True
+                )
                 last = append_audit_many(
                     s,
                     actor=self.username,
@@ -267,6 +272,9 @@ class PersonWrites(WriteBase):
                 if other is not None:
                     raise DuplicatePerson(self._person(s, other))
             before = self._person(s, p)
+            if {"name_zh", "name_bo", "id_number"} & set(changed):  # from the names still stored
+                keys_of = (p.id, str(new["name_zh"]), new["name_bo"], str(new["id_number"]))
+                keep_inner_keys(s, [keys_of])
             for c in changed:
                 setattr(p, c, new[c])
             if {"name_zh", "name_bo"} & set(changed):

@@ -28,6 +28,7 @@ from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.journal import AuditEntry, append_audit_many, dump
 from localdb.records import WIRE_FIELDS
+from localdb.search import drop_inner_keys, keep_inner_keys
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase
 
@@ -338,6 +339,10 @@ class RemoteApply(WriteBase):
                 )
                 twins.append((twin, r))
             events.append(self._event(r, None, {k: (r.data or {}).get(k) for k in WIRE_FIELDS["person"]}))
+        # the inner search keys from the names still stored, before the rows are rewritten
+        keep_inner_keys(
+            s, [(row["id"], row["name_zh"], row["name_bo"], row["id_number"]) for row, _ in pairs]
+        )
         self._upsert(s, table, [row for row, _ in pairs])
         report.applied += len(pairs)
         if enrollments:
@@ -586,6 +591,8 @@ class RemoteApply(WriteBase):
                     )
                     for i in ids
                 )
+        if entity == "person":
+            drop_inner_keys(s, [from_id])
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE id = ?", (from_id,))
         # changes still to be sent that name the duplicate now name the survivor (the server repoints too)
         conn.exec_driver_sql(

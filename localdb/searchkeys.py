@@ -7,6 +7,17 @@
 
 A query is normalised the same way and matched as a prefix of the key (an index range scan). Pure
 functions, also used by the migration that backfills the keys.
+
+Beside these, :func:`inner_keys` gives the keys a person is also found by from inside the name and
+the ID number, kept one row per key in ``person_search_keys`` (schema revision 0008):
+
+- every tail of the Chinese name from its second character (次仁卓玛 → 仁卓玛, 卓玛, 玛), so that a
+  given name alone (卓玛) finds the person;
+- every tail of the Wylie and of the pinyin from a syllable boundary (ཚེ་རིང་སྒྲོལ་མ →
+  ``ringsgrolma``, ``sgrolma``, ``ma``), so that a syllable anywhere (``sgrol ma``) finds it;
+- ``#`` and the last four characters of the ID number (``#123X``), the way a clerk reads them back.
+
+A prefix scan over these tails is a search for a word anywhere in the name, still on one index.
 """
 
 from __future__ import annotations
@@ -102,6 +113,35 @@ def person_keys(name_zh: str, name_bo: str | None) -> dict[str, str | None]:
         "pinyin_initials": initials or None,
         "wylie_key": wylie_key(name_bo) or None,
     }
+
+
+#: the key of an ID number's last four characters (kept apart from the name tails by the ``#``)
+LAST4_MARK = "#"
+
+
+def last4_key(id_number: str) -> str:
+    return LAST4_MARK + id_number[-4:].upper() if len(id_number) >= 4 else ""
+
+
+def _tails(syllables: list[str]) -> list[str]:
+    return [normalise_latin("".join(syllables[i:])) for i in range(1, len(syllables))]
+
+
+@lru_cache(maxsize=65536)
+def inner_keys(name_zh: str, name_bo: str | None, id_number: str) -> tuple[str, ...]:
+    """The keys a person is found by from inside the name (a given name, a syllable) and by the last
+    four characters of the ID number; the whole-name keys are :func:`person_keys`."""
+    keys: list[str] = []
+    han = "".join(_HAN.findall(name_zh or ""))
+    keys += [han[i:] for i in range(1, len(han))]
+    if han:
+        keys += _tails([s for s in _pinyin(han) if s])
+    if name_bo and _TIBETAN.search(name_bo):
+        from i18n.tibetan import unicode_to_wylie
+
+        keys += _tails(unicode_to_wylie(name_bo).split())
+    keys.append(last4_key(id_number or ""))
+    return tuple(dict.fromkeys(k for k in keys if k))
 
 
 def has_han(text: str) -> bool:

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,12 +171,42 @@ class Reads:
             a = s.scalars(select(m.Application).where(m.Application.receipt_no == receipt_no.strip())).first()
             return self._application(s, a) if a else None
 
-    def list_applications(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Newest first (ids are UUIDv7, so id order is creation order)."""
+    def list_applications(
+        self,
+        status: str | Sequence[str] | None = None,
+        limit: int = 100,
+        *,
+        person_id: str | None = None,
+        created_by: str | None = None,
+        claim_type: str | None = None,
+        received_from: dt.date | None = None,
+        received_to: dt.date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Newest first (ids are UUIDv7, so id order is creation order). Filters: a status or several,
+        the person, the clerk who took it in, the benefit (allowance / medical), and the business days
+        (Asia/Shanghai) it was taken in, both ends included."""
+        from forms.clock import CHINA_TZ
+
+        def utc_start(day: dt.date) -> str:
+            start = dt.datetime.combine(day, dt.time(), CHINA_TZ).astimezone(dt.UTC)
+            return start.strftime("%Y-%m-%dT%H:%M:%S")
+
         with self._read() as s:
             q = select(m.Application).order_by(m.Application.id.desc()).limit(limit)
-            if status:
+            if isinstance(status, str) and status:
                 q = q.where(m.Application.status == status)
+            elif status and not isinstance(status, str):
+                q = q.where(m.Application.status.in_(list(status)))
+            if person_id:
+                q = q.where(m.Application.person_id == person_id)
+            if created_by:
+                q = q.where(m.Application.created_by == created_by)
+            if claim_type:
+                q = q.where(m.Application.claim_type == claim_type)
+            if received_from:
+                q = q.where(m.Application.created_at >= utc_start(received_from))
+            if received_to:
+                q = q.where(m.Application.created_at < utc_start(received_to + dt.timedelta(days=1)))
             rows = []
             for a in s.scalars(q):
                 item = application_core(a)

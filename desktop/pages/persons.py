@@ -24,6 +24,7 @@ from desktop.backend import Backend
 from desktop.formview import DeclaredForm
 from desktop.lang import UiLanguage
 from desktop.pages.base import FormWithSave, Page, error_text, scroll
+from desktop.pages.record_detail import RecordDetail
 from desktop.search import PersonSearch
 from forms.errors import Issue
 
@@ -118,14 +119,16 @@ class PersonsPage(Page):
         region = backend.region or "lianyungang"
         self.tabs = QTabWidget()
         self.search = PersonSearch(backend, ui)
-        self.detail = QLabel()
-        self.detail.setObjectName("person_detail")
-        self.detail.setWordWrap(True)
-        self.detail.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # the chosen person (or application) with every field, her applications and the history
+        self.detail = RecordDetail(ui, backend)
+        self.detail.apply_for.connect(lambda person: self.apply_for.emit(person))
+        self.detail.edited.connect(lambda _entity, _record: self.search.model.search(self.search.box.text()))
+        detail_area = scroll(self.detail)
+        detail_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         search_tab = QSplitter()
         search_tab.addWidget(self.search)
-        search_tab.addWidget(scroll(self.detail))
-        search_tab.setSizes([600, 300])
+        search_tab.addWidget(detail_area)
+        search_tab.setSizes([440, 560])
         self.tabs.addTab(search_tab, "")
         self.person = self.employer = None
         self.duplicate = DuplicateBanner(ui, may_apply=roles.may(backend.role, "application.create"))
@@ -134,6 +137,15 @@ class PersonsPage(Page):
         if roles.may(backend.role, "person.register"):
             self.person = FormWithSave(DeclaredForm("person", region, ui), ui)
             self.person.save_button.clicked.connect(self.save_person)
+            # after a registration: straight on to her application
+            self.registered: dict[str, Any] | None = None
+            self.apply_now = QPushButton()
+            self.apply_now.setObjectName("apply_now")
+            self.apply_now.hide()
+            self.apply_now.clicked.connect(self._apply_now)
+            bar = self.person.layout().itemAt(1).layout()
+            if bar is not None:
+                bar.insertWidget(1, self.apply_now)
             self.person.layout().insertWidget(0, self.duplicate)
             self.person.form.editors["id_number"].edited.connect(lambda _n: self._typed_id_number())
             self.tabs.addTab(self.person, "")
@@ -163,7 +175,7 @@ class PersonsPage(Page):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self._show_person(getattr(self, "person_shown", None))
+        self._name_apply_now()
         self.duplicate.retranslate()
         if self.employer:
             self.override_label.setText(self.ui.t("ui.employers.override_reason"))
@@ -219,6 +231,10 @@ class PersonsPage(Page):
             county = part.form.editors["county_code"].raw()
             if part is self.person:
                 self.duplicate.withdraw()
+                if roles.may(self.backend.role, "application.create"):
+                    self.registered = record
+                    self._name_apply_now()
+                    self.apply_now.show()
             if part is self.employer:
                 self.override_reason.clear()
                 self.override_label.hide()
@@ -294,18 +310,30 @@ class PersonsPage(Page):
         if self.employer:
             self._save(self.employer, "register_employer", "employers")
 
+    def _name_apply_now(self) -> None:
+        if self.person is None or self.registered is None:
+            return
+        person = self.registered
+        name = " ".join(n for n in (person.get("name_bo"), person.get("name_zh")) if n)
+        self.apply_now.setText(self.ui.t("ui.persons.apply_now", name=name))
+
+    def _apply_now(self) -> None:
+        """待遇申请 for the person just registered (her ID number in the form)."""
+        if self.registered is not None:
+            person, self.registered = self.registered, None
+            self.apply_now.hide()
+            self.apply_for.emit(person)
+
     def show_person(self, hit: dict[str, Any]) -> None:
-        self.backend.call("get_person", hit["id"], on_ok=self._show_person)
+        """A hit of the lookup in the detail pane: the person, or the application a receipt number
+        named."""
+        if hit.get("application_id"):
+            self.detail.show_application(str(hit["application_id"]))
+        else:
+            self.detail.show_person(str(hit["id"]))
 
     def show_existing(self, person: dict[str, Any]) -> None:
         """The lookup tab with ``person`` found by ID number and shown in the detail pane."""
         self.tabs.setCurrentIndex(0)
         self.search.look_for(person.get("id_number", ""))
-        self._show_person(person)
-
-    def _show_person(self, person: dict[str, Any] | None) -> None:
-        self.person_shown = person
-        if person is None:
-            self.detail.clear()
-            return
-        self.detail.setText("<br>".join(person_lines(person, self.ui)))
+        self.detail.show_person(str(person["id"]), shown=person)

@@ -1,15 +1,19 @@
-"""审核 review: the applications waiting for a decision, their details, the workflow steps and the
-slips printed after review."""
+"""审核 review: the queue of applications (by status, the days they were taken in, the clerk who
+took them in and the benefit), an application's facts and decision — only what its benefit has —
+the workflow steps, its corrections, and the slips printed after review."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,10 +29,20 @@ from PySide6.QtWidgets import (
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
 from desktop.lang import UiLanguage
-from desktop.pages.base import Page, error_text, scroll
+from desktop.pages.base import Page, scroll
+from desktop.pages.record_detail import (
+    EditDialog,
+    RecordDetail,
+    application_rows,
+    decision_html,
+    record_error_text,
+    rows_html,
+)
 from i18n.collation import names_key
 
 REVIEW_COLUMNS = ("receipt_no", "name", "event", "status", "created_at")
+PENDING = "pending"  # the reviewer's queue: received or under review
+PENDING_STATUSES = ("received", "under_review")
 
 
 class ReviewPage(Page):
@@ -39,8 +53,26 @@ class ReviewPage(Page):
         super().__init__(ui, backend)
         self.apps: list[dict[str, Any]] = []
         self.current: dict[str, Any] | None = None
+        self.dialog: QDialog | None = None
         self.filter = QComboBox()
         self.filter.setObjectName("review_filter")
+        self.date_from = QLineEdit()
+        self.date_from.setObjectName("review_from")
+        self.date_to = QLineEdit()
+        self.date_to.setObjectName("review_to")
+        for w in (self.date_from, self.date_to):
+            w.setPlaceholderText("YYYY-MM-DD")
+            w.setMaxLength(10)
+        self.from_label = QLabel()
+        self.to_label = QLabel()
+        self.clerk = QComboBox()
+        self.clerk.setObjectName("review_clerk")
+        self.clerks: list[str] = []
+        self.benefit = QComboBox()
+        self.benefit.setObjectName("review_benefit")
+        self.filter_problem = QLabel()
+        self.filter_problem.setProperty("role", "error")
+        self.filter_problem.hide()
         self.table = QTableWidget(0, len(REVIEW_COLUMNS))
         self.table.setObjectName("review_table")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -75,17 +107,11 @@ class ReviewPage(Page):
         self.message.setWordWrap(True)
         self.reason_label = QLabel()
         actions = QFormLayout()
-        buttons = QHBoxLayout()
-        for b in (self.start_button, self.approve_button, self.paid_button, self.slip_button):
-            buttons.addWidget(b)
-        actions.addRow(buttons)
+        self.step_buttons = QGridLayout()  # laid out per language (retranslate)
+        actions.addRow(self.step_buttons)
         actions.addRow(self.reason_label, self.reason)
         self.withdraw_button = QPushButton()
         self.withdraw_button.setObjectName("withdraw")
-        decide = QHBoxLayout()
-        decide.addWidget(self.reject_button)
-        decide.addWidget(self.withdraw_button)
-        actions.addRow(decide)
         actions.addRow(self.message)
         self.may_review = roles.may(backend.role, "application.approve")
         self.may_withdraw = roles.may(backend.role, "application.withdraw")
@@ -100,23 +126,62 @@ class ReviewPage(Page):
         self.history.reprint.connect(self.reprint)
         for w in (self.reason, self.reason_label):
             w.setVisible(self.may_review or self.may_withdraw)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.addWidget(scroll(self.detail), 1)
+        # the facts and the decision get the room (one scroll area, not a small box inside the
+        # column); the steps stay in view under them
+        facts = QWidget()
+        right_layout = QVBoxLayout(facts)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.detail)
         right_layout.addWidget(self.history)
-        right_layout.addLayout(actions)
+        right_layout.addStretch(1)
+        facts_area = scroll(facts)
+        facts_area.setObjectName("review_facts")
+        facts_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right_area = QWidget()
+        column = QVBoxLayout(right_area)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(facts_area, 1)
+        column.addLayout(actions)
+        self.edit_button = QPushButton()
+        self.edit_button.setObjectName("review_edit_application")
+        self.person_button = QPushButton()
+        self.person_button.setObjectName("review_show_person")
+        self.may_edit = roles.may(backend.role, "application.update")
+        self.edit_button.setVisible(self.may_edit)
+        record = QHBoxLayout()  # the selected application's record: under the queue, where it is chosen
+        record.addWidget(self.edit_button)
+        record.addWidget(self.person_button)
+        record.addStretch(1)
+        filters = QGridLayout()
+        filters.addWidget(self.filter, 0, 0, 1, 2)
+        filters.addWidget(self.benefit, 0, 2, 1, 2)
+        filters.addWidget(self.from_label, 1, 0)
+        filters.addWidget(self.date_from, 1, 1)
+        filters.addWidget(self.to_label, 1, 2)
+        filters.addWidget(self.date_to, 1, 3)
+        filters.addWidget(self.clerk, 2, 0, 1, 4)
+        filters.setColumnStretch(1, 1)
+        filters.setColumnStretch(3, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(self.filter)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.filter_problem)
         left_layout.addWidget(self.table, 1)
+        left_layout.addLayout(record)
         split = QSplitter()
         split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([560, 440])
+        split.addWidget(right_area)
+        split.setSizes([560, 560])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.table.itemSelectionChanged.connect(self._select)
         self.filter.activated.connect(lambda _i: self.refresh())
+        self.benefit.activated.connect(lambda _i: self.refresh())
+        self.clerk.activated.connect(lambda _i: self.refresh())
+        for w in (self.date_from, self.date_to):
+            w.editingFinished.connect(self.refresh)
+        self.edit_button.clicked.connect(self.edit_application)
+        self.person_button.clicked.connect(self.show_person)
         self.start_button.clicked.connect(lambda: self._act("start_review"))
         self.approve_button.clicked.connect(lambda: self._act("approve"))
         self.reject_button.clicked.connect(self.reject)
@@ -129,14 +194,35 @@ class ReviewPage(Page):
         self.refresh()
 
     STATUSES = ("", "received", "under_review", "approved", "rejected", "withdrawn", "paid")
+    BENEFITS = ("", "allowance", "medical")
 
     def retranslate(self) -> None:
         t = self.ui.t
         current = self.filter.currentData()
         self.filter.clear()
-        for s in self.STATUSES:
-            self.filter.addItem(t(f"status.{s}") if s else t("ui.review.all"), s)
+        for s in ("", PENDING, *self.STATUSES[1:]):  # every one, what waits for review, each status
+            text = {"": t("ui.review.all"), PENDING: t("ui.review.pending")}.get(s) or t(f"status.{s}")
+            self.filter.addItem(text, s)
         self.filter.setCurrentIndex(max(self.filter.findData(current or ""), 0))
+        benefit = self.benefit.currentData()
+        self.benefit.clear()
+        for b in self.BENEFITS:
+            self.benefit.addItem(t(f"claim.{b}") if b else t("ui.review.filter.both_benefits"), b)
+        self.benefit.setCurrentIndex(max(self.benefit.findData(benefit or ""), 0))
+        self._fill_clerks()
+        self.from_label.setText(t("ui.review.filter.from"))
+        self.to_label.setText(t("ui.review.filter.to"))
+        # four a row; two with Tibetan labels, which would take the queue's width
+        per_row = 2 if self.ui.lang == "bo" else 4
+        steps = (self.start_button, self.approve_button, self.paid_button, self.slip_button)
+        if per_row == 2:  # start, approve / reject, withdraw / paid, slip
+            steps = (*steps[:2], self.reject_button, self.withdraw_button, *steps[2:])
+        else:  # start, approve, paid, slip / reject, withdraw
+            steps = (*steps, self.reject_button, self.withdraw_button)
+        for i, b in enumerate(steps):
+            self.step_buttons.addWidget(b, i // per_row, i % per_row)
+        self.edit_button.setText(t("ui.detail.edit_application"))
+        self.person_button.setText(t("ui.detail.show_person"))
         self.table.setHorizontalHeaderLabels([t(f"ui.review.column.{c}") for c in REVIEW_COLUMNS])
         self.start_button.setText(t("ui.review.start"))
         self.approve_button.setText(t("ui.review.approve"))
@@ -150,8 +236,62 @@ class ReviewPage(Page):
         self._fill()
         self._show_detail()
 
-    def refresh(self) -> None:
+    def _fill_clerks(self) -> None:
+        current = self.clerk.currentData()
+        self.clerk.clear()
+        self.clerk.addItem(self.ui.t("ui.review.filter.every_clerk"), "")
+        for name in self.clerks:
+            self.clerk.addItem(name, name)
+        self.clerk.setCurrentIndex(max(self.clerk.findData(current or ""), 0))
+
+    def _load_clerks(self) -> None:
+        def run() -> list[str]:
+            return sorted(u["username"] for u in self.backend.service_now().users())
+
+        def ok(names: list[str]) -> None:
+            self.clerks = names
+            self._fill_clerks()
+
+        self.backend.submit(run, ok, lambda exc: None)
+
+    def show_queue(self) -> None:
+        """A reviewer's queue: what waits for review, every day, clerk and benefit."""
+        self.filter.setCurrentIndex(max(self.filter.findData(PENDING), 0))
+        self.refresh()
+
+    def _day(self, edit: QLineEdit) -> tuple[dt.date | None, bool]:
+        text = edit.text().strip()
+        if not text:
+            return None, True
+        try:
+            return dt.date.fromisoformat(text), True
+        except ValueError:
+            return None, False
+
+    def filters(self) -> dict[str, Any] | None:
+        """The queue's filters for the store, or None when a date is not one (said under them)."""
+        start, ok_from = self._day(self.date_from)
+        end, ok_to = self._day(self.date_to)
+        if not (ok_from and ok_to):
+            self.filter_problem.setText(self.ui.t("error.date.format"))
+            self.filter_problem.show()
+            return None
+        self.filter_problem.hide()
         status = self.filter.currentData() or None
+        return {
+            "status": PENDING_STATUSES if status == PENDING else status,
+            "created_by": self.clerk.currentData() or None,
+            "claim_type": self.benefit.currentData() or None,
+            "received_from": start,
+            "received_to": end,
+        }
+
+    def refresh(self) -> None:
+        if not self.clerks:
+            self._load_clerks()
+        wanted = self.filters()
+        if wanted is None:
+            return
         keep = self.current["id"] if self.current else None
 
         def ok(apps: list[dict[str, Any]]) -> None:
@@ -164,7 +304,7 @@ class ReviewPage(Page):
                     self._show_detail()
                     self.backend.call("get_application", keep, on_ok=self._loaded)  # its prints too
 
-        self.backend.call("list_applications", status=status, limit=200, on_ok=ok)
+        self.backend.call("list_applications", limit=200, on_ok=ok, **wanted)
 
     def _sort_clicked(self, column: int) -> None:
         if REVIEW_COLUMNS[column] == "name":
@@ -204,7 +344,7 @@ class ReviewPage(Page):
                 "name": name,
                 "event": t(f"event.{app['event']}") if app.get("event") else "",
                 "status": t(f"status.{app.get('status')}"),
-                "created_at": fmt.date(str(app.get("created_at") or "")[:10], lang),
+                "created_at": fmt.date(str(app.get("created_at") or ""), lang),  # its day in China
             }
             for col, key in enumerate(REVIEW_COLUMNS):
                 self.table.setItem(row, col, QTableWidgetItem(str(values[key])))
@@ -237,49 +377,21 @@ class ReviewPage(Page):
         self.slip_button.setEnabled(status in ("approved", "rejected", "paid"))
         self.paid_button.setEnabled(self.may_mark_paid and status == "approved")
         self.history.show_prints(app)
+        self.edit_button.setEnabled(self.may_edit and status not in (None, "rejected", "withdrawn"))
+        self.person_button.setEnabled(app is not None)
         if not app:
             self.detail.setText(self.ui.t("ui.review.none_selected"))
             return
-        t, lang = self.ui.t, self.ui.lang
-        rows = [(t("ui.review.column.receipt_no"), app.get("receipt_no", ""))]
-        rows.append((t("ui.review.column.status"), t(f"status.{status}")))
-        person = app.get("person") or {}
-        facts = {
-            **(app.get("form") or {}),
-            **app,
-            "name_zh": person.get("name_zh"),
-            "name_bo": person.get("name_bo"),
-        }
-        for key in ("name_zh", "name_bo", "category", "event", "event_date", "claim_type"):
-            value = facts.get(key)
-            if value in (None, ""):
-                continue
-            if key in ("category", "event", "claim_type"):
-                value = t(f"{ {'claim_type': 'claim'}.get(key, key) }.{value}")
-            elif key == "event_date":
-                value = fmt.date(value, lang)
-            rows.append((t(f"field.{key}"), value))  # the queue reads in the UI language
-        decision = app.get("decision") or {}
-        html = "".join(
-            f"<tr><td style='white-space:nowrap'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows
-        )
-        if decision:
-            html += f"<tr><td colspan=2><b>{t('ui.entitlement.title')}</b></td></tr>"
-            for line in decision.get("leave_breakdown", []):
-                days = t("ui.entitlement.days", days=fmt.number(line["days"], lang))
-                html += f"<tr><td>{t('leave.' + line['code'])}</td><td>{days}<br><small>{line['source']}</small></td></tr>"
-            for key, value in (
-                ("ui.entitlement.leave_days", t("ui.entitlement.days", days=decision.get("leave_days", 0))),
-                ("ui.entitlement.daily_rate", fmt.money(decision.get("daily_rate"), lang)),
-                ("ui.entitlement.allowance", fmt.money(decision.get("allowance"), lang)),
-            ):
-                html += f"<tr><td>{t(key)}</td><td>{value}</td></tr>"
-            for code in decision.get("reasons", []):
-                html += f"<tr><td colspan=2>{t('reason.' + code)}</td></tr>"
-            html += f"<tr><td colspan=2><small>{t('ui.entitlement.rule', rule=decision.get('rule', ''))}</small></td></tr>"
+        t = self.ui.t
+        region = self.backend.region or "lianyungang"
+        rows = application_rows(app, self.ui, region)  # the queue reads in the UI language
+        pairs = 1 if self.ui.lang == "bo" else 2
+        # whose application and where it stands, then the decision, then the facts it rests on
+        head = 4
+        html = rows_html(rows[:head], pairs) + decision_html(app, self.ui) + rows_html(rows[head:], pairs)
         for key in ("reason", "note"):
             if app.get(key):
-                html += f"<tr><td><b>{t('ui.review.' + key)}</b></td><td>{app[key]}</td></tr>"
+                html += f"<tr><td><b>{t('ui.review.' + key)}</b></td><td colspan=3>{app[key]}</td></tr>"
         self.detail.setText(f"<table cellspacing=4>{html}</table>")
 
     def _act(self, method: str, *args: Any) -> None:
@@ -297,7 +409,7 @@ class ReviewPage(Page):
 
         def failed(exc: BaseException) -> None:
             self.message.setProperty("role", "error")
-            self.message.setText(error_text(exc, self.ui))
+            self.message.setText(record_error_text(exc, self.ui))  # statuses by name, not code
 
         self.backend.call(method, self.current["id"], *args, on_ok=ok, on_err=failed, changes="applications")
 
@@ -329,3 +441,35 @@ class ReviewPage(Page):
             from desktop.printing_bridge import print_document
 
             print_document(kind, self.current, self.backend, self.ui, self)
+
+    # --- corrections -------------------------------------------------------------------------------
+
+    def edit_application(self) -> EditDialog | None:
+        """更正 the selected application (its facts; decided again by the store)."""
+        if not self.current or not self.may_edit:
+            return None
+        dialog = EditDialog("application", self.current, self.ui, self.backend, self)
+        dialog.saved.connect(lambda _record: self.refresh())
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def show_person(self) -> QDialog | None:
+        """The applicant's whole record (and its corrections) in a dialog over the queue."""
+        if not self.current:
+            return None
+        dialog = QDialog(self)
+        dialog.setObjectName("review_person_dialog")
+        dialog.setWindowTitle(self.ui.t("ui.detail.show_person"))
+        detail = RecordDetail(self.ui, self.backend)
+        detail.edited.connect(lambda _e, _r: self.refresh())
+        detail.may["apply"] = False  # a new application is taken in on its own screen
+        area = scroll(detail)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QVBoxLayout(dialog).addWidget(area)
+        dialog.resize(760, 640)
+        dialog.detail = detail  # type: ignore[attr-defined]
+        detail.show_person(str(self.current.get("person_id") or (self.current.get("person") or {}).get("id")))
+        dialog.open()
+        self.dialog = dialog
+        return dialog

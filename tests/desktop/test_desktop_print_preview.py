@@ -204,6 +204,8 @@ def test_reprint_from_the_history_comes_back_with_the_next_count(
 def test_mark_paid_is_offered_to_a_reviewer_for_an_approved_application(qtbot, open_window) -> None:
     window = open_window("reviewer", "lianyungang")
     review = window.page("review")
+    review.filter.setCurrentIndex(review.filter.findData(""))  # she lands on what waits for review
+    review.refresh()
     qtbot.waitUntil(lambda: any(a["status"] == "approved" for a in review.apps), timeout=10_000)
     row = next(n for n, a in enumerate(review.apps) if a["status"] == "approved")
     app_id = review.apps[row]["id"]

@@ -21,6 +21,8 @@ def _names(review) -> list[tuple[str | None, str | None]]:
 def test_review_queue_sorted_by_name_in_the_ui_languages_order(qtbot, open_window, lang) -> None:
     window = open_window("reviewer", "lhasa", lang)
     review = window.page("review")
+    review.filter.setCurrentIndex(review.filter.findData(""))  # all, not only what waits for review
+    review.refresh()
     qtbot.waitUntil(lambda: len(review.apps) >= 3, timeout=10_000)
     newest_first = [a["id"] for a in review.apps]
     assert newest_first == sorted(newest_first, reverse=True)

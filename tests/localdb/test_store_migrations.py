@@ -165,7 +165,7 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
 
     store = localdb.open_store(path)
     try:
-        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0006", 6)
+        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0008", 8)
         conn = sqlite3.connect(path)
         # every change, synced or not, is there with the same payload text
         assert outbox_changes(conn) == before["outbox"]
@@ -194,6 +194,9 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
         assert [r["id"] for r in store.search_persons("zx")] == ["p-1", "p-2"]  # 张晓 exact, 扎西卓玛 prefix
         assert [r["id"] for r in store.search_persons("zxzm")] == ["p-2"]
         assert [r["id"] for r in store.search_persons("bkra shis")] == ["p-2"]
+        # and the inner keys of 0008: a given name alone, a syllable inside the Tibetan name
+        assert [r["id"] for r in store.search_persons("卓玛")] == ["p-2"]
+        assert [r["id"] for r in store.search_persons("sgrol ma")] == ["p-2"]
         # and the app goes on writing on top of the old data, the chain unbroken
         clerk = store.service("boss", today=TODAY)
         assert clerk.record_print("a-1", "receipt") == 0

@@ -110,3 +110,107 @@ def test_surnames_are_read_as_surnames(store, clerk) -> None:
     assert ids(store.search_persons("zengxiaohong")) == [zeng["id"]]
     assert ids(store.search_persons("zxh")) == [zeng["id"]]
     assert ids(store.search_persons("shanli")) == [shan["id"]]
+
+
+# --- issue 13: last four of the ID number, a given name, a syllable anywhere, a receipt number -------
+
+
+def _number_ending_in_x() -> str:
+    return next(n for n in (id_number(seq=s) for s in range(30, 400, 2)) if n.endswith("X"))
+
+
+def test_last_four_of_the_id_number_with_x(store, clerk, people) -> None:
+    number = _number_ending_in_x()
+    made = clerk.register_person(person_data(id_number=number, name_zh="拉姆"))
+    for q in (number[-4:], number[-4:].lower()):
+        found = store.search_persons(q)
+        assert found[0]["id"] == made["id"] and found[0]["matched"] == "id_last4", q
+    tsering = people["tsering"]["id_number"][-4:]
+    assert ids(store.search_persons(tsering))[0] == people["tsering"]["id"]
+
+
+def test_a_given_name_alone_finds_the_whole_name(store, clerk, people) -> None:
+    tsering_drolma = clerk.register_person(
+        person_data(id_number=id_number(seq=40), name_zh="次仁卓玛", name_bo="ཚེ་རིང་སྒྲོལ་མ")
+    )
+    drolma = clerk.register_person(person_data(id_number=id_number(seq=42), name_zh="卓玛"))
+    found = ids(store.search_persons("卓玛"))
+    assert found[0] == drolma["id"]  # the exact name first
+    assert {tsering_drolma["id"], people["tashi"]["id"]} <= set(found)  # 扎西·卓玛 too
+    assert people["zhangxiao"]["id"] in ids(store.search_persons("晓"))  # a Han given name
+    assert people["zhangxiaoming"]["id"] in ids(store.search_persons("晓明"))
+    assert ids(store.search_persons("xiaoming")) == [people["zhangxiaoming"]["id"]]  # its pinyin
+
+
+def test_a_wylie_syllable_anywhere_in_the_name(store, clerk, people) -> None:
+    made = clerk.register_person(
+        person_data(id_number=id_number(seq=44), name_zh="次仁卓玛", name_bo="ཚེ་རིང་སྒྲོལ་མ")
+    )
+    for q in ("sgrol ma", "sgrolma", "sgrol", "སྒྲོལ་མ"):
+        found = ids(store.search_persons(q))
+        assert {made["id"], people["tashi"]["id"]} <= set(found), q
+    assert ids(store.search_persons("ring sgrol")) == [made["id"]]
+    # a match from the name's start still comes before one inside it
+    assert ids(store.search_persons("tshe ring"))[0] == people["tsering"]["id"]
+
+
+def test_inner_keys_follow_a_correction(store, clerk, people) -> None:
+    person = people["zhaoxin"]
+    clerk.update_person(person["id"], person["version"], {"name_zh": "赵卓嘎"})
+    assert person["id"] in ids(store.search_persons("卓嘎"))
+    assert person["id"] not in ids(store.search_persons("鑫"))
+
+
+def test_receipt_number_names_its_application(store, clerk, people) -> None:
+    from tests.support.store_data import application_data
+
+    person = people["tashi"]
+    app = clerk.create_application(application_data(id_number=person["id_number"]))
+    receipt = app["receipt_no"]
+    for q in (receipt, receipt.replace("-", ""), f" {receipt} "):
+        found = store.search_persons(q)
+        assert [(h["id"], h["application_id"], h["receipt_no"]) for h in found] == [
+            (person["id"], app["id"], receipt)
+        ], q
+    assert classify(receipt) == ("receipt_no", receipt)
+
+
+def _key_rows(store) -> set[tuple[str, str]]:
+    import sqlite3
+
+    conn = sqlite3.connect(store.path)
+    try:
+        return set(conn.execute("SELECT key, person_id FROM person_search_keys"))
+    finally:
+        conn.close()
+
+
+def test_inner_keys_follow_a_pulled_change_and_a_merge(store, clerk, tmp_path, template_db) -> None:
+    """A name corrected at another counter and a duplicate merged by the server: the keys of the
+    names now held, none left of the names replaced or of the dropped duplicate."""
+    import shutil
+
+    import localdb
+    from tests.localdb.test_store_remote import as_pulled
+    from tests.support.store_data import TODAY
+
+    theirs = clerk.register_person(person_data(name_zh="次仁卓玛", name_bo="ཚེ་རིང་སྒྲོལ་མ"))
+    path = tmp_path / "other.db"
+    shutil.copyfile(template_db, path)
+    other = localdb.open_store(path)
+    try:
+        here = other.service("clerk1", today=TODAY)
+        mine = here.register_person(person_data(name_zh="次仁卓玛"))  # the same woman, offline
+        here.mark_synced([c["id"] for c in other.outbox_batch(100)])
+        here.apply_remote(as_pulled(store, ("person",)))
+        assert ids(other.search_persons("卓玛")) == [theirs["id"]]  # the duplicate is gone
+        assert {pid for _k, pid in _key_rows(other)} == {theirs["id"]}
+        clerk.update_person(theirs["id"], theirs["version"], {"name_zh": "次仁拉姆", "name_bo": "ཚེ་རིང་ལྷ་མོ"})
+        here.apply_remote(as_pulled(store, ("person",)))
+        assert ids(other.search_persons("拉姆")) == [theirs["id"]]
+        assert ids(other.search_persons("lha mo")) == [theirs["id"]]
+        assert other.search_persons("卓玛") == [] and other.search_persons("sgrol ma") == []
+        assert ("卓玛", theirs["id"]) not in _key_rows(other)
+        assert mine["id"] != theirs["id"]
+    finally:
+        other.close()
