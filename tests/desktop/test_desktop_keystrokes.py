@@ -101,6 +101,7 @@ def take_application(qtbot: Any, window: Any, wanted: dict[str, str]) -> Clerk:
     page = window.pages["applications"]
     form = page.form
     qtbot.waitUntil(page.isVisible, timeout=5_000)
+    qtbot.wait(100)  # the clerk looks at the screen before she types
     editors = {ed.widget: name for name, ed in form.editors.items()}
     if clerk.focus() is not form.editor("id_number"):
         clerk.click(form.editor("id_number"))
