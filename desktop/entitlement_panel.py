@@ -133,6 +133,7 @@ class EntitlementPanel(QFrame):
             while grid.count():
                 item = grid.takeAt(0)
                 if item.widget():
+                    item.widget().hide()  # at once: the new rows must not paint over the old ones
                     item.widget().deleteLater()
         self.reasons.clear()
         self.rule.clear()

@@ -160,11 +160,14 @@ class FieldEditor(QObject):
         self.label.setWordWrap(False)
         self.hint = QLabel()
         self.hint.setProperty("role", "hint")
+        policy = self.hint.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # a hint appearing moves nothing
+        self.hint.setSizePolicy(policy)
         self.hint.hide()
         # the issue line keeps its height whether or not it shows (the slot is always there)
         self.issue_slot = QWidget()
         self.issue_slot.setObjectName(f"issue_slot_{decl.name}")
-        self.issue = IssueLine(len(self.ui.form_languages()))
+        self.issue = IssueLine(1)
         self.issue.setProperty("role", "error")
         self.issue.setObjectName(f"issue_{decl.name}")
         slot_layout = QVBoxLayout(self.issue_slot)
@@ -191,7 +194,9 @@ class FieldEditor(QObject):
             return edit
         if t in ("choice", "county"):
             combo = QComboBox()
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # as wide as the column gives, not as its longest (bilingual) choice: the popup shows it
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
             combo.activated.connect(lambda _i: self._on_edit())
             return combo
         if t == "bool":
@@ -220,6 +225,7 @@ class FieldEditor(QObject):
                 w.addItem(text, value)
             index = w.findData(current if current is not None else "")
             w.setCurrentIndex(max(index, 0))
+            w.view().setMinimumWidth(w.view().sizeHintForColumn(0) + 24)  # every choice in full
             w.blockSignals(False)
         elif isinstance(w, QListWidget):
             checked = set(self.raw() or [])
@@ -318,16 +324,18 @@ class FieldEditor(QObject):
             self.widget.setPlaceholderText(placeholder)
         if d.derived_from:
             self.widget.setToolTip(self.ui.t("ui.form.derived_from_id"))
-        self.issue.set_lines(len(self.ui.form_languages()))
         self.fill_choices()
 
     def show_issues(self, issues: list[Issue]) -> None:
-        """The issues in the form's languages (Lhasa: Tibetan, then Chinese), one line each."""
-        langs = self.ui.form_languages()
-        self.issue.set_lines(len(langs))
+        """The issues on one line in the form's languages (Lhasa: both, the UI's first, "བོད་ཡིག /
+        中文"); what does not fit is elided, the whole in the tooltip (one line per language)."""
+        langs = sorted(self.ui.form_languages(), key=lambda lang: lang != self.ui.lang)
         if issues:
-            lines = [" · ".join(dict.fromkeys(i.message(lang) for i in issues)) for lang in langs]
-            self.issue.setText("\n".join(dict.fromkeys(lines)))
+            texts = list(
+                dict.fromkeys(" · ".join(dict.fromkeys(i.message(la) for i in issues)) for la in langs)
+            )
+            self.issue.setText(" / ".join(texts))
+            self.issue.setToolTip("\n".join(texts))
             self.issue.show()
         else:
             self.issue.clear()
@@ -386,6 +394,7 @@ class DeclaredForm(QWidget):
         self.draft_extras: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = {}
         self.max_columns = max(columns, 1)
         self._columns = 0
+        self._watching_viewport = False
         self._enter = _EnterMovesOn(self)
         self._wheel = WheelGuard(self)
         self.draft_notice = QLabel()
@@ -439,13 +448,17 @@ class DeclaredForm(QWidget):
                 ed.widget.installEventFilter(self._enter)
                 if isinstance(ed.widget, QComboBox):
                     guard_wheel(ed.widget, self._wheel)
-                grid.addWidget(ed.label, row, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                # the label spans the field and the lines under it: a two-line (bilingual) label
+                # leaves room for the issue line beside its second line
+                under = 2 if f.type in ("date", "wylie") else 1
+                grid.addWidget(
+                    ed.label, row, 0, 1 + under, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+                )
                 grid.addWidget(ed.widget, row, 1)
-                if f.type in ("date", "wylie"):
+                if under == 2:
                     grid.addWidget(ed.hint, row + 1, 1)
-                    row += 1
-                grid.addWidget(ed.issue_slot, row + 1, 1)
-                row += 2
+                grid.addWidget(ed.issue_slot, row + under, 1)
+                row += 1 + under
                 order.append(ed.widget)
         self._place(1)  # the groups into the form first: the tab order is within one window
         for first, second in itertools.pairwise(order):
@@ -495,10 +508,41 @@ class DeclaredForm(QWidget):
     def columns(self) -> int:
         return self._columns
 
+    def two_columns_fit(self, width: int) -> bool:
+        """Both columns at their minimum width fit ``width`` (labels beside the fields)."""
+        boxes = list(self.group_boxes.values())
+        if len(boxes) < 2:
+            return False
+        widest = max(b.minimumSizeHint().width() for b in boxes)
+        margins = self.layout().contentsMargins()
+        return width >= max(TWO_COLUMNS_MIN_WIDTH, 2 * widest + 24 + margins.left() + margins.right())
+
+    def _room(self) -> int:
+        """The width the form may take: its scroll area's viewport (a form in two columns is at
+        least as wide as both, so its own width would keep it in two)."""
+        area = self.scroll_area()
+        return area.viewport().width() if area is not None else self.width()
+
+    def _reflow(self) -> None:
+        if self.max_columns > 1:
+            self._place(self.max_columns if self.two_columns_fit(self._room()) else 1)
+
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        if self.max_columns > 1:
-            self._place(self.max_columns if self.width() >= TWO_COLUMNS_MIN_WIDTH else 1)
+        self._reflow()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        area = self.scroll_area()
+        if self.max_columns > 1 and area is not None and not self._watching_viewport:
+            self._watching_viewport = True
+            area.viewport().installEventFilter(self)
+        self._reflow()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._reflow()
+        return False
 
     def set_shown(self, name: str, shown: bool) -> None:
         """Show or hide a field (hidden ones are left out of the data and of the tab walk)."""
