@@ -190,6 +190,8 @@ class MainWindow(QMainWindow):
         self.drafts = DraftKeeper(backend, self)
         self.close_question: Any = None
         self._close_decided = False
+        self._restored_into: tuple[str, Any] | None = None  # the screen a restored draft is on
+        self._page_at_lock: str | None = None
         self.sync = SyncWiring(self)
         self.nav.currentRowChanged.connect(self._navigate)
         ui.changed.connect(self._on_language)
@@ -407,14 +409,17 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key) or self._build(key)
         for form in page.findChildren(DeclaredForm):
             if form.form_name == form_name:
-                self._restored_into = (key, form)
+                # the screen to show: the one left at the lock, else the last restored
+                before = self._restored_into
+                if before is None or before[0] != self._page_at_lock:
+                    self._restored_into = (key, form)
                 return form
         return None
 
     def _drafts_restored(self, count: int) -> None:
         """Back after a lock or a crash: the screen of the restored form is shown."""
-        restored = getattr(self, "_restored_into", None)
-        self._restored_into = None
+        restored = self._restored_into
+        self._restored_into = self._page_at_lock = None
         if not count or restored is None:
             return
         key, form = restored
@@ -431,6 +436,8 @@ class MainWindow(QMainWindow):
         if self.backend.role is None:
             return
         user = self.backend.username
+        current = self.stack.currentWidget()
+        self._page_at_lock = next((k for k, p in self.pages.items() if p is current), None)
         self.drafts.keep_all()  # queued before the logout, with this user's service
         self.drafts.forget_all()
         self.backend.logout()

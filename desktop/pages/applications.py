@@ -124,6 +124,8 @@ class EmployerPicker(QWidget):
             self.model.setStringList([f"{self.display(r)} · {r['uscc']}" for r in rows])
             if rows:
                 self.completer.setCompletionPrefix(query if not _looks_like_code(code) else "")
+                popup = self.completer.popup()
+                popup.setMinimumWidth(max(self.edit.width(), popup.sizeHintForColumn(0) + 32))
                 self.completer.complete()
             else:
                 self.shown.setText(self.ui.t("ui.applications.employer_unknown"))
