@@ -176,3 +176,20 @@ def test_another_user_does_not_see_the_draft(qtbot, open_window) -> None:
         ),
         timeout=10_000,
     )
+
+
+def test_the_idle_lock_keeps_the_form_too(qtbot, open_window) -> None:
+    window = open_window("clerk", "lianyungang")
+    _page, number = _half_filled(qtbot, window)
+    watcher = window.idle_watcher
+    watcher.last_input -= watcher.minutes * 60 + 1  # minutes without input
+    watcher.check()
+    qtbot.waitUntil(lambda: window.backend.role is None, timeout=5_000)
+    _log_in(qtbot, window, "clerk")
+    qtbot.waitUntil(
+        lambda: (
+            "applications" in window.pages
+            and window.pages["applications"].form.editors["id_number"].raw() == number
+        ),
+        timeout=10_000,
+    )
