@@ -100,6 +100,8 @@ def fit_buttons(dialog: QWidget) -> None:
 # --- message boxes -------------------------------------------------------------------------------
 
 Icon = Literal["information", "warning", "critical", "question"]
+#: a button's role, for callers that build their own question (they never name the stock dialog)
+Role = QMessageBox.ButtonRole
 _ICONS = {
     "information": QMessageBox.Icon.Information,
     "warning": QMessageBox.Icon.Warning,

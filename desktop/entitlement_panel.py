@@ -7,7 +7,12 @@ The panel sits in a scroll area without a horizontal scroll bar, which makes it 
 its layout's minimum width: a label that does not wrap (a long Tibetan or Chinese value) would widen
 the whole panel past the visible area, cutting the citations and pushing the days out of sight. So
 every text label here wraps, and the minimum width is that of the longest unbreakable word (a money
-amount, a date); Qt breaks Chinese between characters and Tibetan after a tsheg."""
+amount, a date); Qt breaks Chinese between characters and Tibetan after a tsheg.
+
+The panel shows what it can as soon as it can: before the event, its date and the category are known
+it names what is still needed; once they are, the leave (days, lines and period) is shown even while
+the wage or the contribution months are missing or still being typed, and the allowance follows as
+soon as they are valid."""
 
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ class EntitlementPanel(QFrame):
         self.region = region
         self.ui = ui
         self.decision: Any = None
+        self.partial = False
+        self.partial_decision: Any = None
         self._data: dict[str, Any] = {}
         layout = QVBoxLayout(self)
         self.title = QLabel()
@@ -65,22 +72,60 @@ class EntitlementPanel(QFrame):
         from forms.policy import NoRuleInForce
 
         self._data = dict(data)
+        self.partial = False
         self.title.setText(self.ui.t("ui.entitlement.title"))
         self._clear()
-        if not data.get("event_date") or not data.get("category") or not data.get("event"):
-            self._incomplete()
+        core = [n for n in ("category", "event", "event_date") if not data.get(n)]
+        if core:
+            self._incomplete(core)
             return
-        app, _issues = application_from_json({**data, "region": self.region})
+        app, issues = application_from_json({**data, "region": self.region})
         if app is None:
-            self._incomplete()
+            self._partial(data, issues)
             return
         try:
             decision = decide(app)
         except NoRuleInForce:
-            self._incomplete()
+            self._incomplete(["event_date"])
             return
         self.decision = decision
         self._show(decision)
+
+    #: what the allowance needs beyond the leave: without them the leave is still shown
+    ALLOWANCE_INPUTS = ("employer_avg_monthly_wage", "contribution_months")
+
+    def _partial(self, data: dict[str, Any], issues: list[Any]) -> None:
+        """The leave from what is valid so far, the allowance's missing inputs named."""
+        from forms.entitlement import application_from_json, decide
+        from forms.errors import errors_only
+        from forms.policy import NoRuleInForce
+
+        bad = {i.field for i in errors_only(issues)}
+        if bad - set(self.ALLOWANCE_INPUTS) or data.get("claim_type") == "medical":
+            self._incomplete(sorted(bad))
+            return
+        # stand-ins for the missing allowance inputs: the leave does not depend on them
+        stand_in = {
+            **data,
+            "employer_avg_monthly_wage": "0",
+            "contribution_months": "1200",
+            "region": self.region,
+        }
+        app, _issues = application_from_json(stand_in)
+        if app is None:
+            self._incomplete(sorted(bad))
+            return
+        try:
+            decision = decide(app)
+        except NoRuleInForce:
+            self._incomplete(["event_date"])
+            return
+        self.partial = True
+        self.decision = None
+        self.partial_decision = decision
+        missing = self._field_names(sorted(bad))
+        self._show(decision, partial=True)
+        self.status.setText(self.ui.t("ui.entitlement.partial", missing=missing))
 
     def _clear(self) -> None:
         self.decision = None
@@ -88,12 +133,20 @@ class EntitlementPanel(QFrame):
             while grid.count():
                 item = grid.takeAt(0)
                 if item.widget():
+                    item.widget().hide()  # at once: the new rows must not paint over the old ones
                     item.widget().deleteLater()
         self.reasons.clear()
         self.rule.clear()
 
-    def _incomplete(self) -> None:
-        self.status.setText(self.ui.t("ui.entitlement.incomplete"))
+    def _field_names(self, fields: list[str]) -> str:
+        sep = "、" if self.ui.lang == "zh" else "། " if self.ui.lang == "bo" else ", "
+        return sep.join(self.ui.t(f"field.{f}") for f in fields)
+
+    def _incomplete(self, missing: list[str] | None = None) -> None:
+        if missing:
+            self.status.setText(self.ui.t("ui.entitlement.needs", missing=self._field_names(missing)))
+        else:
+            self.status.setText(self.ui.t("ui.entitlement.incomplete"))
 
     def _reason_text(self, code: str, params: dict[str, Any]) -> str:
         params = dict(params)
@@ -140,12 +193,13 @@ class EntitlementPanel(QFrame):
                 )
             )
         self._totals(rows)
+        reasons = list(d.reasons)
         self.reasons.setText(
-            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in d.reasons)
+            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in reasons)
         )
         self.rule.setText(t("ui.entitlement.rule", rule=d.rule))
 
-    def _show(self, d: Any) -> None:
+    def _show(self, d: Any, *, partial: bool = False) -> None:
         t, lang = self.ui.t, self.ui.lang
         if d.claim_type == "medical":
             self._show_medical(d)
@@ -167,14 +221,17 @@ class EntitlementPanel(QFrame):
             self.lines.addWidget(source, 2 * row + 1, 0, 1, 2)
         rows = [
             ("ui.entitlement.leave_days", t("ui.entitlement.days", days=fmt.number(d.leave_days, lang))),
-            (
-                "ui.entitlement.allowance_days",
-                t("ui.entitlement.days", days=fmt.number(d.allowance_days, lang)),
-            ),
-            ("ui.entitlement.daily_rate", fmt.money(d.daily_rate, lang)),
-            ("ui.entitlement.allowance", fmt.money(d.allowance, lang)),
-            ("ui.entitlement.medical_paid_by", t(f"paid_by.{d.medical_paid_by}")),
         ]
+        if not partial:
+            rows += [
+                (
+                    "ui.entitlement.allowance_days",
+                    t("ui.entitlement.days", days=fmt.number(d.allowance_days, lang)),
+                ),
+                ("ui.entitlement.daily_rate", fmt.money(d.daily_rate, lang)),
+                ("ui.entitlement.allowance", fmt.money(d.allowance, lang)),
+            ]
+        rows.append(("ui.entitlement.medical_paid_by", t(f"paid_by.{d.medical_paid_by}")))
         if d.leave_start and d.leave_end:
             rows.append(
                 (
@@ -183,7 +240,8 @@ class EntitlementPanel(QFrame):
                 )
             )
         self._totals(rows)
+        reasons = [c for c in d.reasons if not (partial and c.startswith("allowance.contribution"))]
         self.reasons.setText(
-            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in d.reasons)
+            "\n".join(self._reason_text(code, d.reason_params.get(code, {})) for code in reasons)
         )
         self.rule.setText(t("ui.entitlement.rule", rule=d.rule))

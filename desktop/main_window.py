@@ -51,6 +51,13 @@ NAVIGATION: tuple[tuple[str, str, str | None], ...] = (
     ("settings", "ui.nav.settings", None),
 )
 
+#: which screen holds the form a draft belongs to
+DRAFT_PAGES: dict[str, str] = {
+    "person": "persons",
+    "employer": "persons",
+    "maternity_application": "applications",
+}
+
 
 class StatusInfo(QObject):
     """What the status bar shows, refreshed from the store after every change and every minute."""
@@ -178,8 +185,14 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(60_000)
         self._status_timer.timeout.connect(self.status.refresh)
 
+        from desktop.drafts import DraftKeeper
         from desktop.sync_page import SyncWiring
 
+        self.drafts = DraftKeeper(backend, self)
+        self.close_question: Any = None
+        self._close_decided = False
+        self._restored_into: tuple[str, Any] | None = None  # the screen a restored draft is on
+        self._page_at_lock: str | None = None
         self.sync = SyncWiring(self)
         self.nav.currentRowChanged.connect(self._navigate)
         ui.changed.connect(self._on_language)
@@ -385,13 +398,53 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         if hasattr(self, "idle_watcher"):
             self.idle_watcher.armed = True
+        self.drafts.restore(self._form_for_draft, self._drafts_restored)
         self.logged_in.emit(self.backend.role or "")
+
+    # --- drafts -----------------------------------------------------------------------------------
+
+    def _form_for_draft(self, form_name: str) -> Any:
+        """The form ``form_name`` of this user's screens (built if needed), or None."""
+        from desktop.formview import DeclaredForm
+
+        key = DRAFT_PAGES.get(form_name)
+        offered = {self.nav.item(row).data(_USER_ROLE()) for row in range(self.nav.count())}
+        if key is None or key not in offered:
+            return None
+        page = self.pages.get(key) or self._build(key)
+        for form in page.findChildren(DeclaredForm):
+            if form.form_name == form_name:
+                # the screen to show: the one left at the lock, else the last restored
+                before = self._restored_into
+                if before is None or before[0] != self._page_at_lock:
+                    self._restored_into = (key, form)
+                return form
+        return None
+
+    def _drafts_restored(self, count: int) -> None:
+        """Back after a lock or a crash: the screen of the restored form is shown."""
+        restored = self._restored_into
+        self._restored_into = self._page_at_lock = None
+        if not count or restored is None:
+            return
+        key, form = restored
+        page = self.page(key)
+        tabs = getattr(page, "tabs", None)
+        if tabs is not None:
+            for index in range(tabs.count()):
+                if tabs.widget(index).isAncestorOf(form):
+                    tabs.setCurrentIndex(index)
+        form.focus_first()
 
     def lock(self) -> None:
         """Lock the session: pages are dropped (they were built for the user's role)."""
         if self.backend.role is None:
             return
         user = self.backend.username
+        current = self.stack.currentWidget()
+        self._page_at_lock = next((k for k, p in self.pages.items() if p is current), None)
+        self.drafts.keep_all()  # queued before the logout, with this user's service
+        self.drafts.forget_all()
         self.backend.logout()
         self.sync.controller.stop()
         self._status_timer.stop()
@@ -446,6 +499,10 @@ class MainWindow(QMainWindow):
         page.setObjectName(f"page_{key}")
         self.pages[key] = page
         self.stack.addWidget(page)
+        from desktop.formview import DeclaredForm
+
+        for form in page.findChildren(DeclaredForm):
+            self.drafts.watch(form)
         return page
 
     def new_application(self, person: dict[str, Any]) -> None:
@@ -459,7 +516,53 @@ class MainWindow(QMainWindow):
             self.idle_watcher.minutes = minutes
 
     def closeEvent(self, event: Any) -> None:
+        if not self._close_decided and self.drafts.dirty():
+            event.ignore()  # asked first; the answer closes the window (or not)
+            self._ask_about_drafts()
+            return
         self.prefs.flush()
         self._status_timer.stop()
         self.sync.controller.stop()  # a sync under way just stops; it resumes next start
         super().closeEvent(event)
+
+    def _ask_about_drafts(self) -> None:
+        """Something typed is not saved: keep it as a draft, discard it, or stay (not modal for the
+        whole app: the question belongs to this window)."""
+        from desktop import dialogs
+
+        role = dialogs.Role
+        box = dialogs.message_box(  # bilingual in Lhasa, like every other question
+            self,
+            self.ui,
+            dialogs.msg("ui.app.title"),
+            dialogs.msg("ui.close.unsaved"),
+            (
+                ("ui.close.keep_draft", role.AcceptRole),
+                ("ui.close.discard", role.DestructiveRole),
+                ("ui.action.cancel", role.RejectRole),
+            ),
+            "question",
+        )
+        box.setObjectName("close_question")
+        keep, discard, cancel = (
+            box.findChild(QPushButton, name)
+            for name in ("dialog_keep_draft", "dialog_discard", "dialog_cancel")
+        )
+        keep.setObjectName("close_keep_draft")
+        discard.setObjectName("close_discard")
+        cancel.setObjectName("close_cancel")
+
+        def answered(button: Any) -> None:
+            self.close_question = None
+            if button is keep:
+                self.drafts.keep_all(wait=True)
+            elif button is discard:
+                self.drafts.discard_all(wait=True)
+            else:
+                return
+            self._close_decided = True
+            self.close()
+
+        box.buttonClicked.connect(answered)
+        self.close_question = box
+        box.open()

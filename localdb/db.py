@@ -40,7 +40,16 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: revision id → user_version, oldest first. A test checks this against the migration scripts.
-REVISIONS: dict[str, int] = {"0001": 1, "0002": 2, "0003": 3, "0004": 4, "0005": 5, "0006": 6, "0008": 8}
+REVISIONS: dict[str, int] = {
+    "0001": 1,
+    "0002": 2,
+    "0003": 3,
+    "0004": 4,
+    "0005": 5,
+    "0006": 6,
+    "0007": 7,
+    "0008": 8,
+}
 HEAD = "0008"
 SCHEMA_VERSION = REVISIONS[HEAD]
 BUSY_TIMEOUT_MS = 10_000

@@ -370,3 +370,14 @@ class SyncRun(Base):
     finished_at: Mapped[str | None] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))
     summary_json: Mapped[str] = mapped_column(Text)
+
+
+class Draft(Base):
+    """A half-filled form (草稿) of one user (schema 0007): its raw values as typed, kept until the
+    form is saved. Local only, never synced; read back by the same user alone."""
+
+    __tablename__ = "drafts"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form: Mapped[str] = mapped_column(String(40), primary_key=True)
+    data_json: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[str] = mapped_column(String(32))

@@ -22,6 +22,7 @@ from localdb import models as m
 from localdb.applications import ApplicationWrites
 from localdb.bootstrap import bootstrap
 from localdb.clock import new_id, utc_now
+from localdb.drafts import DraftWrites
 from localdb.employers import EmployerWrites
 from localdb.errors import NotFound
 from localdb.journal import append_audit, dump
@@ -42,7 +43,7 @@ __all__ = ["PERMISSIONS", "ROLES", "TRANSITIONS", "Service", "bootstrap"]
 _hasher = PasswordHasher()
 
 
-class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply):
+class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, DraftWrites):
     """Writes on behalf of one staff user. Get it from ``Store.service(username)``."""
 
     def record_print(self, record_id: str, kind: str) -> int:

@@ -4,10 +4,10 @@ its save button."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.backend import Backend
-from desktop.formview import DeclaredForm
+from desktop.formview import DeclaredForm, IssueLine
 from desktop.lang import UiLanguage
 
 
@@ -52,7 +52,8 @@ class Page(QWidget):
 
 
 class FormWithSave(QWidget):
-    """A declared form with a save button and a result line."""
+    """A declared form with a save button and a result line, in a bar of fixed height under the
+    scrolling form: the button keeps its place whatever the form holds or the message says."""
 
     def __init__(self, form: DeclaredForm, ui: UiLanguage) -> None:
         super().__init__()
@@ -60,15 +61,17 @@ class FormWithSave(QWidget):
         self.ui = ui
         self.save_button = QPushButton()
         self.save_button.setObjectName(f"save_{form.form_name}")
-        self.message = QLabel()
+        self.message = IssueLine(2)
         self.message.setObjectName(f"message_{form.form_name}")
-        self.message.setWordWrap(True)
-        bar = QHBoxLayout()
+        self.button_bar = QWidget()
+        self.button_bar.setObjectName(f"buttons_{form.form_name}")
+        bar = QHBoxLayout(self.button_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.save_button)
         bar.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll(form), 1)
-        layout.addLayout(bar)
+        layout.addWidget(self.button_bar)
         form.changed.connect(self._edited)
 
     def retranslate(self) -> None:

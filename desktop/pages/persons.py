@@ -135,7 +135,7 @@ class PersonsPage(Page):
         self.duplicate.show_existing.connect(self.show_existing)
         self.duplicate.apply_for.connect(lambda person: self.apply_for.emit(person))
         if roles.may(backend.role, "person.register"):
-            self.person = FormWithSave(DeclaredForm("person", region, ui), ui)
+            self.person = FormWithSave(DeclaredForm("person", region, ui, columns=2), ui)
             self.person.save_button.clicked.connect(self.save_person)
             # after a registration: straight on to her application
             self.registered: dict[str, Any] | None = None
@@ -150,7 +150,7 @@ class PersonsPage(Page):
             self.person.form.editors["id_number"].edited.connect(lambda _n: self._typed_id_number())
             self.tabs.addTab(self.person, "")
         if roles.may(backend.role, "employer.register"):
-            self.employer = FormWithSave(DeclaredForm("employer", region, ui), ui)
+            self.employer = FormWithSave(DeclaredForm("employer", region, ui, columns=2), ui)
             self.employer.save_button.clicked.connect(self.save_employer)
             self.tabs.addTab(self.employer, "")
             # a supervisor may register an early pilot code that fails the check, with a reason

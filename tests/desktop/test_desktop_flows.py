@@ -101,8 +101,9 @@ def test_application_intake_with_live_entitlement_and_receipt(qtbot, open_window
     event.setCurrentIndex(event.findData("birth"))
     form.revalidate()
     qtbot.keyClicks(form.editor("event_date"), "2026-03-02")
-    qtbot.keyClicks(form.editor("employer_avg_monthly_wage"), "9000")
-    qtbot.keyClicks(form.editor("contribution_months"), "30")
+    for name, typed in (("employer_avg_monthly_wage", "9000"), ("contribution_months", "30")):
+        form.editor(name).clear()  # filled from the store (the person's employer and enrollment)
+        qtbot.keyClicks(form.editor(name), typed)
     decision = page.panel.decision
     assert decision is not None and decision.eligible
     assert decision.leave_days == 158  # Jiangsu: 98 national + 60 provincial

@@ -3,7 +3,7 @@ syllable ``sgrol ma``, the last four of the ID number), one row per key, backfil
 existing person (``localdb.searchkeys.inner_keys``).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from localdb.searchkeys import inner_keys
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
