@@ -14,6 +14,7 @@ rates: the edits of all stretches over the reference units of all stretches.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -127,17 +128,19 @@ class Crop:
     """One image to read back, the model to read it with and the text it should give."""
 
     image: Image.Image
-    lang: str  # bod | chi_sim
+    lang: str  # what is scored: bod (Tibetan syllables) | chi_sim (Chinese characters)
     expected: str
     where: str  # for messages: document, page, …
-    readings: dict[int, str] = field(default_factory=dict)  # page segmentation mode → text
+    model: str = ""  # tesseract's -l, ``lang`` unless given (bod+chi_sim for a bilingual label)
+    modes: tuple[int, ...] = ()  # page segmentation modes, ``read_back``'s unless given
+    readings: list[str] = field(default_factory=list)  # one text per mode (and per variant merged in)
     path: Path | None = None
 
     def units(self) -> tuple[str, str]:
         """(reference, best reading) as compared (``tibetan_units`` / ``chinese_units``)."""
         norm = tibetan_units if self.lang == "bod" else chinese_units
         ref = norm(self.expected)
-        hyps = [norm(t) for t in self.readings.values()] or [""]
+        hyps = [norm(t) for t in self.readings] or [""]
         return ref, min(hyps, key=lambda h: _distance(self.lang, ref, h))
 
     @property
@@ -189,10 +192,13 @@ def tesseract_available() -> None:
         pytest.skip(f"tesseract language data missing: {missing} (tesseract-ocr-bod, tesseract-ocr-chi-sim)")
 
 
+_batches = itertools.count()
+
+
 def _tesseract_batch(paths: Sequence[Path], lang: str, psm: int, work: Path) -> list[str]:
     """One tesseract process over many images (a list file: the model loads once); the text of
     each image comes back separated by form feeds."""
-    listing = work / f"list-{lang}-{psm}-{os.getpid()}-{id(paths)}.txt"
+    listing = work / f"list-{lang}-{psm}-{next(_batches)}.txt"
     listing.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     done = subprocess.run(
@@ -217,17 +223,19 @@ MODES = (7, 8)
 
 
 def read_back(crops: Sequence[Crop], *, modes: Sequence[int] = MODES, workers: int = 2) -> None:
-    """OCR every crop in each of ``modes`` (fills ``readings``): the crops of each model and mode in
-    one tesseract process, ``workers`` processes at a time."""
+    """OCR every crop in each of its modes (``modes`` unless it names its own; fills ``readings``):
+    the crops of each model and mode in one tesseract process, ``workers`` processes at a time."""
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         work = Path(tmp)
         for i, c in enumerate(crops):
             c.path = work / f"{i}.png"
             c.image.save(c.path)
         jobs: list[tuple[list[Crop], str, int]] = []
-        for lang in sorted({c.lang for c in crops}):
-            group = [c for c in crops if c.lang == lang]
-            for psm in modes:
+        for lang in sorted({c.model or c.lang for c in crops}):
+            for psm in sorted({m for c in crops for m in (c.modes or modes)}):
+                group = [c for c in crops if (c.model or c.lang) == lang and psm in (c.modes or modes)]
+                if not group:
+                    continue
                 chunks = max(1, min(workers, len(group) // 8))
                 jobs.extend((group[k::chunks], lang, psm) for k in range(chunks))
 
@@ -235,7 +243,7 @@ def read_back(crops: Sequence[Crop], *, modes: Sequence[int] = MODES, workers: i
             part, lang, psm = job
             texts = _tesseract_batch([c.path for c in part], lang, psm, work)
             for c, text in zip(part, texts, strict=True):
-                c.readings[psm] = text
+                c.readings.append(text)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, jobs))
