@@ -275,9 +275,6 @@ class Rate:
     def value(self) -> float:
         return self.edits / self.units if self.units else 0.0
 
-    def __add__(self, other: Rate) -> Rate:
-        return Rate(self.edits + other.edits, self.units + other.units)
-
 
 def _units(lang: str, text: str) -> list[str]:
     from tibetan_wer import syllable_segment
