@@ -16,12 +16,12 @@ is cut from the grab by its own geometry and read back with tesseract's bod mode
   every reading. Greyed-out (disabled) widgets are left out (see ``_texts``).
 
 Rates are tibetan-wer's syllable error rate over all the Tibetan of one screen. Measured here
-(tesseract 5.3.0, Debian's bod 4.1.0 model): 0.0 % on 参保登记, 审核, 同步 and 设置, 2.1 % on 待遇申请
+(tesseract 5.3.0, Debian's bod 4.1.0 model): 0.0 % on 参保登记, 同步 and 设置, 1.2 % on 审核, 2.1 % on 待遇申请
 (the 保存 button, two syllables, read as nothing), 3.0 % on 统计 (the page title's རྩིས read as
 རྩི་ས, the Excel button). Threshold ``SCREEN_MAX`` 8 %: about 2.5 times the worst measured; the
 status bar's labels squeezed to 60 % of their height (their stacks cut at top and bottom, the fault
 ``desktop.fonts.apply``'s minimum heights exist to prevent) measure 26 %. A text of at least 3
-syllables may lose at most 40 % of them (``FIELD_MAX``; measured at most 0 % with the best reading).
+syllables may lose at most 40 % of them (``FIELD_MAX``; measured at most 25 %, one of four).
 
 Set LIANGXIAN_OCR_SHOTS=DIR to keep the grabs (``lhasa-bo-<screen>.png``) for looking at them.
 """

@@ -14,15 +14,15 @@ Tibetan and the character error rate (CER, code points, NFKC, spaces dropped) fo
 rates over all the stretches of one document.
 
 Measured here (tesseract 5.3.0 with Debian's tesseract-ocr-bod and -chi-sim 4.1.0 models; 26 papers
-and the two statistics reports, table in docs/ocr-roundtrip.md): Tibetan 0.0-1.9 % per paper (worst
-the Lhasa A5 不予支付告知书 for medical costs) and 2.4 % on the Lhasa statistics report; Chinese
+and the two statistics reports, table in docs/ocr-roundtrip.md): Tibetan 0.0-2.9 % per paper (worst
+the Lhasa A5 不予支付告知书) and 2.4 % on the Lhasa statistics report; Chinese
 0.0-2.7 % (worst the approval slips: chi_sim reads the capital amount's 仟 as 什 and 叁 as 参 however
 sharp the print). What broken printing measures (the tests at the end): Tibetan drawn without
 HarfBuzz shaping, stacks falling apart into side-by-side letters, 65-68 %; every line clipped a
 little above its head line (a line box too short for the stacks), 77-78 % Tibetan and 70-74 %
 Chinese.
 
-Thresholds, set between the two with a margin on the clean side of about 2.5 times the worst
+Thresholds, set between the two with a margin on the clean side of 2-2.5 times the worst
 measured rate (so that another tesseract build or a font update does not fail the suite on its
 own) and an order of magnitude below what a shaping or clipping fault gives:
 
