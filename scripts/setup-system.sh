@@ -2,8 +2,10 @@
 # Installs the Debian packages liangxian needs: Qt's runtime libraries, fonts (Tibetan and Chinese),
 # poppler-utils (PDF to PNG for looking at printouts), Xvfb, PostgreSQL (the central server's
 # production database; the tests start a throw-away cluster of it), and gnome-keyring with a D-Bus
-# session bus (a real Secret Service without a desktop), and hunspell with its Tibetan
-# dictionary (the Tibetan spelling test, tests/i18n). Idempotent; skips apt when all present.
+# session bus (a real Secret Service without a desktop), hunspell with its Tibetan
+# dictionary (the Tibetan spelling test, tests/i18n), and tesseract with its Tibetan and Chinese
+# models (the OCR round trip of the printouts and screens, docs/ocr-roundtrip.md). Idempotent;
+# skips apt when all present.
 set -euo pipefail
 PKGS=(
   libgl1 libegl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -16,6 +18,8 @@ PKGS=(
   dbus-daemon dbus-bin dbus-x11 gnome-keyring libsecret-tools
   # the Tibetan spelling test (hunspell's Tibetan dictionary)
   hunspell hunspell-bo
+  # the OCR round trip (tests/printing/test_ocr_roundtrip.py, tests/desktop/test_screen_ocr.py)
+  tesseract-ocr tesseract-ocr-bod tesseract-ocr-chi-sim
 )
 missing=()
 for p in "${PKGS[@]}"; do
