@@ -143,9 +143,7 @@ class PersonsPage(Page):
             self.apply_now.setObjectName("apply_now")
             self.apply_now.hide()
             self.apply_now.clicked.connect(self._apply_now)
-            bar = self.person.layout().itemAt(1).layout()
-            if bar is not None:
-                bar.insertWidget(1, self.apply_now)
+            self.person.button_bar.layout().insertWidget(1, self.apply_now)  # beside the save button
             self.person.layout().insertWidget(0, self.duplicate)
             self.person.form.editors["id_number"].edited.connect(lambda _n: self._typed_id_number())
             self.tabs.addTab(self.person, "")

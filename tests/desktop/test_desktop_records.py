@@ -228,6 +228,7 @@ def test_apply_now_after_registering_a_person(qtbot, open_window) -> None:
     page.save_person()
     qtbot.waitUntil(lambda: page.apply_now.isVisibleTo(window), timeout=10_000)
     assert "周敏" in page.apply_now.text()
+    assert page.apply_now.window() is window  # in the save bar, not a window of its own
     qtbot.mouseClick(page.apply_now, Qt.MouseButton.LeftButton)
     applications = window.pages["applications"]
     assert window.stack.currentWidget() is applications
