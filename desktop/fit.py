@@ -7,7 +7,7 @@ that keep their full height in a crowded layout; a message line that takes no ro
 from __future__ import annotations
 
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QTableWidget, QWidget
 
 TSHEG = "\u0f0b"  # ་ the Tibetan syllable mark, where a line may break
 
@@ -32,14 +32,14 @@ def heading_lines(text: str, metrics: QFontMetrics, room: int) -> str:
     return best
 
 
-def fit_header_height(table: QTableWidget) -> None:
+def fit_header_height(table: QTableView) -> None:
     """A horizontal header as tall as its tallest heading. (The application's style sheet gives header
     sections a minimum height for Tibetan stacks; a section with such a rule is sized by the rule,
     not by its lines, so a two-line heading needs its own minimum.)"""
     header = table.horizontalHeader()
     model = table.model()
     lines = 1
-    for c in range(table.columnCount()):
+    for c in range(model.columnCount()):
         text = model.headerData(c, header.orientation())
         if text:
             lines = max(lines, str(text).count("\n") + 1)
@@ -78,3 +78,38 @@ def hold_height(*widgets: QWidget) -> None:
     for w in widgets:
         w.ensurePolished()  # the style sheet's minimum first, then ours
         w.setMinimumHeight(max(w.sizeHint().height(), w.minimumSizeHint().height()))
+
+
+def share_columns(table: QTableView, stretch: int) -> None:
+    """Columns that share the table's width without a sideways scroll bar: each gets what its
+    contents need when they all fit (column ``stretch`` takes what is left); otherwise the widest
+    give up width first ("water-filling") down to their heading's width, and their cells are elided
+    (each item's tooltip holds its whole text). Call after filling the table and on every resize."""
+    header = table.horizontalHeader()
+    model = table.model()
+    count = model.columnCount()
+    if count == 0:
+        return
+    room = table.viewport().width()
+    need = [max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(count)]
+    floor = [header.sectionSizeHint(c) for c in range(count)]
+    widths = list(need)
+    excess = sum(widths) - room
+    while excess > 0:
+        shrinkable = [c for c in range(count) if widths[c] > floor[c]]
+        if not shrinkable:
+            break
+        top = max(widths[c] for c in shrinkable)
+        widest = [c for c in shrinkable if widths[c] == top]
+        below = [widths[c] for c in shrinkable if widths[c] < top]
+        next_level = max([*below, *(floor[c] for c in widest)])
+        step = min(top - next_level, -(-excess // len(widest)))
+        for c in widest:
+            cut = min(step, widths[c] - floor[c], excess)
+            widths[c] -= cut
+            excess -= cut
+    if excess < 0:
+        widths[stretch] -= excess  # what is left goes to the stretched column
+    for c in range(count):
+        header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(c, widths[c])

@@ -205,6 +205,11 @@ class FieldEditor(QObject):
             return box
         if t == "documents":
             docs = QListWidget()
+            # a long bilingual document name wraps (Qt breaks Tibetan after a tsheg) instead of
+            # making the list scroll sideways
+            docs.setWordWrap(True)
+            docs.setResizeMode(QListWidget.ResizeMode.Adjust)
+            docs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             docs.itemChanged.connect(lambda _item: self._on_edit())
             return docs
         raise ValueError(f"no editor for field type {t!r}")

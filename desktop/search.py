@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fonts
 from desktop.backend import Backend
+from desktop.fit import fit_header_height, heading_lines
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,9 @@ class PersonSearchModel(QAbstractTableModel):
         self._generation = 0
         self._exhausted = True
         self._fetching = False
+        # a heading wider than its column goes on two lines (set by the view from its width)
+        self.heading_metrics: QFontMetrics | None = None
+        self.heading_room = 0
         ui.changed.connect(self._retranslate)
 
     # --- Qt model --------------------------------------------------------------------------------
@@ -74,7 +79,10 @@ class PersonSearchModel(QAbstractTableModel):
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             msgid = {"id_masked": "field.id_number"}.get(COLUMNS[section], f"field.{COLUMNS[section]}")
-            return self.ui.t(msgid)
+            text = self.ui.t(msgid)
+            if self.heading_metrics is not None and self.heading_room > 0:
+                return heading_lines(text, self.heading_metrics, self.heading_room)
+            return text
         return None
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
@@ -186,6 +194,23 @@ class PersonSearch(QWidget):
     def retranslate(self, *_a: object) -> None:
         self.box.setPlaceholderText(self.ui.t("ui.search.placeholder"))
         self._on_searching(False)
+        self._fit_headings()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
+        super().resizeEvent(event)
+        self._fit_headings()
+
+    def _fit_headings(self) -> None:
+        """Column headings on two lines where a column is narrower than its heading (Tibetan ones
+        are two to three times as wide as Chinese), and a header tall enough for them."""
+        header = self.table.horizontalHeader()
+        metrics = QFontMetrics(header.font())
+        room = max(40, self.table.viewport().width() // len(COLUMNS) - 2 * metrics.averageCharWidth())
+        if (metrics, room) == (self.model.heading_metrics, self.model.heading_room):
+            return
+        self.model.heading_metrics, self.model.heading_room = metrics, room
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
+        fit_header_height(self.table)
 
     def _on_searching(self, busy: bool) -> None:
         if busy:

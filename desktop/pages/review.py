@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -15,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
+from desktop.fit import fit_header_height, heading_lines, share_columns
 from desktop.lang import UiLanguage
 from desktop.pages.base import Page, scroll
 from desktop.pages.record_detail import (
@@ -81,8 +82,10 @@ class ReviewPage(Page):
         fonts.fit_rows(self.table)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(REVIEW_COLUMNS.index("name"), QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a receipt number keeps both ends
+        self.table.viewport().installEventFilter(self)  # columns shared anew on every resize
         self.by_name = False  # newest first; a click on the name header sorts by name and back
         header.sectionClicked.connect(self._sort_clicked)
         self.detail = QLabel()
@@ -223,7 +226,15 @@ class ReviewPage(Page):
             self.step_buttons.addWidget(b, i // per_row, i % per_row)
         self.edit_button.setText(t("ui.detail.edit_application"))
         self.person_button.setText(t("ui.detail.show_person"))
-        self.table.setHorizontalHeaderLabels([t(f"ui.review.column.{c}") for c in REVIEW_COLUMNS])
+        # long (Tibetan) headings on two lines, so the columns sized to their contents leave the
+        # name column room instead of making the queue scroll sideways
+        metrics = QFontMetrics(self.table.horizontalHeader().font())
+        room = 8 * metrics.averageCharWidth()
+        self.table.setHorizontalHeaderLabels(
+            [heading_lines(t(f"ui.review.column.{c}"), metrics, room) for c in REVIEW_COLUMNS]
+        )
+        fit_header_height(self.table)
+        self._share_columns()
         self.start_button.setText(t("ui.review.start"))
         self.approve_button.setText(t("ui.review.approve"))
         self.reject_button.setText(t("ui.review.reject"))
@@ -347,8 +358,19 @@ class ReviewPage(Page):
                 "created_at": fmt.date(str(app.get("created_at") or ""), lang),  # its day in China
             }
             for col, key in enumerate(REVIEW_COLUMNS):
-                self.table.setItem(row, col, QTableWidgetItem(str(values[key])))
+                item = QTableWidgetItem(str(values[key]))
+                item.setToolTip(item.text())  # whole, where the column elides it
+                self.table.setItem(row, col, item)
         self.table.blockSignals(False)
+        self._share_columns()
+
+    def _share_columns(self) -> None:
+        share_columns(self.table, REVIEW_COLUMNS.index("name"))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._share_columns()
+        return super().eventFilter(watched, event)
 
     def _select(self) -> None:
         rows = self.table.selectionModel().selectedRows()
