@@ -233,6 +233,28 @@ def _settle(window: Any, until: Callable[[], bool] = lambda: True, timeout: floa
         time.sleep(0.005)
     for _ in range(4):
         app.processEvents()
+    # then until the layout stands still: a language switch re-polishes the widgets and some
+    # pages fill in from the store after it (seen once on a loaded machine: a box measured between
+    # its new font and its new height)
+    last = None
+    while (now := _geometry(window)) != last:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window's layout did not settle")
+        last = now
+        time.sleep(0.02)
+        for _ in range(4):
+            app.processEvents()
+
+
+def _geometry(window: Any) -> tuple[tuple[int, int, int, int], ...]:
+    widgets = [window, *QApplication.topLevelWidgets()]
+    return tuple(
+        w.geometry().getRect()
+        for top in widgets
+        if top.isVisible()
+        for w in (top, *top.findChildren(QWidget))
+        if w.isVisible()
+    )
 
 
 @dataclass
