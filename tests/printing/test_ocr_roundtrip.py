@@ -51,7 +51,7 @@ import i18n
 from forms.policy import load_pack
 from printing.documents import build_pdf
 from printing.model import KINDS, PAPERS_FOR
-from printing.samples import LHASA_PERSON, MEDICAL_KINDS, medical_sample, sample
+from printing.samples import LHASA_PERSON, MEDICAL_KINDS, longest_approval, medical_sample, sample
 from tests.printing.printing_helpers import KEY
 from tests.support import ocr
 
@@ -72,12 +72,16 @@ CASES = [
         for paper in PAPERS_FOR["approval"]
     ],
     *[(region, "stats", "a4-landscape") for region in REGIONS],
+    # the longest Lhasa slip, whose text shrinks until it fits one page: still read back
+    *[("lhasa", "approval_longest", paper) for paper in PAPERS_FOR["approval"]],
 ]
 
 
 def _document(region: str, kind: str, paper: str):
     if kind in MEDICAL_KINDS:
         return medical_sample(kind, region)
+    if kind == "approval_longest":
+        return longest_approval(region)
     # as in the sample set, the A5 receipts are reprints (补打): their red mark is read back too
     return sample(kind, region, reprint=1 if (kind == "receipt" and paper == "a5") else 0)
 
@@ -193,6 +197,9 @@ def _report(crops: list[ocr.Crop], lang: str) -> str:
 def test_every_paper_reads_back_in_tibetan_and_chinese(read_back, region: str, kind: str, paper: str) -> None:
     crops = read_back[(region, kind, paper)]
     bod, zh = ocr.rate_of(crops, "bod"), ocr.rate_of(crops, "chi_sim")
+    print(
+        f"OCR {region}-{kind}-{paper}: Tibetan SER {bod.value:.1%} ({bod.units}), Chinese CER {zh.value:.1%}"
+    )
     # the stretches are the document's own text: Lhasa's papers are bilingual, Lianyungang's Chinese
     assert zh.units >= 100
     if region == "lhasa":
