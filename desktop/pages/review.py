@@ -46,6 +46,13 @@ PENDING = "pending"  # the reviewer's queue: received or under review
 PENDING_STATUSES = ("received", "under_review")
 
 
+def queue_name(person: dict[str, Any], lang: str) -> str:
+    """The applicant's name in the queue: in the UI's script where she has one (a Tibetan UI shows
+    the Tibetan name, else the Chinese), so the column stays narrow; the item's tooltip has both."""
+    bo, zh = person.get("name_bo"), person.get("name_zh")
+    return (bo if lang == "bo" and bo else zh or bo) or ""
+
+
 class ReviewPage(Page):
     """审核: the queue of applications; a reviewer starts the review, approves or rejects with a reason,
     and prints the approval slip."""
@@ -84,7 +91,7 @@ class ReviewPage(Page):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a receipt number keeps both ends
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a receipt number keeps its tail
         self.table.viewport().installEventFilter(self)  # columns shared anew on every resize
         self.by_name = False  # newest first; a click on the name header sorts by name and back
         header.sectionClicked.connect(self._sort_clicked)
@@ -175,6 +182,9 @@ class ReviewPage(Page):
         split.addWidget(left)
         split.addWidget(right_area)
         split.setSizes([560, 560])
+        self.split = split
+        self._split_moved = False  # once the clerk drags it, it stays where she put it
+        split.splitterMoved.connect(lambda *_a: setattr(self, "_split_moved", True))
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.table.itemSelectionChanged.connect(self._select)
@@ -349,7 +359,7 @@ class ReviewPage(Page):
         self.table.setRowCount(len(self.apps))
         for row, app in enumerate(self.apps):
             person = app.get("person") or {}
-            name = " ".join(n for n in (person.get("name_bo"), person.get("name_zh")) if n)
+            name = queue_name(person, lang)
             values = {
                 "receipt_no": app.get("receipt_no", ""),
                 "name": name,
@@ -360,12 +370,35 @@ class ReviewPage(Page):
             for col, key in enumerate(REVIEW_COLUMNS):
                 item = QTableWidgetItem(str(values[key]))
                 item.setToolTip(item.text())  # whole, where the column elides it
+                if key == "name":
+                    item.setToolTip(" ".join(n for n in (person.get("name_bo"), person.get("name_zh")) if n))
                 self.table.setItem(row, col, item)
         self.table.blockSignals(False)
         self._share_columns()
 
     def _share_columns(self) -> None:
+        self._widen_queue()
         share_columns(self.table, REVIEW_COLUMNS.index("name"))
+
+    def _widen_queue(self) -> None:
+        """The queue takes up to three fifths of the page when its columns need it (Tibetan text is
+        wider), the application's detail the rest — unless the clerk has moved the divider."""
+        if self._split_moved or self.table.rowCount() == 0:
+            return
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        header = self.table.horizontalHeader()
+        need = sum(
+            max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+            for c in range(self.table.columnCount())
+        )
+        want = min(sizes[0] + max(0, need - self.table.viewport().width()), total * 3 // 5)
+        if want > sizes[0]:
+            self.split.blockSignals(True)
+            self.split.setSizes([want, total - want])
+            self.split.blockSignals(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.pages.review import REVIEW_COLUMNS
+from desktop.pages.review import REVIEW_COLUMNS, queue_name
 from i18n.collation import names_key
 
 pytestmark = pytest.mark.gui
@@ -40,7 +40,7 @@ def test_review_queue_sorted_by_name_in_the_ui_languages_order(qtbot, open_windo
         )  # the seeded names differ from code-point order
     # the table shows the rows in that order, each row its own application
     shown = [review.table.item(r, column).text() for r in range(review.table.rowCount())]
-    assert shown == [" ".join(n for n in pair if n) for pair in names]
+    assert shown == [queue_name({"name_bo": bo, "name_zh": zh}, lang) for bo, zh in names]
 
     header.sectionClicked.emit(column)  # and back to newest first
     assert [a["id"] for a in review.apps] == newest_first and not header.isSortIndicatorShown()
