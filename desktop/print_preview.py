@@ -29,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRect, QRectF, QSize, QSizeF, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
-from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -588,7 +588,7 @@ class PrintPreview(QDialog):
         """Choose a printer (our own dialog, in the region's languages) and print on it."""
         if self.busy or not self.images:
             return
-        if not QPrinterInfo.availablePrinters():
+        if not dialogs.available_printers()[0]:
             self.say(self.ui.t("ui.print.no_printer"), error=True)
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
