@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSizeF, QTimer
 from PySide6.QtGui import QFontMetrics, QPageSize
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -456,3 +456,19 @@ def test_our_qt_translation_is_its_source_compiled_and_matches_qts_contexts(tmp_
     for context, source, translation in messages:
         assert zh.translate(context, source), (context, source)
         assert TIBETAN.search(translation) and not HAN.search(translation), (context, source)
+
+
+@pytest.mark.parametrize(
+    ("size", "msgid"),
+    [
+        (QPageSize(QPageSize.PageSizeId.A4), "ui.preview.paper.a4"),
+        (QPageSize(QPageSize.PageSizeId.A5), "ui.preview.paper.a5"),
+        (QPageSize(QSizeF(80, 231.5), QPageSize.Unit.Millimeter), "ui.preview.paper.80mm"),
+        (QPageSize(QSizeF(100, 150), QPageSize.Unit.Millimeter), "ui.printer.paper_mm"),
+    ],
+)
+def test_the_paper_is_named_as_the_preview_names_it(size: QPageSize, msgid: str) -> None:
+    text = dialogs.paper_text(UiLanguage("zh", "lianyungang"), size)
+    assert isinstance(text, dialogs.Msg) and text.msgid == msgid
+    if msgid == "ui.printer.paper_mm":
+        assert text.render("zh") == "100 × 150 毫米纸"
