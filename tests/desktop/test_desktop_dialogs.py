@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSizeF, QTimer
-from PySide6.QtGui import QFontMetrics, QPageSize
+from PySide6.QtGui import QAction, QFontMetrics, QPageSize
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -420,6 +420,12 @@ def test_a_line_edits_context_menu_speaks_the_regions_languages(qtbot, ui) -> No
                 assert all(TIBETAN.search(t) and t.index(" / ") > 0 for t in texts), texts
             else:
                 assert copy == "复制(&C)" and not any(TIBETAN.search(t) for t in texts), texts
+        files = dialogs.file_dialog(None, ui, "x", "open", str(Path.home()))
+        qtbot.addWidget(files)
+        menu = {a.objectName(): a.text() for a in files.findChildren(QAction) if a.text()}
+        for name, zh in (("qt_rename_action", "重命名(&R)"), ("qt_new_folder_action", "新建文件夹(&N)")):
+            assert menu[name].endswith(zh), menu  # the file list's right-click menu too
+            assert bool(TIBETAN.search(menu[name])) == (ui.region == "lhasa"), menu
         ui.set_language("en")  # a language switch takes Qt's words with it
         assert "&Copy" in _menu_texts(edit)
         ui.set_language("bo")
