@@ -313,8 +313,12 @@ def test_printer_dialog_speaks_the_regions_languages(qtbot, ui) -> None:
     assert (dialog.from_page.maximum(), dialog.to_page.value()) == (3, 3)
     assert_no_qt_words(dialog)
     assert_not_clipped(dialog)
-    for label in dialog.findChildren(QLabel):  # no label narrower than its text
-        if label.isVisibleTo(dialog) and label.text() and not label.wordWrap():
+    for label in [
+        *dialog.findChildren(QLabel),
+        dialog.all_pages,
+        dialog.some_pages,
+    ]:  # none narrower than its text
+        if label.isVisibleTo(dialog) and label.text() and not getattr(label, "wordWrap", lambda: False)():
             assert label.width() >= label.sizeHint().width(), label.text()
 
     single = dialogs.PrinterDialog(None, ui, _a5_printer(), PRINTERS, pages=1)
