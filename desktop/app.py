@@ -53,6 +53,7 @@ def run(
     assert isinstance(app, QApplication)
     app.setApplicationName("liangxian")
     ui = UiLanguage(lang)
+    ui.follow_in_qt(app)  # Qt's own words (context menus) in our languages too
     fonts.apply(app, tibetan_first=lang == "bo", lang=lang)
     backend = Backend(db)
     window = MainWindow(ui, backend, idle_minutes=idle_minutes)

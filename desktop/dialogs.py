@@ -7,7 +7,9 @@ you want to replace it?" in English. These helpers build the same dialogs with e
 from our catalogs: message boxes with our own buttons, an input dialog with our OK/Cancel, and a
 non-native QFileDialog (``DontUseNativeDialog``: a native one cannot be relabelled) whose labels
 and buttons are set through ``setLabelText`` for every ``DialogLabel``, whose tool buttons carry our
-tooltips and whose overwrite question is our own ``confirm``.
+tooltips and whose overwrite question is our own ``confirm``. QPrintDialog cannot be relabelled at
+all (its pages are private widgets in Qt's words, and it offers every paper size there is): the
+printer dialog here is our own (``choose_printer``) and sets the QPrinter as QPrintDialog did.
 
 In a region whose policy pack lists several languages (Lhasa: Tibetan, then Chinese) each text is
 shown in both, as the form labels are (``UiLanguage.form_languages``): a button reads
@@ -20,19 +22,32 @@ A text is a :class:`Msg` (a message id with its parameters, rendered in each lan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QPageSize
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QRadioButton,
+    QSpinBox,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -318,3 +333,164 @@ def open_file(
 def choose_folder(parent: QWidget | None, ui: UiLanguage, title: Text, directory: str = "") -> str | None:
     dialog = file_dialog(parent, ui, title, "folder", directory)
     return dialog.selectedFiles()[0] if dialog.exec() else None
+
+
+# --- choosing a printer ----------------------------------------------------------------------------
+
+#: the papers our documents are laid out for, by their width in mm (the roll is as long as the document)
+_PAPERS = {"a4": QPageSize.PageSizeId.A4, "a5": QPageSize.PageSizeId.A5}
+MAX_COPIES = 99
+
+
+def paper_text(ui: UiLanguage, size: QPageSize) -> Text:
+    """The paper a document is laid out for, in our words: "A4 纸", "80 毫米小票纸", else its size in mm."""
+    for paper, size_id in _PAPERS.items():
+        if size.id() == size_id:
+            return msg(f"ui.preview.paper.{paper}")
+    mm = size.size(QPageSize.Unit.Millimeter)
+    if round(mm.width()) == 80:
+        return msg("ui.preview.paper.80mm")
+    return msg("ui.printer.paper_mm", width=round(mm.width()), height=round(mm.height()))
+
+
+class PrinterDialog(QDialog):
+    """The printer, the number of copies and (for a document of several pages) the pages to print;
+    the paper is shown, not chosen: it is the one the document is laid out for."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        ui: UiLanguage,
+        printer: QPrinter,
+        printers: Sequence[str],
+        default: str = "",
+        pages: int = 1,
+        title: Text | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dialog_printer")
+        self.printer = printer
+        self.pages = max(1, pages)
+        self.setWindowTitle(texts(ui, title or msg("ui.printer.print"), BUTTON_SEP))
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.printer_name = QComboBox()
+        self.printer_name.setObjectName("printer_name")
+        self.printer_name.addItems(list(printers))
+        chosen = printer.printerName() if printer.printerName() in printers else default
+        if chosen in printers:
+            self.printer_name.setCurrentIndex(list(printers).index(chosen))
+        form.addRow(self._label(ui, "ui.printer.printer"), self.printer_name)
+
+        self.copies = QSpinBox()
+        self.copies.setObjectName("printer_copies")
+        self.copies.setRange(1, MAX_COPIES)
+        self.copies.setValue(max(1, min(printer.copyCount(), MAX_COPIES)))
+        form.addRow(self._label(ui, "ui.printer.copies"), self.copies)
+
+        self.all_pages = QRadioButton(texts(ui, msg("ui.printer.all_pages", count=self.pages), BUTTON_SEP))
+        self.all_pages.setObjectName("printer_all_pages")
+        self.some_pages = QRadioButton(button_text(ui, "ui.printer.range"))
+        self.some_pages.setObjectName("printer_some_pages")
+        group = QButtonGroup(self)
+        group.addButton(self.all_pages)
+        group.addButton(self.some_pages)
+        self.from_page, self.to_page = QSpinBox(), QSpinBox()
+        for box, name, value in (
+            (self.from_page, "printer_from", 1),
+            (self.to_page, "printer_to", self.pages),
+        ):
+            box.setObjectName(name)
+            box.setRange(1, self.pages)
+            box.setValue(value)
+            box.setEnabled(False)
+        self.some_pages.toggled.connect(self.from_page.setEnabled)
+        self.some_pages.toggled.connect(self.to_page.setEnabled)
+        self.from_page.valueChanged.connect(lambda v: self.to_page.setValue(max(v, self.to_page.value())))
+        self.to_page.valueChanged.connect(lambda v: self.from_page.setValue(min(v, self.from_page.value())))
+        self.all_pages.setChecked(True)
+        if self.pages > 1:  # one page: nothing to choose, the row is not shown
+            span = QHBoxLayout()
+            span.addWidget(self.some_pages)
+            span.addWidget(self.from_page)
+            span.addWidget(QLabel("–"))
+            span.addWidget(self.to_page)
+            span.addStretch(1)
+            column = QVBoxLayout()
+            column.addWidget(self.all_pages)
+            column.addLayout(span)
+            form.addRow(self._label(ui, "ui.printer.pages"), column)
+
+        size = printer.pageLayout().pageSize()
+        self.paper = QLabel(
+            f"{texts(ui, paper_text(ui, size), BUTTON_SEP)}\n{button_text(ui, 'ui.printer.paper_fixed')}"
+        )
+        self.paper.setObjectName("printer_paper")
+        self.paper.setWordWrap(True)
+        form.addRow(self._label(ui, "ui.preview.paper"), self.paper)
+
+        buttons = QDialogButtonBox()
+        for msgid, role in (
+            ("ui.printer.print", QDialogButtonBox.ButtonRole.AcceptRole),
+            ("ui.dialog.cancel", QDialogButtonBox.ButtonRole.RejectRole),
+        ):
+            button = buttons.addButton(button_text(ui, msgid), role)
+            button.setObjectName(_button_name(msgid))
+        print_button = buttons.findChild(QPushButton, "dialog_print")
+        if print_button is not None:
+            print_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        fit_buttons(self)
+
+    @staticmethod
+    def _label(ui: UiLanguage, msgid: str) -> QLabel:
+        label = QLabel(button_text(ui, msgid))
+        label.setObjectName(f"label_{msgid.rsplit('.', 1)[-1]}")
+        return label
+
+    def apply(self) -> None:
+        """Set the printer as QPrintDialog does on OK: printer, copies, page range — the paper stays
+        the document's (choosing a printer must not give it that printer's default paper)."""
+        layout = self.printer.pageLayout()
+        name = self.printer_name.currentText()
+        if name and name != self.printer.printerName():
+            self.printer.setPrinterName(name)
+            self.printer.setPageLayout(layout)
+        self.printer.setCopyCount(self.copies.value())
+        if self.some_pages.isChecked() and self.pages > 1:
+            self.printer.setPrintRange(QPrinter.PrintRange.PageRange)
+            self.printer.setFromTo(self.from_page.value(), self.to_page.value())
+        else:
+            self.printer.setPrintRange(QPrinter.PrintRange.AllPages)
+            self.printer.setFromTo(0, 0)
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()
+
+
+def available_printers() -> tuple[list[str], str]:
+    """The printers installed on this machine and the default one ("" when none is)."""
+    return [p.printerName() for p in QPrinterInfo.availablePrinters()], QPrinterInfo.defaultPrinterName()
+
+
+def choose_printer(
+    parent: QWidget | None,
+    ui: UiLanguage,
+    printer: QPrinter,
+    pages: int = 1,
+    title: Text | None = None,
+) -> bool:
+    """Ask for the printer, copies and pages, and set them on ``printer``; False when cancelled or
+    when there is no printer to choose (the clerk is told so)."""
+    printers, default = available_printers()
+    if not printers:
+        inform(parent, ui, title or msg("ui.printer.print"), msg("ui.print.no_printer"), "warning")
+        return False
+    dialog = PrinterDialog(parent, ui, printer, printers, default, pages, title)
+    return dialog.exec() == QDialog.DialogCode.Accepted

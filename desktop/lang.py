@@ -2,14 +2,21 @@
 
 Widgets read their texts through :class:`UiLanguage` and re-read them when ``changed`` fires. On
 forms of a region whose policy pack lists several languages (Lhasa: Tibetan, then Chinese), field
-labels are bilingual, in the pack's order, as on the region's own documents.
+labels are bilingual, in the pack's order, as on the region's own documents. Once
+``follow_in_qt`` is called, Qt's own words (context menus) follow the same languages
+(desktop/qt_translation.py).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 import i18n
+
+if TYPE_CHECKING:
+    from desktop.qt_translation import QtTranslations
 
 LANGUAGE_NAMES = {"zh": "中文", "bo": "བོད་ཡིག", "en": "English"}  # each in its own script (endonyms)
 BABEL_LOCALES = {"zh": "zh_CN", "bo": "bo_CN", "en": "en_GB"}
@@ -25,6 +32,7 @@ class UiLanguage(QObject):
         self._lang = lang
         self._region = region
         self._form_langs: tuple[str, ...] | None = None
+        self._qt: QtTranslations | None = None
 
     @property
     def lang(self) -> str:
@@ -41,13 +49,27 @@ class UiLanguage(QObject):
     def set_region(self, region: str | None) -> None:
         self._region = region
         self._form_langs = None
+        self._follow()
 
     def set_language(self, lang: str) -> None:
         if lang not in i18n.LANGS:
             raise ValueError(lang)
         if lang != self._lang:
             self._lang = lang
+            self._follow()
             self.changed.emit(lang)
+
+    def follow_in_qt(self, app: QCoreApplication) -> None:
+        """Install Qt's own translations for these languages in ``app`` and switch them whenever
+        the language or the region changes."""
+        from desktop.qt_translation import QtTranslations
+
+        self._qt = QtTranslations(app)
+        self._follow()
+
+    def _follow(self) -> None:
+        if self._qt is not None:
+            self._qt.switch(self.form_languages())
 
     def t(self, msgid: str, /, **params: object) -> str:
         """The text of ``msgid`` in the UI language."""

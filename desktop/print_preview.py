@@ -1,6 +1,6 @@
 """The in-app print preview: the document's pages as the printer will get them, with Print
-(QPrinter / QPrintDialog), Save as PDF and Close; and an application's print history with Reprint
-(and Print the original while none was printed on paper).
+(QPrinter, chosen in dialogs.choose_printer), Save as PDF and Close; and an application's print
+history with Reprint (and Print the original while none was printed on paper).
 
 The PDF is built by the printing layer's desktop entry point (``render_record``) on the store thread;
 its pages are rasterised with poppler's ``pdftoppm`` on a worker of the Qt thread pool (the installed
@@ -29,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRect, QRectF, QSize, QSizeF, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -585,17 +585,15 @@ class PrintPreview(QDialog):
         printer.setDocName(f"{self.kind}-{self.printed.number if self.printed else ''}")
 
     def print_(self) -> None:
-        """Choose a printer (QPrintDialog) and print on it."""
+        """Choose a printer (our own dialog, in the region's languages) and print on it."""
         if self.busy or not self.images:
             return
-        if not QPrinterInfo.availablePrinters():
+        if not dialogs.available_printers()[0]:
             self.say(self.ui.t("ui.print.no_printer"), error=True)
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.configure(printer)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(self.windowTitle())
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not dialogs.choose_printer(self, self.ui, printer, len(self.images), self.windowTitle()):
             return
         self.print_to(printer)
 

@@ -27,7 +27,7 @@ from PySide6.QtCharts import (
 )
 from PySide6.QtCore import QDate, QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -759,6 +759,10 @@ class DayEnd(QWidget):
 
     def print_(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
+        doc = QTextDocument()
+        doc.setHtml(self.html())
+        doc.setPageSize(printer.pageRect(QPrinter.Unit.Point).size())
+        if dialogs.choose_printer(
+            self, self.ui, printer, doc.pageCount(), dialogs.msg("stats.day_end.title")
+        ):
             self.print_to(printer)

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtCore import QSizeF, QTimer
+from PySide6.QtGui import QAction, QFontMetrics, QPageSize
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
+    QComboBox,
     QDialog,
     QFileDialog,
     QLabel,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QTextEdit,
     QToolButton,
     QWidget,
 )
@@ -246,7 +249,7 @@ def test_no_stock_dialog_is_left_in_the_desktop() -> None:
         if path.name == "dialogs.py":
             continue
         source = path.read_text(encoding="utf-8")
-        assert not re.search(r"\b(QMessageBox|QFileDialog|QInputDialog)\b", source), path
+        assert not re.search(r"\b(QMessageBox|QFileDialog|QInputDialog|QPrintDialog)\b", source), path
 
 
 def test_ask_returns_the_line_typed_or_none(qtbot, ui) -> None:
@@ -258,3 +261,224 @@ def test_ask_returns_the_line_typed_or_none(qtbot, ui) -> None:
     assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) == "བཀྲ་ཤིས"
     _later(qtbot, lambda modal: modal.reject())
     assert dialogs.ask(None, ui, dialogs.msg("ui.app.title"), dialogs.msg("ui.dialog.file_name")) is None
+
+
+# --- the printer dialog (in place of QPrintDialog) ---------------------------------------------------
+
+PRINTERS = ["Counter-HP", "Office-Laser"]
+
+
+class RecordingPrinter(QPrinter):
+    """A printer to PDF that remembers which printer name it was given (no CUPS printer here)."""
+
+    def __init__(self) -> None:
+        super().__init__(QPrinter.PrinterMode.HighResolution)
+        self.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        self.named: list[str] = []
+
+    def setPrinterName(self, name: str) -> None:
+        self.named.append(name)
+        super().setPrinterName(name)
+
+
+def _a5_printer() -> RecordingPrinter:
+    printer = RecordingPrinter()
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A5))
+    return printer
+
+
+def test_printer_dialog_speaks_the_regions_languages(qtbot, ui) -> None:
+    printer = _a5_printer()
+    dialog = dialogs.PrinterDialog(None, ui, printer, PRINTERS, default="Office-Laser", pages=3)
+    show(qtbot, dialog)
+    assert_speaks(ui, dialog.windowTitle(), "ui.printer.print")
+    labels = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)}
+    for name, msgid in (
+        ("label_printer", "ui.printer.printer"),
+        ("label_copies", "ui.printer.copies"),
+        ("label_pages", "ui.printer.pages"),
+        ("label_paper", "ui.preview.paper"),
+    ):
+        assert_speaks(ui, labels[name], msgid)
+    assert_speaks(ui, dialog.all_pages.text(), "ui.printer.all_pages", count=3)
+    assert_speaks(ui, dialog.some_pages.text(), "ui.printer.range")
+    assert_speaks(ui, dialog.paper.text(), "ui.preview.paper.a5")  # the document's paper, shown
+    assert_speaks(ui, dialog.paper.text(), "ui.printer.paper_fixed")
+    assert not dialog.findChildren(QComboBox, "printer_paper")  # and not a choice
+    assert_speaks(ui, dialog.findChild(QPushButton, "dialog_print").text(), "ui.printer.print")
+    assert_speaks(ui, dialog.findChild(QPushButton, "dialog_cancel").text(), "ui.dialog.cancel")
+    assert dialog.printer_name.currentText() == "Office-Laser"  # the default printer comes chosen
+    assert [dialog.printer_name.itemText(i) for i in range(dialog.printer_name.count())] == PRINTERS
+    assert dialog.all_pages.isChecked() and not dialog.from_page.isEnabled()
+    assert (dialog.from_page.maximum(), dialog.to_page.value()) == (3, 3)
+    assert_no_qt_words(dialog)
+    assert_not_clipped(dialog)
+    for label in [
+        *dialog.findChildren(QLabel),
+        dialog.all_pages,
+        dialog.some_pages,
+    ]:  # none narrower than its text
+        if label.isVisibleTo(dialog) and label.text() and not getattr(label, "wordWrap", lambda: False)():
+            assert label.width() >= label.sizeHint().width(), label.text()
+
+    single = dialogs.PrinterDialog(None, ui, _a5_printer(), PRINTERS, pages=1)
+    show(qtbot, single)
+    assert not single.some_pages.isVisibleTo(single) and not single.all_pages.isVisibleTo(single)
+    assert single.printer_name.currentText() == "Counter-HP"  # no default: the first
+
+
+def test_printer_dialog_sets_the_printer_as_qprintdialog_did(qtbot, ui) -> None:
+    printer = _a5_printer()
+    dialog = dialogs.PrinterDialog(None, ui, printer, PRINTERS, default="Counter-HP", pages=4)
+    show(qtbot, dialog)
+    dialog.printer_name.setCurrentText("Office-Laser")
+    dialog.copies.setValue(2)
+    dialog.some_pages.setChecked(True)
+    assert dialog.from_page.isEnabled() and dialog.to_page.isEnabled()
+    dialog.to_page.setValue(3)
+    dialog.from_page.setValue(2)
+    dialog.findChild(QPushButton, "dialog_print").click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert printer.named == ["Office-Laser"]
+    assert printer.copyCount() == 2
+    assert printer.printRange() == QPrinter.PrintRange.PageRange
+    assert (printer.fromPage(), printer.toPage()) == (2, 3)
+    assert printer.pageLayout().pageSize().id() == QPageSize.PageSizeId.A5  # still the document's paper
+
+    again = dialogs.PrinterDialog(None, ui, printer, PRINTERS, pages=4)  # all pages once more
+    show(qtbot, again)
+    assert again.copies.value() == 2  # opens with what the printer has
+    again.all_pages.setChecked(True)
+    again.accept()
+    assert printer.printRange() == QPrinter.PrintRange.AllPages and printer.fromPage() == 0
+
+
+def test_from_page_never_passes_to_page(qtbot, ui) -> None:
+    dialog = dialogs.PrinterDialog(None, ui, _a5_printer(), PRINTERS, pages=5)
+    show(qtbot, dialog)
+    dialog.some_pages.setChecked(True)
+    dialog.to_page.setValue(2)
+    dialog.from_page.setValue(4)
+    assert dialog.to_page.value() == 4
+    dialog.to_page.setValue(1)
+    assert dialog.from_page.value() == 1
+
+
+def test_cancel_leaves_the_printer_and_prints_nothing(qtbot, ui, monkeypatch) -> None:
+    monkeypatch.setattr(dialogs, "available_printers", lambda: (PRINTERS, "Counter-HP"))
+    printer = _a5_printer()
+
+    def change_then_cancel(modal: QDialog) -> None:
+        modal.copies.setValue(5)
+        modal.findChild(QPushButton, "dialog_cancel").click()
+
+    _later(qtbot, change_then_cancel)
+    assert dialogs.choose_printer(None, ui, printer, 2) is False
+    assert printer.named == [] and printer.copyCount() == 1
+    assert printer.printRange() == QPrinter.PrintRange.AllPages
+
+    _later(qtbot, lambda modal: modal.findChild(QPushButton, "dialog_print").click())
+    assert dialogs.choose_printer(None, ui, printer, 2) is True
+
+
+def test_no_printer_is_said_in_our_words(qtbot, ui, monkeypatch) -> None:
+    monkeypatch.setattr(dialogs, "available_printers", lambda: ([], ""))
+    said: list[str] = []
+
+    def read_and_close(modal: QDialog) -> None:
+        assert isinstance(modal, QMessageBox)
+        said.append(modal.text())
+        modal.findChild(QPushButton, "dialog_ok").click()
+
+    _later(qtbot, read_and_close)
+    assert dialogs.choose_printer(None, ui, _a5_printer()) is False
+    assert said
+    assert_speaks(ui, said[0], "ui.print.no_printer")
+
+
+# --- Qt's own words: context menus ----------------------------------------------------------------
+
+QT_TS = Path(dialogs.__file__).resolve().parents[1] / "i18n" / "qt" / "qtbase_bo.ts"
+
+
+def _menu_texts(widget: QWidget) -> list[str]:
+    menu = widget.createStandardContextMenu()
+    try:
+        return [a.text().split("\t")[0] for a in menu.actions() if a.text()]
+    finally:
+        menu.deleteLater()
+
+
+def test_a_line_edits_context_menu_speaks_the_regions_languages(qtbot, ui) -> None:
+    ui.follow_in_qt(QApplication.instance())
+    try:
+        edit, box = QLineEdit("བཀྲ་ཤིས"), QTextEdit("བཀྲ་ཤིས")
+        qtbot.addWidget(edit)
+        qtbot.addWidget(box)
+        for texts in (_menu_texts(edit), _menu_texts(box)):
+            assert len(texts) == 7, texts
+            copy = next(t for t in texts if "复制" in t)
+            assert all(HAN.search(t) for t in texts), texts  # every action in Chinese
+            if ui.region == "lhasa":
+                assert copy == "འདྲ་བཤུས / 复制(&C)"  # Tibetan first, one mnemonic
+                assert all(TIBETAN.search(t) and t.index(" / ") > 0 for t in texts), texts
+            else:
+                assert copy == "复制(&C)" and not any(TIBETAN.search(t) for t in texts), texts
+        files = dialogs.file_dialog(None, ui, "x", "open", str(Path.home()))
+        qtbot.addWidget(files)
+        menu = {a.objectName(): a.text() for a in files.findChildren(QAction) if a.text()}
+        for name, zh in (("qt_rename_action", "重命名(&R)"), ("qt_new_folder_action", "新建文件夹(&N)")):
+            assert menu[name].endswith(zh), menu  # the file list's right-click menu too
+            assert bool(TIBETAN.search(menu[name])) == (ui.region == "lhasa"), menu
+        ui.set_language("en")  # a language switch takes Qt's words with it
+        assert "&Copy" in _menu_texts(edit)
+        ui.set_language("bo")
+        ui.set_region("lianyungang")
+        assert "འདྲ་བཤུས(&C)" in _menu_texts(edit)  # Tibetan alone where the region writes one language
+    finally:
+        ui._qt.switch(())  # the other tests see Qt's own words again
+    assert "&Copy" in _menu_texts(QLineEdit())
+
+
+def test_our_qt_translation_is_its_source_compiled_and_matches_qts_contexts(tmp_path: Path) -> None:
+    """i18n/qt/qtbase_bo.qm is qtbase_bo.ts compiled (pyside6-lrelease), and every context and
+    source in it is one Qt's own Chinese translation has (else Qt would never ask for it)."""
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    import PySide6
+    from PySide6.QtCore import QLibraryInfo, QTranslator
+
+    lrelease = Path(PySide6.__file__).parent / "lrelease"
+    built = tmp_path / "qtbase_bo.qm"
+    subprocess.run([str(lrelease), "-silent", str(QT_TS), "-qm", str(built)], check=True)
+    assert built.read_bytes() == QT_TS.with_suffix(".qm").read_bytes(), (
+        "run: pyside6-lrelease i18n/qt/qtbase_bo.ts -qm i18n/qt/qtbase_bo.qm"
+    )
+    zh = QTranslator()
+    assert zh.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    messages = [
+        (context.findtext("name"), m.findtext("source"), m.findtext("translation"))
+        for context in ET.parse(QT_TS).getroot().iter("context")
+        for m in context.iter("message")
+    ]
+    assert {c for c, _s, _t in messages} >= {"QLineEdit", "QWidgetTextControl"}
+    for context, source, translation in messages:
+        assert zh.translate(context, source), (context, source)
+        assert TIBETAN.search(translation) and not HAN.search(translation), (context, source)
+
+
+@pytest.mark.parametrize(
+    ("size", "msgid"),
+    [
+        (QPageSize(QPageSize.PageSizeId.A4), "ui.preview.paper.a4"),
+        (QPageSize(QPageSize.PageSizeId.A5), "ui.preview.paper.a5"),
+        (QPageSize(QSizeF(80, 231.5), QPageSize.Unit.Millimeter), "ui.preview.paper.80mm"),
+        (QPageSize(QSizeF(100, 150), QPageSize.Unit.Millimeter), "ui.printer.paper_mm"),
+    ],
+)
+def test_the_paper_is_named_as_the_preview_names_it(size: QPageSize, msgid: str) -> None:
+    text = dialogs.paper_text(UiLanguage("zh", "lianyungang"), size)
+    assert isinstance(text, dialogs.Msg) and text.msgid == msgid
+    if msgid == "ui.printer.paper_mm":
+        assert text.render("zh") == "100 × 150 毫米纸"

@@ -410,3 +410,37 @@ def test_the_preview_fits_1366x768_and_only_its_pages_scroll(qtbot, printing_win
     assert _in_view(preview, preview.print_button, preview.save_button, preview.close_button)
     assert preview.print_button.mapTo(preview, preview.print_button.rect().topLeft()).y() >= before.y() - 100
     preview.close()
+
+
+def test_print_asks_for_the_printer_in_our_dialog_and_cancel_prints_nothing(
+    qtbot, printing_window, monkeypatch
+) -> None:
+    """Print opens dialogs.PrinterDialog (not Qt's English QPrintDialog) with the document's pages
+    and paper; cancelling it prints and records nothing."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    window = printing_window("clerk", "lhasa", "bo")
+    app = _store(window, "list_applications")[0]
+    preview = _open(window, "receipt", app)
+    _ready(qtbot, preview)
+    monkeypatch.setattr(dialogs, "available_printers", lambda: (["Counter-HP"], "Counter-HP"))
+    seen: list[dialogs.PrinterDialog] = []
+
+    def cancel() -> None:
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, dialogs.PrinterDialog):
+            QTimer.singleShot(20, cancel)
+            return
+        seen.append(modal)
+        assert modal.pages == preview.page_count
+        assert modal.printer.pageLayout().pageSize().id().name == "A4"  # the document's paper
+        assert "A4" in modal.paper.text() and modal.printer_name.currentText() == "Counter-HP"
+        modal.reject()
+
+    QTimer.singleShot(0, cancel)
+    preview.print_()
+    assert seen and not preview.busy
+    assert _prints(window, app["id"]) == []  # nothing printed, nothing recorded
+    assert window.ui.t("ui.preview.printing") != preview.message.text()
+    preview.close()

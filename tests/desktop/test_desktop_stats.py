@@ -99,3 +99,36 @@ def test_exports_write_owner_only_files(qtbot, open_window, tmp_path) -> None:
     qtbot.waitUntil(lambda: not page.busy and target.exists(), timeout=30_000)
     assert os.stat(target).st_mode & 0o777 == 0o600
     assert len(PdfReader(target).pages) == 2
+
+
+def test_the_day_end_list_asks_for_its_printer_in_our_words(qtbot, open_window, monkeypatch) -> None:
+    """Ctrl+P on the day-end list opens our printer dialog (bilingual in Lhasa), not Qt's English
+    QPrintDialog; cancelled, nothing is printed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop import dialogs
+
+    window = open_window("admin", region="lhasa", lang="zh")
+    page = _stats(qtbot, window)
+    monkeypatch.setattr(dialogs, "available_printers", lambda: (["Counter-HP"], "Counter-HP"))
+    printed: list[object] = []
+    monkeypatch.setattr(page.day_end, "print_to", printed.append)
+    seen: list[str] = []
+
+    def cancel() -> None:
+        modal = QApplication.activeModalWidget()
+        if not isinstance(modal, dialogs.PrinterDialog):
+            QTimer.singleShot(20, cancel)
+            return
+        seen.append(modal.windowTitle())
+        assert modal.pages >= 1
+        modal.reject()
+
+    QTimer.singleShot(0, cancel)
+    page.print_()
+    import i18n
+
+    bo, zh = (i18n.gettext("stats.day_end.title", lang) for lang in ("bo", "zh"))
+    assert seen == [f"{bo} / {zh}"] and zh == "日结受理清单"  # Tibetan first, as the page's headings
+    assert printed == []

@@ -26,11 +26,33 @@ TOML_SOURCES = [
 ]
 
 
+QT_TS_SOURCES = sorted((ROOT / "i18n" / "qt").glob("*_bo.ts"))  # Qt's own words (context menus)
+
+
+def qt_ts_tibetan(path: Path) -> list[TibetanText]:
+    import xml.etree.ElementTree as ET
+
+    return [
+        TibetanText(
+            f"{path.name}:{context.findtext('name')}:{m.findtext('source')}", m.findtext("translation") or ""
+        )
+        for context in ET.parse(path).getroot().iter("context")
+        for m in context.iter("message")
+    ]
+
+
 def shipped_tibetan() -> list[TibetanText]:
     texts = [TibetanText(f"bo catalog:{k}", v) for k, v in i18n.catalog("bo").items()]
     for path in TOML_SOURCES:
         texts += toml_tibetan(path, str(path.relative_to(ROOT)))
+    for path in QT_TS_SOURCES:
+        texts += qt_ts_tibetan(path)
     return texts
+
+
+def test_qt_translations_are_read_too() -> None:
+    texts = [t for path in QT_TS_SOURCES for t in qt_ts_tibetan(path)]
+    assert QT_TS_SOURCES and len(texts) >= 15 and all(syllables(t.text) for t in texts)
 
 
 def test_every_shipped_tibetan_syllable_is_known_or_accepted() -> None:
