@@ -692,8 +692,23 @@ class EditDialog(QDialog):
             if name in values and name in self.shown:
                 # the Tibetan name follows the Wylie typed over it (as at registration)
                 ed.set_raw(values[name], auto=name == "name_bo")
+        self._show_what_applies(record)
         self.form.revalidate()
         self.initial = {name: ed.raw() for name, ed in self.form.editors.items()}
+
+    def _show_what_applies(self, record: dict[str, Any]) -> None:
+        """An application offers only the fields its claim and event have, as the intake form does:
+        no medical-cost fields on an allowance claim, no operation unless the event is one."""
+        if self.entity != "application":
+            return
+        from desktop.pages.applications import MEDICAL_ONLY, OPERATION_ONLY
+
+        medical = record.get("claim_type") == "medical"
+        operation = record.get("event") == "family_planning_surgery"
+        for names, applies in ((MEDICAL_ONLY, medical), (OPERATION_ONLY, operation)):
+            for name in names:
+                if name in self.form.editors and name in self.shown:
+                    self.form.set_shown(name, applies)
 
     def changes(self) -> dict[str, Any]:
         """The fields the clerk changed (only those that may be corrected)."""

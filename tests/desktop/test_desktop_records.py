@@ -304,6 +304,10 @@ def test_correct_an_application_and_its_person_from_review(qtbot, open_window) -
     app = _select(qtbot, window, review, lambda a: a["status"] == "received")
     dialog = review.edit_application()
     assert not dialog.form.editors["id_number"].widget.isEnabled()  # shown, not corrected here
+    assert app["claim_type"] == "allowance"  # an allowance claim offers no medical-cost fields
+    for name in ("medical_amount", "outpatient", "operation"):
+        if name in dialog.form.editors:
+            assert not dialog.form.editors[name].widget.isVisibleTo(dialog), name
     babies = dialog.form.editor("babies")
     babies.clear()
     qtbot.keyClicks(babies, "2")
