@@ -88,11 +88,12 @@ class UiLanguage(QObject):
         langs = self._form_langs
         return langs if len(langs) > 1 else (self._lang,)
 
-    def label(self, msgid: str, /, sep: str = "\n") -> str:
-        """A form label: bilingual on the forms of a multilingual region, else in the UI language."""
+    def label(self, msgid: str, /, sep: str = "\n", **params: object) -> str:
+        """A form label (or a form's message): bilingual on the forms of a multilingual region, else
+        in the UI language."""
         from desktop.catalog_cache import gettext
 
-        texts = [gettext(msgid, lang) for lang in self.form_languages()]
+        texts = [gettext(msgid, lang, **params) for lang in self.form_languages()]
         return sep.join(dict.fromkeys(texts))
 
     def tibetan_heavy(self) -> bool:

@@ -359,7 +359,7 @@ class ApplicationsPage(Page):
     def save(self) -> None:
         result = self.form.check_all()
         if not result.ok:
-            self._say(self.ui.t("ui.form.has_errors", count=len(result.errors)), error=True)
+            self._say(self.ui.label("ui.form.has_errors", count=len(result.errors)), error=True)
             bad = next((i.field for i in result.errors if i.field in self.form.editors), None)
             if bad:
                 self.form.focus_field(bad)

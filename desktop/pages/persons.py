@@ -214,7 +214,7 @@ class PersonsPage(Page):
                 return
             kwargs["override_reason"] = reason
         elif not result.ok:
-            part.say(self.ui.t("ui.form.has_errors", count=len(result.errors)), error=True)
+            part.say(self.ui.label("ui.form.has_errors", count=len(result.errors)), error=True)
             bad = next((i.field for i in result.errors if i.field in part.form.editors), None)
             if bad:
                 part.form.focus_field(bad)

@@ -223,6 +223,11 @@ def test_lhasa_choices_and_issues_are_bilingual(qtbot, open_window) -> None:
     assert any("\u0f00" <= c <= "\u0fff" for c in issue.text())
     assert any("\u4e00" <= c <= "\u9fff" for c in issue.text())
     assert issue.toolTip().count("\n") == 1  # one line per language in the tooltip
+    page.save()  # the form's own "N problems" line: a line in each language
+    summary = page.message.text().split("\n")
+    assert len(summary) == 2
+    assert any("\u0f00" <= c <= "\u0fff" for c in summary[0])
+    assert any("\u4e00" <= c <= "\u9fff" for c in summary[1])
 
 
 def test_lianyungang_choices_stay_in_one_language(qtbot, open_window) -> None:
