@@ -11,6 +11,7 @@ other write, naming the form and the fields kept, never their values.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -21,6 +22,8 @@ from localdb import models as m
 from localdb.clock import utc_now
 from localdb.journal import append_audit
 from localdb.writebase import WriteBase
+
+log = logging.getLogger(__name__)
 
 #: a form's key: the declared form, or a part of a screen (``application``, ``person``, ``employer``)
 MAX_FORM_KEY = 40
@@ -54,6 +57,21 @@ def _check(form: object, data: object) -> tuple[str, dict[str, Any], str]:
     return form, data, text
 
 
+def _stored(row: m.Draft) -> dict[str, Any] | None:
+    """A stored draft as the desktop takes it, or None when the row is not one ``save_draft`` could
+    have written (the database file is untrusted input: a draft edited outside the app is left
+    unread, logged, rather than put into a form or stopping a login)."""
+    try:
+        data = json.loads(row.data_json)
+        _check(row.form, data)
+    except (ValueError, TypeError, RecursionError, ValidationFailed) as exc:
+        log.warning("draft %r of %r is not readable, left aside: %s", row.form, row.username, exc)
+        return None
+    if not isinstance(row.saved_at, str):
+        return None
+    return {"form": row.form, "data": data, "saved_at": row.saved_at}
+
+
 class DraftWrites(WriteBase):
     """``save_draft`` / ``load_draft`` / ``clear_draft`` of the service's own user."""
 
@@ -79,16 +97,14 @@ class DraftWrites(WriteBase):
             row = s.get(m.Draft, (self.username, form))
             if row is None:
                 return None
-            return {"form": row.form, "data": json.loads(row.data_json), "saved_at": row.saved_at}
+            return _stored(row)
 
     def load_drafts(self) -> dict[str, dict[str, Any]]:
         """Every draft of this user, by form."""
         with self._read() as s:
             rows = s.scalars(select(m.Draft).where(m.Draft.username == self.username)).all()
-            return {
-                r.form: {"form": r.form, "data": json.loads(r.data_json), "saved_at": r.saved_at}
-                for r in rows
-            }
+            drafts = {r.form: _stored(r) for r in rows}
+            return {form: d for form, d in drafts.items() if d is not None}
 
     def clear_draft(self, form: str) -> bool:
         """Drop this user's draft of ``form`` (the form was saved or discarded); True if there was one."""

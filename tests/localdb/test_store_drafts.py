@@ -76,3 +76,21 @@ def test_a_malformed_draft_is_refused(clerk, form, data) -> None:
     with pytest.raises(ValidationFailed):
         clerk.save_draft(form, data)
     assert clerk.load_drafts() == {}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["{not json", '["a", "list"]', '{"x": {"nested": 1}}', '{"x": ' * 5000 + "1" + "}" * 5000],
+)
+def test_a_draft_edited_outside_the_app_is_left_unread(store, clerk, db_path: Path, stored: str) -> None:
+    """The database file is untrusted input: a draft row no save could have written is not put into a
+    form and does not stop the login that reads the user's drafts; the good ones still come back."""
+    clerk.save_draft("application", HALF_TYPED)
+    clerk.save_draft("person", {"name_zh": "次仁"})
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE drafts SET data_json = ? WHERE form = 'application'", (stored,))
+    conn.close()
+    assert clerk.load_draft("application") is None
+    assert clerk.load_drafts() == {"person": clerk.load_draft("person")}
+    assert clerk.load_draft("person")["data"] == {"name_zh": "次仁"}
