@@ -27,7 +27,7 @@ CASES = [
 def pdftotext(path: Path) -> str:
     """Text as poppler reads it: it honours /ActualText, so shaped Tibetan comes back as Unicode."""
     if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils (pdftotext) is not installed")
+        pytest.fail("poppler-utils (pdftotext) is not installed (scripts/setup.sh installs it)")
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
@@ -35,7 +35,7 @@ def pdftotext(path: Path) -> str:
 
 def render_png(path: Path, out: Path, dpi: int = 200) -> Path:
     if shutil.which("pdftoppm") is None:
-        pytest.skip("poppler-utils (pdftoppm) is not installed")
+        pytest.fail("poppler-utils (pdftoppm) is not installed (scripts/setup.sh installs it)")
     subprocess.run(
         ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(path), str(out)],
         check=True,

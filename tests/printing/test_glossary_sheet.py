@@ -5,7 +5,6 @@ pdftotext (poppler-utils)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,8 +12,6 @@ import pytest
 
 import i18n
 from printing.glossary_sheet import glossary_entries, main, message_entries, write_sheet
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,7 @@ class RecordingTypesetter(Typesetter):
 def render_pages(pdf: Path, out_dir: Path, pages: Iterable[int], dpi: int = DPI) -> dict[int, Path]:
     """Pages of ``pdf`` as grey PNGs at ``dpi`` (poppler's pdftoppm)."""
     if shutil.which("pdftoppm") is None:
-        pytest.skip("poppler-utils (pdftoppm) is not installed")
+        pytest.fail("poppler-utils (pdftoppm) is not installed (scripts/setup.sh installs it)")
     out: dict[int, Path] = {}
     for page in sorted(set(pages)):
         stem = out_dir / f"{pdf.stem}-p{page}"
@@ -185,11 +185,13 @@ def bordered(image: Image.Image, border: int = 24) -> Image.Image:
 def tesseract_available() -> None:
     """Skip unless tesseract with the Tibetan and Chinese models is installed (scripts/setup-system.sh)."""
     if shutil.which("tesseract") is None:
-        pytest.skip("tesseract-ocr is not installed (scripts/setup-system.sh)")
+        pytest.fail("tesseract-ocr is not installed (scripts/setup.sh installs it)")
     langs = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True).stdout
     missing = [lang for lang in ("bod", "chi_sim") if lang not in langs.split()]
     if missing:
-        pytest.skip(f"tesseract language data missing: {missing} (tesseract-ocr-bod, tesseract-ocr-chi-sim)")
+        pytest.fail(
+            f"tesseract language data missing: {missing} (tesseract-ocr-bod, tesseract-ocr-chi-sim) (scripts/setup.sh installs it)"
+        )
 
 
 _batches = itertools.count()
