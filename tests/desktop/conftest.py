@@ -57,10 +57,9 @@ def store_copy(seeded_template: dict[str, Path], tmp_path: Path) -> Callable[[st
     return copy
 
 
-@pytest.fixture
-def open_window(qtbot, store_copy) -> Iterator[Callable[..., object]]:
-    """``open_window(role, region="lhasa", lang="zh")`` → a shown MainWindow after a real login."""
-    from PySide6.QtCore import Qt
+def start_window(qtbot, db: Path, lang: str = "zh", *, tibetan_first: bool | None = None):
+    """A MainWindow on the database at ``db``, shown and started, its login dialog up (as the app
+    starts: the application font for ``lang`` first)."""
     from PySide6.QtWidgets import QApplication
 
     from desktop import fonts
@@ -68,31 +67,45 @@ def open_window(qtbot, store_copy) -> Iterator[Callable[..., object]]:
     from desktop.lang import UiLanguage
     from desktop.main_window import MainWindow
 
-    made: list[tuple[object, Backend]] = []
+    first = lang == "bo" if tibetan_first is None else tibetan_first
+    fonts.apply(QApplication.instance(), tibetan_first=first, lang=lang)
+    window = MainWindow(UiLanguage(lang), Backend(db, store_module()))
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.dialog is not None and window.dialog.isVisible(), timeout=10_000)
+    return window
 
-    def make(role: str = "clerk", region: str = "lhasa", lang: str = "zh") -> MainWindow:
-        app = QApplication.instance()
-        fonts.apply(app, tibetan_first=lang == "bo", lang=lang)
-        ui = UiLanguage(lang)
-        backend = Backend(store_copy(region), store_module())
-        window = MainWindow(ui, backend)
-        qtbot.addWidget(window)
-        window.show()
-        window.start()
-        qtbot.waitUntil(lambda: window.dialog is not None and window.dialog.isVisible(), timeout=10_000)
-        user, password = STAFF[role]
-        qtbot.keyClicks(window.dialog.username, user)
-        qtbot.keyClicks(window.dialog.password, password)
-        qtbot.keyClick(window.dialog.password, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: backend.role == role and window.dialog is None, timeout=10_000)
-        qtbot.waitUntil(lambda: not backend.busy, timeout=10_000)
+
+def log_in(qtbot, window, who: tuple[str, str], role: str | None = None) -> None:
+    """Type ``who`` (user, password) into the login dialog and press Enter; back once the window is
+    logged in (as ``role`` when given) and idle."""
+    from PySide6.QtCore import Qt
+
+    backend = window.backend
+    qtbot.keyClicks(window.dialog.username, who[0])
+    qtbot.keyClicks(window.dialog.password, who[1])
+    qtbot.keyClick(window.dialog.password, Qt.Key.Key_Return)
+    logged_in = (lambda: backend.role == role) if role else (lambda: backend.role is not None)
+    qtbot.waitUntil(lambda: logged_in() and window.dialog is None, timeout=10_000)
+    qtbot.waitUntil(lambda: not backend.busy, timeout=10_000)
+
+
+@pytest.fixture
+def open_window(qtbot, store_copy) -> Iterator[Callable[..., object]]:
+    """``open_window(role, region="lhasa", lang="zh")`` → a shown MainWindow after a real login."""
+    made: list[object] = []
+
+    def make(role: str = "clerk", region: str = "lhasa", lang: str = "zh"):
+        window = start_window(qtbot, store_copy(region), lang)
+        made.append(window)
+        log_in(qtbot, window, STAFF[role], role)
         qtbot.waitUntil(window.isActiveWindow, timeout=5_000)  # shortcuts need an active window
-        made.append((window, backend))
         return window
 
     yield make
-    for window, backend in made:
+    for window in made:
         if getattr(window, "dialog", None) is not None:
             window.dialog.close()
         window.close()
-        backend.close()
+        window.backend.close()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize
 
 from desktop import sample_data
 
@@ -20,12 +20,8 @@ pytestmark = pytest.mark.gui
 def counter_app(qtbot, store_copy) -> Iterator[Callable[..., object]]:
     """``start(who, lang="zh")``: the counter app started afresh on one database (a new window, as
     after a restart), logged in through the real login dialog as ``who`` (username, password)."""
-    from PySide6.QtWidgets import QApplication
-
-    from desktop import fonts
-    from desktop.backend import Backend, store_module
-    from desktop.lang import UiLanguage
     from desktop.main_window import MainWindow
+    from tests.desktop.conftest import log_in, start_window
 
     db = store_copy("lhasa")
     open_now: list[object] = []
@@ -40,23 +36,13 @@ def counter_app(qtbot, store_copy) -> Iterator[Callable[..., object]]:
 
     def start(who: tuple[str, str], lang: str = "zh", *, pick_language: str | None = None) -> MainWindow:
         close_all()
-        fonts.apply(QApplication.instance(), tibetan_first=True, lang=lang)
-        backend = Backend(db, store_module())
-        window = MainWindow(UiLanguage(lang), backend)
-        qtbot.addWidget(window)
+        window = start_window(qtbot, db, lang, tibetan_first=True)
         open_now.append(window)
-        window.show()
-        window.start()
-        qtbot.waitUntil(lambda: window.dialog is not None and window.dialog.isVisible(), timeout=10_000)
         dialog = window.dialog
         if pick_language is not None:  # the login dialog's own language choice
             dialog.language.setCurrentIndex(dialog.language.findData(pick_language))
             dialog.language.activated.emit(dialog.language.currentIndex())
-        qtbot.keyClicks(dialog.username, who[0])
-        qtbot.keyClicks(dialog.password, who[1])
-        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: backend.role is not None and window.dialog is None, timeout=10_000)
-        qtbot.waitUntil(lambda: not backend.busy, timeout=10_000)
+        log_in(qtbot, window, who)
         return window
 
     yield start

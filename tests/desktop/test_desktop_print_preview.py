@@ -234,27 +234,10 @@ def test_mark_paid_is_not_offered_to_a_clerk(qtbot, open_window) -> None:
 
 def _login(qtbot, path: Path, role: str, lang: str):
     """A main window on the database at ``path`` after a real login (the app started again)."""
-    from PySide6.QtWidgets import QApplication
+    from tests.desktop.conftest import STAFF, log_in, start_window
 
-    from desktop import fonts
-    from desktop.backend import Backend, store_module
-    from desktop.lang import UiLanguage
-    from desktop.main_window import MainWindow
-    from tests.desktop.conftest import STAFF
-
-    fonts.apply(QApplication.instance(), tibetan_first=lang == "bo", lang=lang)
-    backend = Backend(path, store_module())
-    window = MainWindow(UiLanguage(lang), backend)
-    qtbot.addWidget(window)
-    window.show()
-    window.start()
-    qtbot.waitUntil(lambda: window.dialog is not None and window.dialog.isVisible(), timeout=10_000)
-    user, password = STAFF[role]
-    qtbot.keyClicks(window.dialog.username, user)
-    qtbot.keyClicks(window.dialog.password, password)
-    qtbot.keyClick(window.dialog.password, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: backend.role == role and window.dialog is None, timeout=10_000)
-    qtbot.waitUntil(lambda: not backend.busy, timeout=10_000)
+    window = start_window(qtbot, path, lang)
+    log_in(qtbot, window, STAFF[role], role)
     return window
 
 
