@@ -114,3 +114,69 @@ def seed(path: Path | str, region: str, *, persons: int = 6, applications: int =
         reviewer.approve(apps[2]["id"], note="")
     store.close()
     return {"employer": employer, "persons": people, "applications": apps}
+
+
+def sync_day(
+    pending: list[dict[str, Any]],
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """What a day's syncing shows on the 同步 page, for screenshots and the screen-fit test (made up:
+    there is no server): the page's data (waiting changes grouped from ``pending``, one refused
+    change with its reason in both languages, two syncs), two conflict items and a merge."""
+    from desktop.sync_page import waiting_by_type
+    from forms.errors import error
+
+    issue = error("application.bad_transition", "status", from_status="paid", to_status="approved")
+    data = {
+        "server": "https://ybj.example.cn",
+        "waiting": waiting_by_type(pending),
+        "refused": [
+            {
+                "entity": "application",
+                "entity_id": pending[-1]["entity_id"] if pending else "0",
+                "errors": [{"message_zh": issue.message("zh"), "message_bo": issue.message("bo")}],
+            }
+        ],
+        "history": [
+            {"started_at": "2026-06-01T02:00:00.000000Z", "outcome": "ok", "pushed": 12, "pulled": 30},
+            {"started_at": "2026-06-01T01:30:00.000000Z", "outcome": "failed"},
+        ],
+    }
+    conflicts = [
+        {
+            "id": "c1",
+            "kind": "field",
+            "entity": "person",
+            "entity_id": pending[0]["entity_id"] if pending else "p1",
+            "field": "phone",
+            "local_value": "13908911234",
+            "server_value": "13908915678",
+            "local_actor": "clerk1",
+            "local_at": "2026-06-01T02:10:00Z",
+            "server_actor": "clerk2",
+            "server_at": "2026-06-01T03:20:00Z",
+            "detail": None,
+        },
+        {
+            "id": "c2",
+            "kind": "duplicate_application",
+            "entity": "application",
+            "entity_id": "0192f3a1-7c2d",
+            "field": None,
+            "local_value": "540102-1-20260601-0003",
+            "server_value": "540102-2-20260531-0001",
+            "local_actor": "clerk1",
+            "local_at": "2026-06-01T02:30:00Z",
+            "server_actor": "clerk2",
+            "server_at": "2026-05-31T08:00:00Z",
+            "detail": {"application_ids": ["a", "b"]},
+        },
+    ]
+    merges = [
+        {
+            "entity": "person",
+            "from_id": "0192f3a1-aaaa",
+            "into_id": "0192f3a0-bbbb",
+            "repointed": {"application": [1, 2]},
+        }
+    ]
+    return data, conflicts, merges

@@ -99,78 +99,20 @@ def _shoot_sync(app, backend, window, save) -> None:
     """The 同步 screen's tabs and the settings screen with enrollment, at 1366×768 (a counter's usual
     screen). The conflict and merge rows are made up (no server here); the waiting changes are the
     sample data's own."""
-    from desktop.sync_page import waiting_by_type
+    from desktop import sample_data
 
     size = window.size()
     window.resize(1366, 768)
     page = window.page("sync")
     _settle(app, backend)
-    store = backend.store_now()
-    pending = store.pending_changes(5000)
-    page.data = {
-        "server": "https://ybj.example.cn",
-        "waiting": waiting_by_type(pending),
-        "refused": [
-            {
-                "entity": "application",
-                "entity_id": pending[-1]["entity_id"] if pending else "0",
-                "errors": [],
-            }
-        ],
-        "history": [
-            {"started_at": "2026-06-01T02:00:00.000000Z", "outcome": "ok", "pushed": 12, "pulled": 30},
-            {"started_at": "2026-06-01T01:30:00.000000Z", "outcome": "failed"},
-        ],
-    }
-    from forms.errors import error
-
-    issue = error("application.bad_transition", "status", from_status="paid", to_status="approved")
-    page.data["refused"][0]["errors"] = [
-        {"message_zh": issue.message("zh"), "message_bo": issue.message("bo")}
-    ]
+    pending = backend.store_now().pending_changes(5000)
+    page.data, panel_items, panel_merges = sample_data.sync_day(pending)
     page._progress("push", 7, 12)
     page._show()
     page.tabs.setCurrentIndex(0)
     save(window, "sync-1366")
     panel = page.conflicts
-    panel.items = [
-        {
-            "id": "c1",
-            "kind": "field",
-            "entity": "person",
-            "entity_id": pending[0]["entity_id"] if pending else "p1",
-            "field": "phone",
-            "local_value": "13908911234",
-            "server_value": "13908915678",
-            "local_actor": "clerk1",
-            "local_at": "2026-06-01T02:10:00Z",
-            "server_actor": "clerk2",
-            "server_at": "2026-06-01T03:20:00Z",
-            "detail": None,
-        },
-        {
-            "id": "c2",
-            "kind": "duplicate_application",
-            "entity": "application",
-            "entity_id": "0192f3a1-7c2d",
-            "field": None,
-            "local_value": "540102-1-20260601-0003",
-            "server_value": "540102-2-20260531-0001",
-            "local_actor": "clerk1",
-            "local_at": "2026-06-01T02:30:00Z",
-            "server_actor": "clerk2",
-            "server_at": "2026-05-31T08:00:00Z",
-            "detail": {"application_ids": ["a", "b"]},
-        },
-    ]
-    panel.merges = [
-        {
-            "entity": "person",
-            "from_id": "0192f3a1-aaaa",
-            "into_id": "0192f3a0-bbbb",
-            "repointed": {"application": [1, 2]},
-        }
-    ]
+    panel.items, panel.merges = panel_items, panel_merges
     panel.retranslate()
     page.retranslate()
     page.tabs.setCurrentIndex(1)

@@ -418,67 +418,10 @@ def screen_review(c: Counter) -> QWidget:
 def _sync_sample(c: Counter) -> Any:
     """The 同步 page with what a day's syncing shows: waiting and refused changes, the history, two
     conflict items and a merge (made up: no server here; the screenshots use the same)."""
-    from desktop.sync_page import waiting_by_type
-    from forms.errors import error
-
     page = c.window.page("sync")
     _settle(c.window)
     pending = c.window.backend.store_now().pending_changes(5000)
-    issue = error("application.bad_transition", "status", from_status="paid", to_status="approved")
-    page.data = {
-        "server": "https://ybj.example.cn",
-        "waiting": waiting_by_type(pending),
-        "refused": [
-            {
-                "entity": "application",
-                "entity_id": pending[-1]["entity_id"],
-                "errors": [{"message_zh": issue.message("zh"), "message_bo": issue.message("bo")}],
-            }
-        ],
-        "history": [
-            {"started_at": "2026-06-01T02:00:00.000000Z", "outcome": "ok", "pushed": 12, "pulled": 30},
-            {"started_at": "2026-06-01T01:30:00.000000Z", "outcome": "failed"},
-        ],
-    }
-    panel = page.conflicts
-    panel.items = [
-        {
-            "id": "c1",
-            "kind": "field",
-            "entity": "person",
-            "entity_id": pending[0]["entity_id"],
-            "field": "phone",
-            "local_value": "13908911234",
-            "server_value": "13908915678",
-            "local_actor": "clerk1",
-            "local_at": "2026-06-01T02:10:00Z",
-            "server_actor": "clerk2",
-            "server_at": "2026-06-01T03:20:00Z",
-            "detail": None,
-        },
-        {
-            "id": "c2",
-            "kind": "duplicate_application",
-            "entity": "application",
-            "entity_id": "0192f3a1-7c2d",
-            "field": None,
-            "local_value": "540102-1-20260601-0003",
-            "server_value": "540102-2-20260531-0001",
-            "local_actor": "clerk1",
-            "local_at": "2026-06-01T02:30:00Z",
-            "server_actor": "clerk2",
-            "server_at": "2026-05-31T08:00:00Z",
-            "detail": {"application_ids": ["a", "b"]},
-        },
-    ]
-    panel.merges = [
-        {
-            "entity": "person",
-            "from_id": "0192f3a1-aaaa",
-            "into_id": "0192f3a0-bbbb",
-            "repointed": {"application": [1, 2]},
-        }
-    ]
+    page.data, page.conflicts.items, page.conflicts.merges = sample_data.sync_day(pending)
     page._progress("push", 7, 12)
     page.retranslate()
     return page
