@@ -80,18 +80,25 @@ def hold_height(*widgets: QWidget) -> None:
         w.setMinimumHeight(max(w.sizeHint().height(), w.minimumSizeHint().height()))
 
 
+def column_needs(table: QTableView) -> list[int]:
+    """The width each column needs to show its cells and its heading whole."""
+    header = table.horizontalHeader()
+    return [
+        max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(table.model().columnCount())
+    ]
+
+
 def share_columns(table: QTableView, stretch: int) -> None:
     """Columns that share the table's width without a sideways scroll bar: each gets what its
     contents need when they all fit (column ``stretch`` takes what is left); otherwise the widest
     give up width first ("water-filling") down to their heading's width, and their cells are elided
     (each item's tooltip holds its whole text). Call after filling the table and on every resize."""
     header = table.horizontalHeader()
-    model = table.model()
-    count = model.columnCount()
+    count = table.model().columnCount()
     if count == 0:
         return
     room = table.viewport().width()
-    need = [max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(count)]
+    need = column_needs(table)
     floor = [header.sectionSizeHint(c) for c in range(count)]
     widths = list(need)
     excess = sum(widths) - room

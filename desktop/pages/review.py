@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
-from desktop.fit import fit_header_height, heading_lines, share_columns
+from desktop.fit import column_needs, fit_header_height, heading_lines, share_columns
 from desktop.lang import UiLanguage
 from desktop.pages.base import Page, scroll
 from desktop.pages.record_detail import (
@@ -389,11 +389,7 @@ class ReviewPage(Page):
         total = sum(sizes)
         if total <= 0:
             return
-        header = self.table.horizontalHeader()
-        need = sum(
-            max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
-            for c in range(self.table.columnCount())
-        )
+        need = sum(column_needs(self.table))
         want = min(sizes[0] + max(0, need - self.table.viewport().width()), total * 3 // 5)
         if want > sizes[0]:
             self.split.blockSignals(True)
