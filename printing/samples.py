@@ -88,6 +88,27 @@ def _region(region: str) -> tuple[Person, Issuer, Employer, str]:
     return LYG_PERSON, LYG_ISSUER, LYG_EMPLOYER, "LYG"
 
 
+#: the birth of every sample slip
+BIRTH_ON = dt.date(2026, 6, 2)
+
+
+def _caesarean_birth(region: str, wage: Decimal, *, babies: int) -> Decision:
+    """The decision of a sample slip: an employee's caesarean birth on ``BIRTH_ON`` after 36 months."""
+    return decide(
+        Application(
+            region=region,
+            category="employee",
+            event="birth",
+            event_date=BIRTH_ON,
+            babies=babies,
+            caesarean=True,
+            employer_avg_monthly_wage=wage,
+            contribution_months=36,
+            filed_on=ISSUED_ON,
+        )
+    )
+
+
 def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
     """One synthetic document of ``kind`` for ``region``."""
     person, issuer, employer, prefix = _region(region)
@@ -105,20 +126,8 @@ def sample(kind: str, region: str, *, reprint: int = 0) -> Document:
         )
     if kind == "approval":
         wage = Decimal("9860.00") if region == "lhasa" else Decimal("7680.00")
-        event_date = dt.date(2026, 6, 2)
-        decision = decide(
-            Application(
-                region=region,
-                category="employee",
-                event="birth",
-                event_date=event_date,
-                babies=1,
-                caesarean=True,
-                employer_avg_monthly_wage=wage,
-                contribution_months=36,
-                filed_on=ISSUED_ON,
-            )
-        )
+        event_date = BIRTH_ON
+        decision = _caesarean_birth(region, wage, babies=1)
         return approval_from_decision(
             decision,
             header=header,
@@ -294,20 +303,8 @@ def longest_approval(region: str = "lhasa", *, reprint: int = 2) -> ApprovalSlip
         )
     )
     wage = Decimal("19860.00")
-    event_date = dt.date(2026, 6, 2)
-    decision = decide(
-        Application(
-            region=region,
-            category="employee",
-            event="birth",
-            event_date=event_date,
-            babies=3,
-            caesarean=True,
-            employer_avg_monthly_wage=wage,
-            contribution_months=36,
-            filed_on=ISSUED_ON,
-        )
-    )
+    event_date = BIRTH_ON
+    decision = _caesarean_birth(region, wage, babies=3)
     slip = approval_from_decision(
         decision,
         header=Header(f"{prefix}{issuer.counter_no}-{ISSUED_ON:%Y%m%d}-A0042", ISSUED_ON, reprint=reprint),
