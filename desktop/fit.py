@@ -44,7 +44,9 @@ def fit_header_height(table: QTableView) -> None:
         if text:
             lines = max(lines, str(text).count("\n") + 1)
     height = QFontMetrics(header.font()).height() * lines + 4
-    header.setStyleSheet(f"QHeaderView::section {{ min-height: {height}px; }}")
+    sheet = f"QHeaderView::section {{ min-height: {height}px; }}"
+    if header.styleSheet() != sheet:  # a new style sheet re-polishes the header: only on a change
+        header.setStyleSheet(sheet)
 
 
 def fit_columns(table: QTableWidget, stretch: int | tuple[int, ...]) -> None:
