@@ -1,21 +1,30 @@
-"""The central server over HTTP (FastAPI): POST /v1/enroll, /v1/hello, /v1/push, /v1/pull, GET
-/v1/counts. Every request but enroll carries ``Authorization: Bearer <token>``.
+"""The central server over HTTP (FastAPI): GET /v1/key, POST /v1/enroll, /v1/hello, /v1/push,
+/v1/pull, GET /v1/counts. Every request but enroll carries ``Authorization: Bearer <token>``.
 
 Bodies are read by hand, not by a framework parser: a ``Content-Length`` over the limit is refused
 before a byte is read, a body is read only up to ``MAX_BODY_BYTES`` (compressed), and a gzip body is
 inflated only up to ``MAX_BODY_BYTES`` (a gzip bomb stops there). Every refusal is the common envelope
 ``{"errors": [{code, field, message_zh, message_bo, message_en}]}``; nothing unexpected reaches a
 client as a traceback (it is logged, the client gets ``sync.internal``).
+
+Every answer (enroll, hello, push, pull, counts) is signed by the server key (``signing_key``, an
+Ed25519 key the command line keeps in the OS keyring): ``X-Liangxian-Signature`` over the request
+(method, route, the bearer token's hash, the counter's ``X-Liangxian-Nonce``, the request body's hash)
+and the exact answer bytes (``sync.protocol.answer_signing_bytes``). The counter refuses any answer
+that does not verify with the key whose fingerprint its admin typed at enrollment.
 """
 
+import json
 import logging
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -24,6 +33,9 @@ from central.service import CentralServer, CounterSession
 from forms.errors import CodedError, error
 from sync.protocol import (
     MAX_BODY_BYTES,
+    MAX_NONCE,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
     EnrollRequest,
     Hello,
     ProtocolError,
@@ -31,6 +43,8 @@ from sync.protocol import (
     PushRequest,
     SyncRefused,
     parse_body,
+    public_key_of,
+    sign_answer,
 )
 
 log = logging.getLogger(__name__)
@@ -84,31 +98,59 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return bytes(out)
 
 
-async def _parsed(request: Request, parse: Callable[[Any], T]) -> T:
+async def _parsed(request: Request, parse: Callable[[Any], T]) -> tuple[T, bytes]:
+    """The request's message and its body as read (what the answer's signature covers)."""
     body = await read_body(request)
     raw = parse_body(body)
-    return parse(raw)
+    return parse(raw), body
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _signed(request: Request, route: str, message: dict[str, Any], request_body: bytes = b"") -> Response:
+    """The answer's bytes with the server key's signature over them and over what was asked."""
+    nonce = request.headers.get(NONCE_HEADER, "")
+    if len(nonce) > MAX_NONCE:
+        raise SyncRefused(400, [error("sync.malformed", "nonce", detail=f"longer than {MAX_NONCE}")])
+    body = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    signature = sign_answer(
+        request.app.state.signing_key,
+        method=request.method,
+        path=route,
+        token=_bearer(request),
+        nonce=nonce,
+        request_body=request_body,
+        answer_body=body,
+    )
+    return Response(body, media_type="application/json", headers={SIGNATURE_HEADER: signature})
 
 
 async def counter_session(request: Request) -> CounterSession:
     """The authenticated counter (``Authorization: Bearer <token>``), a dependency of every route but
     enroll."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(request)
+    if not token:
         raise SyncRefused(401, [error("sync.unauthorized", "token")])
     central: CentralServer = request.app.state.central
-    return await run_in_threadpool(central.session, token.strip())
+    return await run_in_threadpool(central.session, token)
 
 
 Counter = Annotated[CounterSession, Depends(counter_session)]
 
 
-def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
-    """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path)."""
+def create_app(
+    db_url: str, *, signing_key: Ed25519PrivateKey, server: CentralServer | None = None
+) -> FastAPI:
+    """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path), signing its
+    answers with ``signing_key`` (the server key)."""
     central = server or CentralServer(db_url)
     app = FastAPI(title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.central = central
+    app.state.signing_key = signing_key
+    server_key_b64 = public_key_of(signing_key)
     app.add_middleware(GZipMiddleware, minimum_size=512)
 
     @app.exception_handler(SyncRefused)
@@ -138,29 +180,36 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _envelope(422, [error("sync.malformed", "", detail="request").to_json()])
 
+    @app.get("/v1/key")
+    async def key(request: Request) -> Response:
+        """The server key, signed over the asker's nonce: enrollment checks its fingerprint before it
+        sends the one-time code."""
+        info = await run_in_threadpool(central.info)
+        return _signed(request, "/v1/key", {"server_id": info.server_id, "server_key_b64": server_key_b64})
+
     @app.post("/v1/enroll")
-    async def enroll(request: Request) -> JSONResponse:
-        req = await _parsed(request, EnrollRequest.from_json)
+    async def enroll(request: Request) -> Response:
+        req, raw = await _parsed(request, EnrollRequest.from_json)
         resp = await run_in_threadpool(central.enroll, req)
-        return JSONResponse(resp.to_json())
+        return _signed(request, "/v1/enroll", replace(resp, server_key_b64=server_key_b64).to_json(), raw)
 
     @app.post("/v1/hello")
-    async def hello(request: Request, session: Counter) -> JSONResponse:
-        req = await _parsed(request, Hello.from_json)
-        return JSONResponse((await run_in_threadpool(session.hello, req)).to_json())
+    async def hello(request: Request, session: Counter) -> Response:
+        req, raw = await _parsed(request, Hello.from_json)
+        return _signed(request, "/v1/hello", (await run_in_threadpool(session.hello, req)).to_json(), raw)
 
     @app.post("/v1/push")
-    async def push(request: Request, session: Counter) -> JSONResponse:
-        req = await _parsed(request, PushRequest.from_json)
-        return JSONResponse((await run_in_threadpool(session.push, req)).to_json())
+    async def push(request: Request, session: Counter) -> Response:
+        req, raw = await _parsed(request, PushRequest.from_json)
+        return _signed(request, "/v1/push", (await run_in_threadpool(session.push, req)).to_json(), raw)
 
     @app.post("/v1/pull")
-    async def pull(request: Request, session: Counter) -> JSONResponse:
-        req = await _parsed(request, PullRequest.from_json)
-        return JSONResponse((await run_in_threadpool(session.pull, req)).to_json())
+    async def pull(request: Request, session: Counter) -> Response:
+        req, raw = await _parsed(request, PullRequest.from_json)
+        return _signed(request, "/v1/pull", (await run_in_threadpool(session.pull, req)).to_json(), raw)
 
     @app.get("/v1/counts")
-    async def counts(session: Counter) -> JSONResponse:
-        return JSONResponse((await run_in_threadpool(session.counts)).to_json())
+    async def counts(request: Request, session: Counter) -> Response:
+        return _signed(request, "/v1/counts", (await run_in_threadpool(session.counts)).to_json())
 
     return app

@@ -3,7 +3,8 @@
 id: the same bundle twice changes nothing), and make the reply: the answers, the county's records
 since the counter's cursor and the counts, encrypted to the counter's box key.
 
-The server's X25519 private box key is read from ``server_info.box_private_key_b64`` — it lives in the
+The reply is signed by the server key (the Ed25519 key in the OS keyring that signs every answer over
+HTTP too). The server's X25519 private box key is read from ``server_info.box_private_key_b64`` — it lives in the
 server database (made by ``central init``), so the database and its backups must be guarded like the
 key itself.
 """
@@ -14,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,8 +55,11 @@ def open_counter_bundle(server: CentralServer, raw: bytes) -> tuple[CounterSessi
     return session, body
 
 
-def import_bundle(server: CentralServer, path: str | Path, out: str | Path) -> dict[str, Any]:
-    """Apply the counter bundle at ``path`` and write the reply to ``out`` (0600). Returns a summary:
+def import_bundle(
+    server: CentralServer, path: str | Path, out: str | Path, *, signing_key: Ed25519PrivateKey
+) -> dict[str, Any]:
+    """Apply the counter bundle at ``path`` and write the reply to ``out`` (0600), signed by the server
+    key ``signing_key`` (the counter refuses a reply it does not verify). Returns a summary:
     ``{counter_id, county_code, counter_no, bundle_id, changes, applied, rejected, conflicts,
     duplicates, records, cursor, reply}``."""
     session, body = open_counter_bundle(server, b.read_file(path))
@@ -94,7 +99,7 @@ def import_bundle(server: CentralServer, path: str | Path, out: str | Path) -> d
         "counts": counts.to_json(),
     }
     data = b.seal(
-        reply,
+        b.sign_body(reply, signing_key),
         kind=b.REPLY,
         sender=info.server_id,
         recipient=session.device_id,

@@ -611,10 +611,12 @@ class CounterSession:
                 ).where(u.county_code == self.county, u.server_seq > req.cursor)
             )
         if not parts:
-            return PullResponse((), req.cursor, False)
+            return PullResponse((), req.cursor, False, max(req.cursor, self._last_seq()))
         q = union_all(*parts).subquery()
         with Session(self.server.engine) as s:
             rows = s.execute(select(q).order_by(q.c.seq).limit(limit + 1)).all()
+            # read after the rows: every row read is at or below it (the counter checks that)
+            last_seq = self._last_seq(s)
             more = len(rows) > limit
             rows = rows[:limit]
             user_ids = [r.id for r in rows if r.entity == "user"]
@@ -648,7 +650,15 @@ class CounterSession:
                 data = json.loads(r.data)
             records.append(Record(r.seq, r.entity, r.id, r.version, data, r.merged_into))
         cursor = records[-1].server_seq if records else req.cursor
-        return PullResponse(tuple(records), cursor, more)
+        return PullResponse(tuple(records), cursor, more, max(last_seq, cursor))
+
+    def _last_seq(self, s: Session | None = None) -> int:
+        """The county's last sequence number: what the counter's cursor may reach at most."""
+        if s is None:
+            with Session(self.server.engine) as own:
+                return self._last_seq(own)
+        state = s.get(m.CountyState, self.county)
+        return int(state.last_seq) if state is not None else 0
 
     def counts(self) -> Counts:
         out: dict[str, int] = {}

@@ -1,5 +1,6 @@
-"""Enrollment from the settings screen (admins only): the central server's address and the one-time
-code an administrator made there; the token goes into the OS keyring. Clear bilingual errors: wrong,
+"""Enrollment from the settings screen (admins only): the central server's address, the one-time
+code an administrator made there and the server key's fingerprint printed beside it (the counter then
+trusts only answers signed by that key); the token goes into the OS keyring. Clear bilingual errors: wrong,
 used or expired code (the server's coded refusal), no link, no keyring."""
 
 from __future__ import annotations
@@ -44,12 +45,15 @@ class EnrollBox(QGroupBox):
         self.server.setObjectName("enroll_server")
         self.code = QLineEdit()
         self.code.setObjectName("enroll_code")
+        self.server_key = QLineEdit()
+        self.server_key.setObjectName("enroll_server_key")
         self.button = QPushButton()
         self.button.setObjectName("enroll_button")
         self.button.clicked.connect(self.enroll)
         self.message = Message()
         self.message.setObjectName("enroll_message")
         self.server_label, self.code_label, self.current = QLabel(), QLabel(), QLabel()
+        self.server_key_label = QLabel()
         self.current.setObjectName("enroll_current")
         self.current.setWordWrap(True)
         self.setMaximumWidth(880)  # as the settings page's other boxes
@@ -57,6 +61,7 @@ class EnrollBox(QGroupBox):
         form.addRow(self.current)
         form.addRow(self.server_label, self.server)
         form.addRow(self.code_label, self.code)
+        form.addRow(self.server_key_label, self.server_key)
         form.addRow(self.button)
         form.addRow(self.message)
         self.enrolled_at: str | None = None
@@ -69,9 +74,11 @@ class EnrollBox(QGroupBox):
         self.setTitle(t("ui.enroll.title"))
         self.server_label.setText(t("ui.enroll.server"))
         self.code_label.setText(t("ui.enroll.code"))
+        self.server_key_label.setText(t("ui.enroll.server_key"))
         self.server.setPlaceholderText("https://ybj.example.cn")
+        self.server_key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
         self.button.setText(t("ui.enroll.button"))
-        hold_height(self.server, self.code)
+        hold_height(self.server, self.code, self.server_key)
         self.current.setText(
             t("ui.enroll.current", url=self.enrolled_at) if self.enrolled_at else t("ui.sync.not_configured")
         )
@@ -91,7 +98,8 @@ class EnrollBox(QGroupBox):
 
     def enroll(self) -> None:
         server, code = self.server.text().strip(), self.code.text().strip()
-        if not server or not code:
+        server_key = self.server_key.text().strip()
+        if not server or not code or not server_key:
             self.message.setText(self.ui.t("ui.enroll.missing"))
             return
         user = self.backend.username
@@ -99,10 +107,13 @@ class EnrollBox(QGroupBox):
         def run() -> dict[str, Any]:
             from liangxian.syncjobs import enroll_counter
 
-            return enroll_counter(self.backend.store_now(), server, code, user, retries=2)
+            return enroll_counter(
+                self.backend.store_now(), server, code, user, server_key=server_key, retries=2
+            )
 
         def ok(answer: dict[str, Any]) -> None:
             self.code.clear()
+            self.server_key.clear()
             self.message.setText(self.ui.t("ui.enroll.done", url=answer["server"]))
             self.refresh()
             if self.on_enrolled is not None:

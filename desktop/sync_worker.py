@@ -146,11 +146,12 @@ class SyncController(QObject):
     def _sync(self, store: Any, progress: Callable[[str, int, int], None]) -> Any:
         from liangxian.keys import load_secret
         from liangxian.syncjobs import SERVER_URL, TOKEN
-        from sync.engine import SyncEngine
+        from sync.engine import SERVER_KEY, SyncEngine
         from sync.http import HttpSync
         from sync.protocol import SyncUnavailable
 
         url = store.sync_state().get(SERVER_URL)
+        server_key = store.sync_state().get(SERVER_KEY, "")
         token = load_secret(TOKEN, store.counter_info.id) if url else None
         if not url or not token:
             self.enrolled = False
@@ -158,7 +159,9 @@ class SyncController(QObject):
         self.enrolled = True
         key, _counter_id = self._keys(store)
         try:
-            with HttpSync(url, token, timeout=10.0, retries=self.retries, backoff=0.2) as transport:
+            with HttpSync(
+                url, token, server_key=server_key, timeout=10.0, retries=self.retries, backoff=0.2
+            ) as transport:
                 report = SyncEngine(
                     store, transport, username=self.username or "", key=key, progress=progress
                 ).run()

@@ -167,6 +167,28 @@ def _private_from_text(text: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
 
 
+def _server_username(server_id: str) -> str:
+    return f"server-signing-key:{server_id}"
+
+
+def server_signing_key(server_id: str) -> Ed25519PrivateKey:
+    """The central server's own Ed25519 key (it signs every answer, page and reply bundle), from the
+    OS keyring of the machine that runs ``liangxian serve``; made there on first use (``central init``,
+    ``central counter add``, ``central key``, ``serve``, ``central import-bundle``). Only its public
+    key and fingerprint ever leave the keyring."""
+    backend = _backend()
+    name = _server_username(server_id)
+    text = _asking("read", lambda: backend.get_password(SERVICE, name))
+    if text:
+        return _private_from_text(text)
+    private = Ed25519PrivateKey.generate()
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    _asking("write", lambda: backend.set_password(SERVICE, name, base64.b64encode(raw).decode("ascii")))
+    return private
+
+
 class MemoryKeyring(KeyringBackend):
     """A keyring that lives only in this process: for synthetic counters (screenshots, sample
     documents) and tests, which sign with throw-away keys and must never read or leave one in the OS

@@ -24,17 +24,28 @@ def _first_admin(store: Any) -> str:
 
 
 def enroll_counter(
-    store: Any, server: str, code: str, user: str | None = None, *, retries: int = 5
+    store: Any,
+    server: str,
+    code: str,
+    user: str | None = None,
+    *,
+    server_key: str,
+    insecure_http: bool = False,
+    retries: int = 5,
 ) -> dict[str, Any]:
     """Enroll the counter of ``store`` with ``server`` using a one-time ``code`` as ``user`` (an admin;
-    default the first admin): the token into the keyring, the server's address and identity into the
-    sync state. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
-    (no link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``.
-    Shared by ``liangxian enroll`` and the settings screen."""
+    default the first admin), trusting the server only when its key has the fingerprint
+    ``server_key`` (printed by ``liangxian central counter add`` beside the code): the token into the
+    keyring, the server's address, identity and key into the sync state. ``http://`` to another
+    machine only with ``insecure_http``. Raises the server's ``SyncRefused`` (wrong, used, expired
+    code…), ``ServerNotTrusted`` (another key, unsigned answers, plain http), ``SyncUnavailable`` (no
+    link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``. Shared by
+    ``liangxian enroll`` and the settings screen."""
     from forms.errors import ValidationFailed, error
     from liangxian.keys import create_counter_key, load_secret, store_secret
+    from sync.engine import SERVER_KEY
     from sync.http import enroll
-    from sync.protocol import EnrollRequest
+    from sync.protocol import EnrollRequest, server_key_fingerprint
 
     user = user or _first_admin(store)
     # the keyring must work before the one-time code is spent: the token could not be kept otherwise
@@ -48,6 +59,8 @@ def enroll_counter(
     answer = enroll(
         server,
         EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
+        server_key_fingerprint=server_key,
+        insecure_http=insecure_http,
         retries=retries,
     )
     if answer.region != store.region or answer.county_code != info.county_code:
@@ -62,6 +75,7 @@ def enroll_counter(
             SERVER_URL: server.rstrip("/"),
             "server.id": answer.server_id,
             "server.box_public_key": answer.server_box_public_key_b64,
+            SERVER_KEY: answer.server_key_b64,
             "server.token_expires_at": answer.expires_at,
             ENROLLED_BY: user,
         }
@@ -73,4 +87,5 @@ def enroll_counter(
         "county_code": answer.county_code,
         "counter_no": answer.counter_no,
         "token_expires_at": answer.expires_at,
+        "server_key_fingerprint": server_key_fingerprint(answer.server_key_b64),
     }

@@ -14,10 +14,11 @@ Encryption (no home-made cipher: ``cryptography``'s X25519, HKDF-SHA256 and AES-
 X25519 key per bundle; the AES key is HKDF over the X25519 secret(s), bound to both public keys; the
 clear header (format, kind, from, to, ephemeral key, nonce) is the AEAD's associated data, so a bundle
 moved to another counter or edited anywhere fails to open. A counter bundle is authenticated by the
-counter's signature; a reply, which the server cannot sign (it has no signing key), is authenticated
-by mixing the static-static secret X25519(server box key, counter box key) into the key: only the
-server holding its private box key could have made it (as in the Noise ``K`` pattern).
-The plaintext is gzip-compressed JSON.
+counter's signature; a reply is signed by the server key (the Ed25519 key whose fingerprint the
+counter's admin typed at enrollment: ``sign_body``, checked by the counter before anything of it is
+read), and the static-static secret X25519(server box key, counter box key) is mixed into its key too.
+The plaintext is gzip-compressed JSON, inflated with a limit (``MAX_INFLATED``, and at most
+``MAX_RATIO`` times the compressed size): a gzip bomb stops there (``bundle.inflated_too_large``).
 
 This module is shared by the counter (``sync.offline``) and the server (``central.bundles``) and knows
 neither's database.
@@ -30,6 +31,7 @@ import binascii
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -49,6 +51,11 @@ COUNTER: Final = "counter"
 REPLY: Final = "reply"
 #: a bundle file larger than this is refused before it is read (weeks of a county's work fit easily)
 MAX_FILE: Final = 512 * 1024 * 1024
+#: what a bundle's plaintext may inflate to at most (weeks of a county's records fit), and at most this
+#: many times its compressed size (JSON compresses some 5-20 times; a bomb a thousand times)
+MAX_INFLATED: Final = 256 * 1024 * 1024
+MAX_RATIO: Final = 100
+_INFLATED_FLOOR: Final = 8 * 1024 * 1024
 _HEADER_KEYS: Final = ("format", "kind", "from", "to", "ephemeral_public_key", "nonce")
 
 
@@ -183,15 +190,34 @@ def open_sealed(
         plain = AESGCM(_key(secret, obj["kind"], eph_raw, rcpt_raw)).decrypt(
             unb64(obj["nonce"]), unb64(obj["ciphertext"]), canonical_json(header)
         )
-        body = json.loads(gzip.decompress(plain).decode("utf-8"))
-    except (InvalidTag, ValueError, OSError, EOFError) as exc:
+    except (InvalidTag, ValueError) as exc:
+        raise BundleError("bundle.tampered") from exc
+    try:
+        body = json.loads(inflate(plain).decode("utf-8"))
+    except (ValueError, zlib.error) as exc:
         raise BundleError("bundle.tampered") from exc
     if not isinstance(body, dict):
         raise BundleError("bundle.malformed", "bundle", detail="body is not an object")
     return body
 
 
-# --- the counter's signature over the whole body -----------------------------------------------------
+def inflate(data: bytes) -> bytes:
+    """gzip ``data`` inflated as a stream, stopping at ``MAX_INFLATED`` bytes or ``MAX_RATIO`` times
+    its size (``bundle.inflated_too_large``): never more is held in memory than the limit."""
+    limit = min(MAX_INFLATED, max(_INFLATED_FLOOR, MAX_RATIO * len(data)))
+    inflater = zlib.decompressobj(wbits=31)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BundleError("bundle.inflated_too_large", "bundle", limit=limit)
+    out += inflater.flush()
+    if len(out) > limit:
+        raise BundleError("bundle.inflated_too_large", "bundle", limit=limit)
+    if not inflater.eof:
+        raise BundleError("bundle.tampered")
+    return out
+
+
+# --- the Ed25519 signature over the whole body (the counter's on a bundle, the server's on a reply) ---
 
 
 def sign_body(body: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:

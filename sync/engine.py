@@ -9,6 +9,13 @@ clerk sees; a resent batch gets the same answers) → pull the county's changes 
 and its cursor in one local transaction, never over a row with unsent changes → a sanity check of
 counts per entity; a mismatch pulls that entity again from the start, which repairs only what differs.
 
+Nothing an answer says is taken beyond the engine's bounds: a page's cursor lies between the cursor
+asked and the county's last sequence the page announces, its records between the two and in order,
+no more of them than asked, ``more`` never with an empty page; receipt high-water marks within the
+receipt number's four digits. An answer over a bound is refused whole (``sync.out_of_bounds``, nothing
+written, the cursor stays). A run pulls at most ``max_pages`` pages; with more waiting it stops there
+(``SyncReport.more``: the CLI exits 3) and the next run resumes at the stored cursor.
+
 Everything a run does is committed step by step, so a dropped link, a killed client or a restarted
 server resumes where it was: unacknowledged changes are simply sent again (the server answers a change
 id it has seen with its first answer), and the pull resumes at the stored cursor.
@@ -17,6 +24,7 @@ id it has seen with its first answer), and the pull resumes at the stored cursor
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,12 +37,15 @@ from localdb.remote import RemoteRecord
 from localdb.store import Store
 from sync.protocol import (
     MAX_PAGE,
+    MAX_RECEIPT_SEQ,
     AuditLink,
     Change,
     ChangeResult,
     Hello,
     HelloResponse,
+    OutOfBounds,
     PullRequest,
+    PullResponse,
     PushRequest,
     Record,
     SyncProtocol,
@@ -46,6 +57,10 @@ log = logging.getLogger(__name__)
 CURSOR = "pull.cursor"
 EPOCH = "audit.epoch"
 LAST_OK = "sync.last_ok"
+#: the server key (base64 of its Ed25519 public key), learned at enrollment; every answer must verify
+SERVER_KEY = "server.signing_key"
+#: pages one run pulls at most (then ``SyncReport.more``; the next run resumes)
+MAX_PAGES: int = 200
 #: entities that stay on the counter: the counter's own set-up, and staff accounts (managed on the
 #: server, which sends them to every counter of the county)
 LOCAL_ONLY = frozenset({"counter", "user"})
@@ -69,10 +84,12 @@ class SyncReport:
     repaired: list[str] = field(default_factory=list)
     mismatched: dict[str, tuple[int, int]] = field(default_factory=dict)
     refusals: list[dict[str, Any]] = field(default_factory=list)
+    #: the run stopped at ``max_pages`` with more to pull: sync again (it resumes at the cursor)
+    more: bool = False
 
     @property
     def in_step(self) -> bool:
-        return not self.rejected and not self.conflicts and not self.mismatched
+        return not self.rejected and not self.conflicts and not self.mismatched and not self.more
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,6 +148,7 @@ class SyncEngine:
         key: Ed25519PrivateKey,
         batch: int = 200,
         page: int = 1000,
+        max_pages: int | None = None,
         progress: Progress | None = None,
     ):
         self.store = store
@@ -139,6 +157,8 @@ class SyncEngine:
         self.key = key
         self.batch = max(1, min(batch, 500))
         self.page = max(1, min(page, MAX_PAGE))
+        self.max_pages = max(1, max_pages if max_pages is not None else MAX_PAGES)
+        self._pages = 0
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.counter_id = store.counter_info.id
 
@@ -148,20 +168,28 @@ class SyncEngine:
         started = utc_now()
         report = SyncReport()
         outcome = "failed"
+        self._pages = 0
         try:
             self._hello(report)
             self._push(report)
-            self._pull(report, int(self.store.sync_state().get(CURSOR, "0")))
-            self._sanity(report)
+            self._pull(report, self._cursor())
+            if not report.more:
+                self._sanity(report)
             outcome = "ok" if report.in_step else "attention"
             self.svc.set_sync_state({LAST_OK: utc_now()})
             return report
         finally:
-            report.cursor = int(self.store.sync_state().get(CURSOR, "0"))
+            report.cursor = self._cursor()
             try:
                 self.svc.record_sync_run(started_at=started, outcome=outcome, summary=report.to_json())
             except Exception:  # the run's own error matters more than its log line
                 log.exception("could not record the sync run")
+
+    def _cursor(self) -> int:
+        text = self.store.sync_state().get(CURSOR, "0")
+        if not text.isascii() or not text.isdigit() or len(text) > 19:  # never taken beyond 2**62
+            raise OutOfBounds("sync.out_of_bounds", "cursor", detail=f"stored cursor {text[:24]!r}")
+        return int(text)
 
     def _epoch(self) -> int:
         return int(self.store.sync_state().get(EPOCH, "0"))
@@ -170,6 +198,7 @@ class SyncEngine:
         seq, digest = self.store.audit_head()
         epoch = self._epoch()
         hello = self.transport.hello(Hello(self.counter_id, epoch, seq, digest))
+        self._check_hello(hello)
         ack = hello.acknowledged
         if ack is not None and self._forked(ack, epoch):
             # restored from a backup older than what the server holds: a new epoch, everything again
@@ -185,6 +214,18 @@ class SyncEngine:
         if hello.receipt_high_water:
             self.svc.raise_receipt_sequences(dict(hello.receipt_high_water))
         return hello
+
+    @staticmethod
+    def _check_hello(hello: HelloResponse) -> None:
+        """Receipt high-water marks within the receipt number's format (a day ``YYYYMMDD``, four
+        digits of sequence), before anything of the answer is used."""
+        for day, last in hello.receipt_high_water.items():
+            if not (len(day) == 8 and day.isascii() and day.isdigit()):
+                raise OutOfBounds("sync.out_of_bounds", "receipt_high_water", detail=f"day {day[:12]!r}")
+            if isinstance(last, bool) or not isinstance(last, int) or not 0 <= last <= MAX_RECEIPT_SEQ:
+                raise OutOfBounds(
+                    "sync.out_of_bounds", "receipt_high_water", detail=f"{day}: {last} > {MAX_RECEIPT_SEQ}"
+                )
 
     def _forked(self, ack: AuditLink, epoch: int) -> bool:
         if ack.epoch > epoch:
@@ -265,7 +306,13 @@ class SyncEngine:
         keep_cursor: bool = False,
     ) -> None:
         while True:
+            if self._pages >= self.max_pages:
+                report.more = True  # the next run resumes at the stored cursor
+                log.info("pulled %d pages in this run; more waits for the next", self._pages)
+                return
             page = self.transport.pull(PullRequest(cursor, self.page, entities))
+            self._pages += 1
+            self._check_page(page, cursor, entities)
             state = {} if keep_cursor else {CURSOR: str(page.cursor)}
             applied = self.svc.apply_remote([remote_record(r) for r in page.records], state=state)
             report.pulled += applied.applied
@@ -274,6 +321,28 @@ class SyncEngine:
             self.progress("pull", report.pulled, report.pulled + (self.page if page.more else 0))
             if not page.more:
                 break
+
+    def _check_page(self, page: PullResponse, cursor: int, entities: tuple[str, ...] | None) -> None:
+        """A page within bounds, or refused whole before anything of it is written (the cursor stays)."""
+
+        def refuse(where: str, detail: str) -> typing.NoReturn:
+            raise OutOfBounds("sync.out_of_bounds", where, detail=detail)
+
+        if page.cursor < cursor:
+            refuse("cursor", f"{page.cursor} goes back from {cursor}")
+        if page.cursor > page.last_seq:
+            refuse("cursor", f"{page.cursor} beyond the server's last sequence {page.last_seq}")
+        if len(page.records) > self.page:
+            refuse("records", f"{len(page.records)} records, {self.page} asked")
+        if page.more and not page.records:
+            refuse("more", "more waits but the page is empty")
+        previous = cursor
+        for r in page.records:
+            if not previous < r.server_seq <= page.cursor:
+                refuse("server_seq", f"{r.server_seq} outside {previous + 1}..{page.cursor}")
+            if entities is not None and r.entity not in entities:
+                refuse("entity", f"{r.entity} not asked")
+            previous = r.server_seq
 
     def _sanity(self, report: SyncReport) -> None:
         """Counts per entity must agree once nothing is waiting; a mismatch pulls that entity again

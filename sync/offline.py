@@ -11,6 +11,10 @@ carried (changes made since the export are not answered and wait), the records s
 cursor, and the server's counts for the sanity check. So a reply applies exactly like a pull: never
 over a row with unsent changes, page and cursor in one transaction, a run in the sync history.
 
+A reply is read only once it verifies with the server key the counter learned at enrollment
+(``server.signing_key``): a reply not signed by it is ``sync.bad_server_signature`` and nothing of it is
+written.
+
 Replays: each reply names the bundle it answers and the time the server made it. The counter keeps the
 time of the last reply it applied (``bundle.last_reply_at``) and refuses one that is not newer
 (``bundle.replayed``); a reply to a bundle this counter never exported is refused too.
@@ -29,7 +33,16 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from localdb.clock import utc_now
 from localdb.store import Store
 from sync import bundle as b
-from sync.engine import CURSOR, EPOCH, LOCAL_ONLY, Progress, SyncEngine, SyncReport, change_from_outbox
+from sync.engine import (
+    CURSOR,
+    EPOCH,
+    LOCAL_ONLY,
+    SERVER_KEY,
+    Progress,
+    SyncEngine,
+    SyncReport,
+    change_from_outbox,
+)
 from sync.protocol import (
     ChangeResult,
     Counts,
@@ -41,6 +54,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     Record,
+    ServerNotTrusted,
     sign_change,
 )
 
@@ -144,7 +158,10 @@ class ReplyTransport:
                 (Record.from_json(x) for x in body.get("records", [])), key=lambda r: r.server_seq
             )
             self._counts = Counts.from_json(body["counts"])
-            self.cursor = int(body["cursor"])
+            cursor = body["cursor"]
+            if isinstance(cursor, bool) or not isinstance(cursor, int) or not 0 <= cursor <= 2**62:
+                raise ProtocolError("cursor", "expected an integer 0..2**62")
+            self.cursor = cursor
         except (KeyError, TypeError, ProtocolError) as exc:
             raise b.BundleError("bundle.malformed", "bundle", detail=str(exc)[:120]) from exc
 
@@ -165,7 +182,7 @@ class ReplyTransport:
         page = wanted[: req.limit]
         more = len(wanted) > len(page)
         cursor = page[-1].server_seq if more else max(self.cursor, req.cursor)
-        return PullResponse(tuple(page), cursor, more)
+        return PullResponse(tuple(page), cursor, more, max(self.cursor, req.cursor))
 
     def counts(self) -> Counts:
         return self._counts
@@ -182,7 +199,14 @@ def open_reply(store: Store, raw: bytes, *, box_key: X25519PrivateKey) -> dict[s
         raise b.BundleError("bundle.wrong_counter", "bundle", counter_id=obj["to"])
     if obj["from"] != server_id:
         raise b.BundleError("bundle.wrong_server", "bundle", server_id=obj["from"])
+    server_key = store.sync_state().get(SERVER_KEY)
+    if not server_key:
+        raise ServerNotTrusted("sync.server_key_unknown", "db")
     body = b.open_sealed(obj, key=box_key, static_peer=b.x25519_public(server_box))
+    try:
+        b.verify_body(body, server_key)
+    except b.BundleError as exc:
+        raise ServerNotTrusted("sync.bad_server_signature", "bundle", what="reply bundle") from exc
     if body.get("counter_id") != info.id or body.get("server_id") != server_id:
         raise b.BundleError("bundle.wrong_counter", "bundle", counter_id=str(body.get("counter_id")))
     state = store.sync_state()

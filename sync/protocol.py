@@ -8,6 +8,12 @@ coded ``ProtocolError`` (``sync.malformed``, naming the field path), never anoth
 
 Changes are signed by the counter's Ed25519 key over ``Change.signing_bytes()``: canonical JSON
 (sorted keys, no spaces, UTF-8) of every field but ``signature``.
+
+Answers are signed by the server's own Ed25519 key (the **server key**; its fingerprint,
+``server_key_fingerprint``, is what the counter's admin types at enrollment): ``sign_answer`` over
+``answer_signing_bytes`` — what was asked (method, path, a hash of the bearer token, the request's
+nonce and a hash of its body) and a hash of the exact answer bytes. So an answer cannot be forged,
+moved to another counter or replayed for another request (``docs/sync-protocol.md``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import typing
 from collections.abc import Iterable, Mapping
@@ -30,6 +37,15 @@ PROTOCOL_VERSION: Final = 1
 MAX_BATCH: Final = 500
 MAX_PAGE: Final = 5000
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+#: what the counter reads of one answer at most, before and after inflating it (a page of MAX_PAGE
+#: records of the largest kind fits; a gzip bomb stops here)
+MAX_REPLY_BYTES: Final = 32 * 1024 * 1024
+#: the highest daily receipt sequence (receipt numbers end in four digits: ``…-20261128-0007``)
+MAX_RECEIPT_SEQ: Final = 9999
+#: the HTTP headers of the signed answer
+NONCE_HEADER: Final = "X-Liangxian-Nonce"
+SIGNATURE_HEADER: Final = "X-Liangxian-Signature"
+MAX_NONCE: Final = 64
 
 #: limits of the free-form ``data`` of a change or record
 MAX_DEPTH: Final = 8
@@ -165,6 +181,20 @@ def _list(raw: Any, path: str, max_len: int) -> list[Any]:
     return raw
 
 
+def _day(raw: Any, path: str) -> str:
+    """A business day as ``YYYYMMDD`` (the middle of a receipt number)."""
+    import datetime as dt
+
+    value = _str(raw, path, 8)
+    try:
+        if len(value) != 8 or not value.isascii() or not value.isdigit():
+            raise ValueError(value)
+        dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        _fail(path, f"not a day YYYYMMDD: {value[:8]!r}")
+    return value
+
+
 def _choice(raw: Any, path: str, allowed: frozenset[str]) -> str:
     value = _str(raw, path, MAX_NAME)
     if value not in allowed:
@@ -227,6 +257,8 @@ def parse_body(body: bytes) -> Any:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError("", f"not JSON: {exc}") from None
+    except ValueError as exc:  # an integer literal of thousands of digits (int_max_str_digits)
+        raise ProtocolError("", f"not JSON: {str(exc)[:80]}") from None
     except RecursionError:
         raise ProtocolError("", "nested too deeply") from None
 
@@ -370,6 +402,111 @@ def _public_key(public_key_b64: str) -> Ed25519PublicKey | None:
         return Ed25519PublicKey.from_public_bytes(_b64decode(public_key_b64))
     except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
         return None
+
+
+# --- the server key and signed answers ---------------------------------------------------------------
+
+#: Crockford's base32: no I, L, O or U, so a fingerprint read aloud or typed is hard to get wrong
+_CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+FINGERPRINT_CHARS: Final = 24  # 120 bits of SHA-256, in six groups of four
+
+
+class ServerNotTrusted(CodedError):
+    """An answer, page or reply bundle the counter refuses before reading it: not signed by the
+    server key it learned at enrollment (``sync.bad_server_signature``), a server key that does not
+    match the fingerprint the admin typed (``enroll.server_key_mismatch``), or a counter that never
+    learned one (``sync.server_key_unknown``). Nothing was written."""
+
+    def __init__(self, code: str, field: str = "server", **params: object):
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [error(self.code, self.field, **self.params)]
+
+
+class OutOfBounds(CodedError):
+    """An answer over one of the counter's bounds (``sync.reply_too_large``: bytes before or after
+    inflating; ``sync.out_of_bounds``: a cursor beyond the server's last sequence or going back, a page
+    with more records than asked, a receipt high-water mark outside the receipt number's format).
+    Refused whole: nothing of it is written and the cursor stays."""
+
+    def __init__(self, code: str, field: str, **params: object):
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(f"{code}: {field} {params}")
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [error(self.code, self.field, **self.params)]
+
+
+def server_key_fingerprint(public_key_b64: str) -> str:
+    """What an admin compares and types: 24 characters of Crockford base32 (120 bits of
+    SHA-256 over the raw 32-byte public key), in groups of four (``K7Q2-M9XD-…``)."""
+    raw = _b64decode(public_key_b64)
+    n = int.from_bytes(hashlib.sha256(b"liangxian-server-key/1|" + raw).digest()[:15], "big")
+    text = "".join(_CROCKFORD[(n >> (5 * i)) & 31] for i in reversed(range(FINGERPRINT_CHARS)))
+    return "-".join(text[i : i + 4] for i in range(0, FINGERPRINT_CHARS, 4))
+
+
+def normalise_fingerprint(text: str) -> str | None:
+    """A typed fingerprint in its printed form: case, spaces and dashes do not matter, and O, I and L
+    are read as 0, 1 and 1; None when it cannot be one."""
+    t = "".join(text.split()).replace("-", "").upper().translate(str.maketrans("OIL", "011"))
+    if len(t) != FINGERPRINT_CHARS or any(c not in _CROCKFORD for c in t):
+        return None
+    return "-".join(t[i : i + 4] for i in range(0, FINGERPRINT_CHARS, 4))
+
+
+def public_key_of(key: Ed25519PrivateKey) -> str:
+    """The public half of an Ed25519 key: base64 of its raw 32 bytes."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def answer_signing_bytes(
+    *, method: str, path: str, token: str, nonce: str, request_body: bytes, answer_body: bytes
+) -> bytes:
+    """What the server key signs for one answer: the request (method, route path, SHA-256 of the
+    bearer token, the counter's fresh nonce, SHA-256 of the request body as sent, uncompressed) and
+    SHA-256 of the answer body (uncompressed)."""
+    return canonical_json(
+        {
+            "v": "liangxian-answer/1",
+            "method": method.upper(),
+            "path": path,
+            "token_sha256": hashlib.sha256(token.encode("utf-8")).hexdigest(),
+            "nonce": nonce,
+            "request_sha256": hashlib.sha256(request_body).hexdigest(),
+            "answer_sha256": hashlib.sha256(answer_body).hexdigest(),
+        }
+    )
+
+
+def sign_answer(key: Ed25519PrivateKey, **what: Any) -> str:
+    """The answer's signature (base64url, no padding), sent as ``SIGNATURE_HEADER``."""
+    sig = key.sign(answer_signing_bytes(**what))
+    return base64.urlsafe_b64encode(sig).rstrip(b"=").decode("ascii")
+
+
+def verify_answer(public_key_b64: str, signature: str, **what: Any) -> bool:
+    """Whether ``signature`` is the server key's over this request and answer; anything malformed is
+    simply False."""
+    key = _public_key(public_key_b64)
+    if key is None or not signature or len(signature) > 200:
+        return False
+    try:
+        key.verify(_b64decode(signature), answer_signing_bytes(**what))
+    except (InvalidSignature, ValueError, TypeError, binascii.Error, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _issue_json(raw: Any, path: str) -> dict[str, str]:
@@ -525,16 +662,26 @@ class Record:
 
 @dataclass(frozen=True)
 class PullResponse:
+    """One page: records after the asked cursor, the cursor to ask next, whether more waits, and the
+    county's last sequence when the page was read (``last_seq``: the counter never takes a cursor
+    beyond it)."""
+
     records: tuple[Record, ...]
     cursor: int
     more: bool
+    last_seq: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"records": [r.to_json() for r in self.records], "cursor": self.cursor, "more": self.more}
+        return {
+            "records": [r.to_json() for r in self.records],
+            "cursor": self.cursor,
+            "more": self.more,
+            "last_seq": self.last_seq,
+        }
 
     @classmethod
     def from_json(cls, raw: Any) -> PullResponse:
-        o = _obj(raw, "", ("records", "cursor", "more"))
+        o = _obj(raw, "", ("records", "cursor", "more", "last_seq"))
         if not isinstance(o["more"], bool):
             _fail("more", "expected a boolean")
         return cls(
@@ -544,6 +691,7 @@ class PullResponse:
             ),
             cursor=_int(o["cursor"], "cursor"),
             more=o["more"],
+            last_seq=_int(o["last_seq"], "last_seq"),
         )
 
 
@@ -613,7 +761,7 @@ class HelloResponse:
         )
         o = _obj(raw, "", keys)
         hw = o["receipt_high_water"]
-        if not isinstance(hw, dict) or len(hw) > 100_000:
+        if not isinstance(hw, dict) or len(hw) > 40_000:  # a century of days
             _fail("receipt_high_water", "expected an object")
         return cls(
             server_id=_str(o["server_id"], "server_id"),
@@ -625,7 +773,8 @@ class HelloResponse:
             if o["acknowledged"] is None
             else AuditLink.from_json(o["acknowledged"], "acknowledged"),
             receipt_high_water={
-                _str(k, "receipt_high_water", 8): _int(v, f"receipt_high_water.{k}") for k, v in hw.items()
+                _day(k, "receipt_high_water"): _int(v, f"receipt_high_water.{k}", 0, MAX_RECEIPT_SEQ)
+                for k, v in hw.items()
             },
             server_time=_str(o["server_time"], "server_time"),
         )
@@ -687,6 +836,9 @@ class EnrollResponse:
     county_code: str
     counter_no: int
     server_box_public_key_b64: str
+    #: the server's Ed25519 public key (what signs every answer); the counter takes it only when its
+    #: fingerprint is the one its admin typed, and only from an answer signed by it
+    server_key_b64: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -697,6 +849,7 @@ class EnrollResponse:
             "county_code": self.county_code,
             "counter_no": self.counter_no,
             "server_box_public_key_b64": self.server_box_public_key_b64,
+            "server_key_b64": self.server_key_b64,
         }
 
     @classmethod
@@ -710,7 +863,7 @@ class EnrollResponse:
             "counter_no",
             "server_box_public_key_b64",
         )
-        o = _obj(raw, "", keys)
+        o = _obj(raw, "", keys, ("server_key_b64",))
         return cls(
             server_id=_str(o["server_id"], "server_id"),
             token=_str(o["token"], "token", MAX_NAME),
@@ -719,6 +872,7 @@ class EnrollResponse:
             county_code=_str(o["county_code"], "county_code", 6),
             counter_no=_int(o["counter_no"], "counter_no", 1, 99),
             server_box_public_key_b64=_b64(o["server_box_public_key_b64"], "server_box_public_key_b64"),
+            server_key_b64=_b64(o["server_key_b64"], "server_key_b64") if o.get("server_key_b64") else "",
         )
 
 
@@ -739,8 +893,13 @@ class SyncProtocol(typing.Protocol):
 __all__ = [
     "MAX_BATCH",
     "MAX_BODY_BYTES",
+    "MAX_NONCE",
     "MAX_PAGE",
+    "MAX_RECEIPT_SEQ",
+    "MAX_REPLY_BYTES",
+    "NONCE_HEADER",
     "PROTOCOL_VERSION",
+    "SIGNATURE_HEADER",
     "AuditLink",
     "Change",
     "ChangeResult",
@@ -749,17 +908,25 @@ __all__ = [
     "EnrollResponse",
     "Hello",
     "HelloResponse",
+    "OutOfBounds",
     "ProtocolError",
     "PullRequest",
     "PullResponse",
     "PushRequest",
     "PushResponse",
     "Record",
+    "ServerNotTrusted",
     "SyncProtocol",
     "SyncRefused",
     "SyncUnavailable",
+    "answer_signing_bytes",
     "canonical_json",
+    "normalise_fingerprint",
     "parse_body",
+    "public_key_of",
+    "server_key_fingerprint",
+    "sign_answer",
     "sign_change",
+    "verify_answer",
     "verify_change",
 ]

@@ -36,6 +36,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--region", required=True, help="lhasa or lianyungang")
     q.set_defaults(func=lambda a: _run(a, lambda s: s.init(a.region), init=True))
 
+    q = csub.add_parser(
+        "key",
+        help="the server key's fingerprint (what `liangxian enroll --server-key` is given)",
+        description=(
+            "The server's own Ed25519 key signs every answer, pull page and reply bundle; it lives in the "
+            "OS keyring of the machine that runs `liangxian serve` and is made there on first use. Prints "
+            "{server_id, server_key_fingerprint, server_key_b64}. Give the fingerprint to each counter's "
+            "admin with its enrollment code (`counter add` prints it too), over a channel a fake server "
+            "cannot touch (paper, a phone call)."
+        ),
+    )
+    _db(q)
+    q.set_defaults(func=lambda a: _run(a, lambda s: _key_info(s)))
+
     county = csub.add_parser("county", help="counties").add_subparsers(dest="county_command", required=True)
     q = county.add_parser("add", help="add a county (GB/T 2260 code) of the server's region")
     _db(q)
@@ -46,12 +60,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="counter_command", required=True
     )
     q = counter.add_parser(
-        "add", help="add a counter; prints its one-time enrollment_code (24 h, usable once)"
+        "add",
+        help=(
+            "add a counter; prints its one-time enrollment_code (24 h, usable once) and the "
+            "server_key_fingerprint its admin types with it"
+        ),
     )
     _db(q)
     q.add_argument("--county", required=True)
     q.add_argument("--counter", required=True, type=int)
-    q.set_defaults(func=lambda a: _run(a, lambda s: s.add_counter(a.county, a.counter)))
+    q.set_defaults(func=lambda a: _run(a, lambda s: _with_key(s, s.add_counter(a.county, a.counter))))
     q = counter.add_parser("revoke", help="revoke a counter's credential")
     _db(q)
     q.add_argument("--county", required=True)
@@ -101,7 +119,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, metavar="REPLY", help="the reply bundle to write")
     q.set_defaults(func=lambda a: _run(a, lambda s: _import_bundle(s, a.file, a.out)))
 
-    p = sub.add_parser("serve", help="run the central server (HTTP, uvicorn)")
+    p = sub.add_parser(
+        "serve",
+        help="run the central server (HTTP, uvicorn)",
+        description=(
+            "The central server over HTTP. Every answer is signed by the server key (OS keyring, made on "
+            "first use; `liangxian central key` prints its fingerprint)."
+        ),
+    )
     _db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8750)
@@ -114,10 +139,33 @@ def _server(db: str) -> Any:
     return CentralServer(db)
 
 
+def _signing_key(server: Any) -> Any:
+    """The server key from the OS keyring (made on first use)."""
+    from liangxian.keys import server_signing_key
+
+    return server_signing_key(server.info().server_id)
+
+
+def _key_info(server: Any) -> dict[str, Any]:
+    from sync.protocol import public_key_of, server_key_fingerprint
+
+    public = public_key_of(_signing_key(server))
+    return {
+        "server_id": server.info().server_id,
+        "server_key_fingerprint": server_key_fingerprint(public),
+        "server_key_b64": public,
+    }
+
+
+def _with_key(server: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` and the server key's fingerprint (the key is made now if it does not exist yet)."""
+    return {**out, "server_key_fingerprint": _key_info(server)["server_key_fingerprint"]}
+
+
 def _import_bundle(server: Any, file: str, out: str) -> dict[str, Any]:
     from central.bundles import import_bundle
 
-    return import_bundle(server, file, out)
+    return import_bundle(server, file, out, signing_key=_signing_key(server))
 
 
 def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, init: bool = False) -> int:
@@ -125,6 +173,8 @@ def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, i
         server = _server(args.db)
     except Exception as exc:  # a URL SQLAlchemy cannot use, a missing driver
         return fail([error("central.db_failed", "db", url=args.db, detail=str(exc))])
+    from liangxian.keys import KeyringUnavailable
+
     try:
         if not init:
             server.info()
@@ -132,6 +182,8 @@ def _run(args: argparse.Namespace, action: Callable[[Any], dict[str, Any]], *, i
         return 0
     except CodedError as exc:
         return fail(exc.issues)
+    except KeyringUnavailable as exc:  # no keyring for the server key
+        return fail([error(exc.code, "keyring", detail=exc.detail)])
     except Exception as exc:  # the database itself failed (unreachable, not ours, read-only)
         log.debug("central command failed", exc_info=True)
         return fail([error("central.db_failed", "db", url=args.db, detail=str(exc).splitlines()[0])])
@@ -163,6 +215,7 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from central.app import create_app
+    from liangxian.keys import KeyringUnavailable
 
     try:
         server = _server(args.db)
@@ -171,7 +224,11 @@ def run_serve(args: argparse.Namespace) -> int:
         return fail(exc.issues)
     except Exception as exc:
         return fail([error("central.db_failed", "db", url=args.db, detail=str(exc).splitlines()[0])])
-    app = create_app(args.db, server=server)
+    try:
+        key = _signing_key(server)
+    except KeyringUnavailable as exc:
+        return fail([error(exc.code, "keyring", detail=exc.detail)])
+    app = create_app(args.db, server=server, signing_key=key)
     logging.getLogger(__name__).warning("liangxian central serving on http://%s:%d", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True)
     return 0

@@ -32,9 +32,14 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Send this counter's id, county, counter number and its Ed25519 public key (the key that signs "
             "printed QR codes) to the central server with the one-time enrollment code an administrator "
             "made there (`liangxian central counter add`). The server's answer (a bearer token) is kept in "
-            "the OS keyring, never in a file; the server's address and identity in the database. Exit 2 "
-            "for a wrong, used or expired code, a code of another county or counter, or no keyring; 3 when "
-            "the server cannot be reached."
+            "the OS keyring, never in a file; the server's address, identity and key in the database. "
+            "--server-key is the server key's fingerprint that `central counter add` printed beside the "
+            "code (24 characters, dashes and case do not matter): the code is sent only to a server "
+            "holding that key, and from then on the counter refuses every answer not signed by it "
+            "(sync.bad_server_signature). http:// is refused for anything but this machine unless "
+            "--insecure-http (answers are still signed; the code can be read on the way). Exit 2 for a "
+            "wrong, used or expired code, a code of another county or counter, another server key, or no "
+            "keyring; 3 when the server cannot be reached."
         ),
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
@@ -42,6 +47,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--server", required=True, metavar="URL", help="the central server, e.g. https://ybj.example.cn"
     )
     p.add_argument("--code", required=True, help="the one-time enrollment code")
+    p.add_argument(
+        "--server-key",
+        required=True,
+        metavar="FINGERPRINT",
+        help="the server key's fingerprint printed beside the code, e.g. K7Q2-M9XD-4HTP-R8WN-3FJC-6BNA",
+    )
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow http:// to another machine (a test LAN); answers must still be signed",
+    )
     p.add_argument("--as", dest="user", metavar="USER", help="the admin enrolling (default: the first admin)")
     add_password_args(p, whose="the admin")
     p.set_defaults(func=run_enroll)
@@ -52,9 +68,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Push every unsent change (signed, in batches; each answered on its own) and pull the county's "
             "changes, then check counts per record type. Prints {pushed, pulled, rejected, conflicts, "
-            "duplicates_merged, cursor} with --json. Exit 0 when in step, 1 when changes were refused or "
-            "conflicts wait (see `liangxian conflicts`), 2 when the server refused the request (e.g. a "
-            "revoked credential), 3 when there is no link. A sync cut off resumes where it stopped."
+            "duplicates_merged, cursor} with --json. Every answer must be signed by the server key "
+            "learned at enrollment, and within the counter's bounds (sizes, records, cursor). Exit 0 when "
+            "in step, 1 when changes were refused or conflicts wait (see `liangxian conflicts`), 2 when the "
+            "server refused the request (e.g. a revoked credential) or an answer was refused "
+            "(sync.bad_server_signature, sync.reply_too_large, sync.out_of_bounds: nothing of it written), "
+            "3 when there is no link or more waits to be pulled than one sync takes (sync again: it "
+            "resumes). A sync cut off resumes where it stopped."
         ),
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
@@ -153,7 +173,16 @@ def run_enroll(args: argparse.Namespace) -> int:
             args.user = args.user or _first_admin(store)
             user = acting_service(args, store).username  # the admin proves it before the code is spent
             try:
-                emit(enroll_counter(store, args.server, args.code, user))
+                emit(
+                    enroll_counter(
+                        store,
+                        args.server,
+                        args.code,
+                        user,
+                        server_key=args.server_key,
+                        insecure_http=args.insecure_http,
+                    )
+                )
             except (KeyringUnavailable, CounterKeyMissing) as exc:
                 return _keyring_failed(exc)
             except SyncUnavailable as exc:
@@ -188,7 +217,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from forms.errors import error
     from liangxian.keys import CounterKeyMissing, KeyringUnavailable, load_counter_key, load_secret
     from localdb import open_store
-    from sync.engine import SyncEngine
+    from sync.engine import SERVER_KEY, SyncEngine
     from sync.http import HttpSync
     from sync.protocol import SyncUnavailable
 
@@ -211,7 +240,10 @@ def run_sync(args: argparse.Namespace) -> int:
                 return EXIT_INVALID
             user = acting_service(args, store).username if args.user else SYNC_ACCOUNT
             progress = _TerminalProgress()
-            with HttpSync(url, token, timeout=args.timeout, retries=args.retries) as transport:
+            server_key = state.get(SERVER_KEY, "")
+            with HttpSync(
+                url, token, server_key=server_key, timeout=args.timeout, retries=args.retries
+            ) as transport:
                 try:
                     report = SyncEngine(store, transport, username=user, key=key, progress=progress).run()
                 except SyncUnavailable as exc:
@@ -223,6 +255,10 @@ def run_sync(args: argparse.Namespace) -> int:
                 emit(out)
             else:
                 sys.stdout.write(" ".join(f"{k}={v}" for k, v in out.items()) + "\n")
+            if report.more:  # one sync's pages are done and more waits: the next sync resumes
+                more = error("sync.more_to_do", "server")
+                sys.stderr.write(f"{more.message('zh')}\n{more.message('bo')}\n")
+                return EXIT_NO_LINK
             return 0 if report.in_step else EXIT_NOT_IN_STEP
         finally:
             store.close()

@@ -13,18 +13,19 @@ from typing import Any
 import pytest
 
 from central.service import CentralServer
+from sync.protocol import normalise_fingerprint, server_key_fingerprint
 from tests.support.central_data import SimCounter
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(*args: str, stdin: str | None = None) -> tuple[int, Any]:
+def cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "liangxian", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         cwd=ROOT,
         timeout=120,
         check=False,
@@ -33,7 +34,7 @@ def cli(*args: str, stdin: str | None = None) -> tuple[int, Any]:
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None
 
 
-def test_the_organisation_commands(db_url: str) -> None:
+def test_the_organisation_commands(db_url: str, secret_service: dict[str, str]) -> None:
     rc, out = cli("central", "init", "--db", db_url, "--region", "lhasa")
     assert rc == 0 and out["region"] == "lhasa"
     assert cli("central", "init", "--db", db_url, "--region", "lhasa")[0] == 0  # again: nothing changes
@@ -41,9 +42,25 @@ def test_the_organisation_commands(db_url: str) -> None:
         0,
         {"county_code": "540102", "region": "lhasa"},
     )
-    rc, out = cli("central", "counter", "add", "--db", db_url, "--county", "540102", "--counter", "3")
+    rc, out = cli(
+        "central",
+        "counter",
+        "add",
+        "--db",
+        db_url,
+        "--county",
+        "540102",
+        "--counter",
+        "3",
+        env=secret_service,
+    )
     assert rc == 0
     assert set(out) >= {"enrollment_code", "expires_at", "counter_id", "county_code", "counter_no"}
+    # the server key's fingerprint beside the code: the key made in the keyring on first use, then kept
+    rc, key = cli("central", "key", "--db", db_url, env=secret_service)
+    assert rc == 0 and out["server_key_fingerprint"] == key["server_key_fingerprint"]
+    assert normalise_fingerprint(key["server_key_fingerprint"]) == key["server_key_fingerprint"]
+    assert server_key_fingerprint(key["server_key_b64"]) == key["server_key_fingerprint"]
     rc, user = cli(
         "central",
         "user",

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +26,7 @@ from sync.protocol import (
     SyncUnavailable,
 )
 from tests.support.central_data import SimCounter
+from tests.support.live_server import LiveServer
 from tests.support.slow_link import SlowLink
 from tests.support.store_data import uscc
 
@@ -48,54 +45,33 @@ class Live:
     server: CentralServer
     world: World
     base_url: str
-
-
-def _serve(url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], str, Any]:
-    port = _free_port()
-    log = log_path.open("w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "liangxian", "serve", "--db", url, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, f"http://127.0.0.1:{port}", log
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                log.close()
-                raise AssertionError(log_path.read_text()) from None
-            time.sleep(0.1)
+    #: the live server's key (base64) and its fingerprint, as `liangxian central key` prints them
+    key: str = ""
+    fingerprint: str = ""
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, world_copier: Any
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    world_copier: Any,
+    secret_service: dict[str, str],
 ) -> Iterator[Live]:
-    """One server subprocess per backend for this module, on its own copy of the world."""
+    """One server subprocess per backend for this module, on its own copy of the world; its server key
+    in the session's gnome-keyring."""
     target = tmp_path_factory.mktemp(f"http-{request.param}")
     server, world = world_copier(request.param, request, target)
-    proc, url, log = _serve(server.url, target / "serve.log")
+    srv = LiveServer(server.url, log_path=target / "serve.log", keyring_env=secret_service).start()
     for c in world.values():
-        c.proto = HttpSync(url, c.token, timeout=10.0, retries=2, backoff=0.05)
+        c.proto = HttpSync(
+            srv.url, c.token, server_key=srv.server_key_b64, timeout=10.0, retries=2, backoff=0.05
+        )
     try:
-        yield Live(server, world, url)
+        yield Live(server, world, srv.url, srv.server_key_b64, srv.fingerprint)
     finally:
         for c in world.values():
             c.proto.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        srv.stop()
         server.close()
         text = (target / "serve.log").read_text()
         assert "Traceback" not in text, text
@@ -105,10 +81,12 @@ def test_enroll_push_pull_and_counts_over_http(live: Live) -> None:
     server, base_url, http_world = live.server, live.base_url, live.world
     code = server.add_counter("540102", 7)["enrollment_code"]
     d = SimCounter("540102", 7)
-    answer = enroll(base_url, d.enroll_request(code))
+    answer = enroll(base_url, d.enroll_request(code), server_key_fingerprint=live.fingerprint)
     assert (answer.county_code, answer.counter_no, answer.region) == ("540102", 7, "lhasa")
     with pytest.raises(SyncRefused) as caught:
-        enroll(base_url, SimCounter("540102", 7).enroll_request(code))
+        enroll(
+            base_url, SimCounter("540102", 7).enroll_request(code), server_key_fingerprint=live.fingerprint
+        )
     assert (caught.value.status, caught.value.codes) == (403, ["enroll.code_used"])
 
     a, c = http_world["a"], http_world["c"]
@@ -153,8 +131,8 @@ def test_requests_without_a_valid_token_are_401(live: Live, token: str, code: st
 def test_a_revoked_counter_is_refused_over_http(live: Live) -> None:
     code = live.server.add_counter("540103", 9)["enrollment_code"]
     d = SimCounter("540103", 9)
-    token = enroll(live.base_url, d.enroll_request(code)).token
-    proto = HttpSync(live.base_url, token, timeout=10.0, retries=2, backoff=0.05)
+    token = enroll(live.base_url, d.enroll_request(code), server_key_fingerprint=live.fingerprint).token
+    proto = HttpSync(live.base_url, token, server_key=live.key, timeout=10.0, retries=2, backoff=0.05)
     assert proto.counts().counts["user"] == 2
     live.server.revoke_counter("540103", 9)
     with pytest.raises(SyncRefused) as caught:
@@ -254,7 +232,14 @@ def test_an_unknown_address_is_a_coded_404(live: Live) -> None:
 
 
 def test_no_link_is_sync_unavailable() -> None:
-    proto = HttpSync(f"http://127.0.0.1:{_free_port()}", "t", timeout=1.0, retries=2, backoff=0.01)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from sync.protocol import public_key_of
+
+    key = public_key_of(Ed25519PrivateKey.generate())
+    proto = HttpSync(
+        f"http://127.0.0.1:{_free_port()}", "t", server_key=key, timeout=1.0, retries=2, backoff=0.01
+    )
     with pytest.raises(SyncUnavailable) as caught:
         proto.counts()
     assert caught.value.to_json()[0]["code"] == "sync.no_link"
@@ -270,7 +255,7 @@ def test_sync_works_over_a_slow_link(live: Live) -> None:
     within the client's ordinary timeouts."""
     a = live.world["a"]
     link = SlowLink(_port(live.base_url), latency_s=0.1, bytes_per_s=32_000)
-    proto = HttpSync(link.url, a.token, timeout=30.0, retries=3, backoff=0.1)
+    proto = HttpSync(link.url, a.token, server_key=live.key, timeout=30.0, retries=3, backoff=0.1)
     try:
         emp = a.employer("clerk1", uscc=uscc("540102", "MA6TLNK1"))
         persons = [a.person("clerk1", emp.entity_id, seq=100 + 2 * i) for i in range(20)]
@@ -292,7 +277,7 @@ def test_sync_works_over_a_slow_link(live: Live) -> None:
 def test_a_reply_cut_short_is_retried_and_the_resent_push_changes_nothing(live: Live) -> None:
     a = live.world["a"]
     link = SlowLink(_port(live.base_url), latency_s=0.0, bytes_per_s=10_000_000, drop_after=40, drop_first=1)
-    proto = HttpSync(link.url, a.token, timeout=10.0, retries=3, backoff=0.05)
+    proto = HttpSync(link.url, a.token, server_key=live.key, timeout=10.0, retries=3, backoff=0.05)
     try:
         emp = a.employer("clerk1", uscc=uscc("540102", "MA6TDRP1"))
         (result,) = proto.push(PushRequest(a.device_id, (emp,))).results
@@ -305,7 +290,9 @@ def test_a_reply_cut_short_is_retried_and_the_resent_push_changes_nothing(live: 
 
 def test_a_link_that_keeps_dropping_is_sync_unavailable(live: Live) -> None:
     link = SlowLink(_port(live.base_url), latency_s=0.0, bytes_per_s=10_000_000, drop_after=10, drop_first=99)
-    proto = HttpSync(link.url, live.world["a"].token, timeout=5.0, retries=3, backoff=0.01)
+    proto = HttpSync(
+        link.url, live.world["a"].token, server_key=live.key, timeout=5.0, retries=3, backoff=0.01
+    )
     try:
         with pytest.raises(SyncUnavailable):
             proto.counts()

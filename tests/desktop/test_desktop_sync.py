@@ -7,6 +7,9 @@ reply opened from the screen."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,20 +19,19 @@ import pytest
 from keyring.backends import fail as fail_backend
 
 import localdb
-from central.bundles import import_bundle
 from central.service import CentralServer
 from desktop import sample_data
 from sync.engine import SyncEngine
 from sync.http import HttpSync
 from sync.protocol import PullRequest
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ROOT, LiveServer
 
 pytestmark = pytest.mark.usefixtures("memory_keyring")
 COUNTY = sample_data.COUNTY["lhasa"]
 
 
 @pytest.fixture
-def central(tmp_path: Path) -> Iterator[tuple[CentralServer, LiveServer]]:
+def central(tmp_path: Path, secret_service: dict[str, str]) -> Iterator[tuple[CentralServer, LiveServer]]:
     db = str(tmp_path / "central.db")
     srv = CentralServer(db)
     srv.init("lhasa")
@@ -40,18 +42,20 @@ def central(tmp_path: Path) -> Iterator[tuple[CentralServer, LiveServer]]:
         (sample_data.CLERK, "clerk"),
     ):
         srv.add_user(COUNTY, username, role, password)
-    with LiveServer(db, log_path=tmp_path / "serve.log") as live:
+    with LiveServer(db, log_path=tmp_path / "serve.log", keyring_env=secret_service) as live:
         yield srv, live
     srv.close()
 
 
-def settings_enroll(qtbot: Any, window: Any, url: str, code: str) -> Any:
+def settings_enroll(qtbot: Any, window: Any, url: str, code: str, fingerprint: str) -> Any:
     window.page("settings")
     box = window.pages["settings"].enroll
     box.server.clear()
     qtbot.keyClicks(box.server, url)
     box.code.clear()
     qtbot.keyClicks(box.code, code)
+    box.server_key.clear()
+    qtbot.keyClicks(box.server_key, fingerprint)
     box.button.click()
     qtbot.waitUntil(
         lambda: box.message.text() and box.message.text() != window.ui.t("ui.enroll.working"), timeout=20_000
@@ -59,13 +63,16 @@ def settings_enroll(qtbot: Any, window: Any, url: str, code: str) -> Any:
     return box
 
 
-def enroll_in_background(qtbot: Any, window: Any, url: str, code: str) -> None:
+def enroll_in_background(qtbot: Any, window: Any, live: LiveServer, code: str) -> None:
     """Enroll the window's counter as its admin (for windows logged in as another role)."""
     from liangxian.syncjobs import enroll_counter
 
     done: list[Any] = []
     window.backend.submit(
-        lambda: enroll_counter(window.backend.store_now(), url, code, sample_data.ADMIN[0]), done.append
+        lambda: enroll_counter(
+            window.backend.store_now(), live.url, code, sample_data.ADMIN[0], server_key=live.fingerprint
+        ),
+        done.append,
     )
     qtbot.waitUntil(lambda: bool(done), timeout=20_000)
 
@@ -87,7 +94,7 @@ def test_admin_enrolls_from_settings_and_the_background_sync_brings_the_counter_
     assert window.sb_online.text() == window.ui.t("ui.status.offline")
     page = window.page("sync")  # built first: it sees the progress of the first sync
     code = srv.add_counter(COUNTY, 1)["enrollment_code"]
-    box = settings_enroll(qtbot, window, live.url, code)
+    box = settings_enroll(qtbot, window, live.url, code, live.fingerprint)
     assert live.url in box.message.text()
     synced(qtbot, window)
     assert window.sb_online.text() == window.ui.t("ui.status.online")
@@ -127,20 +134,20 @@ def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window
     ui = window.ui
     from forms.errors import error
 
-    box = settings_enroll(qtbot, window, live.url, "not-a-code")
+    box = settings_enroll(qtbot, window, live.url, "not-a-code", live.fingerprint)
     assert (
         box.message.text()
         == f"{error('enroll.code_unknown', '').message('zh')}\n{error('enroll.code_unknown', '').message('bo')}"
     )
     from tests.support.live_server import free_port
 
-    box = settings_enroll(qtbot, window, f"http://127.0.0.1:{free_port()}", "whatever")
+    box = settings_enroll(qtbot, window, f"http://127.0.0.1:{free_port()}", "whatever", live.fingerprint)
     assert error("sync.no_link", "", detail="x").message("bo").split("(")[0][:10] in box.message.text()
     code = srv.add_counter(COUNTY, 1)["enrollment_code"]
     old = keyring.get_keyring()
     keyring.set_keyring(fail_backend.Keyring())
     try:
-        box = settings_enroll(qtbot, window, live.url, code)
+        box = settings_enroll(qtbot, window, live.url, code, live.fingerprint)
     finally:
         keyring.set_keyring(old)
     from liangxian.keys import KeyringUnavailable
@@ -148,11 +155,11 @@ def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window
     assert KeyringUnavailable("x").message("zh")[:8] in box.message.text()
     assert ui.t("ui.enroll.done", url=live.url) != box.message.text()
     # the code was not used up by the refusals: it still enrolls
-    box = settings_enroll(qtbot, window, live.url, code)
+    box = settings_enroll(qtbot, window, live.url, code, live.fingerprint)
     assert box.message.text() == ui.t("ui.enroll.done", url=live.url)
 
 
-def _second_counter(srv: CentralServer, url: str, root: Path) -> tuple[localdb.Store, Any, str]:
+def _second_counter(srv: CentralServer, live: LiveServer, root: Path) -> tuple[localdb.Store, Any, str]:
     """Counter 2 of the county, set up and enrolled from the command line's function."""
     from liangxian.keys import load_counter_key
     from liangxian.syncjobs import enroll_counter
@@ -166,23 +173,26 @@ def _second_counter(srv: CentralServer, url: str, root: Path) -> tuple[localdb.S
         admin_password=sample_data.ADMIN[1],
     )
     store.service(sample_data.ADMIN[0]).add_user(sample_data.CLERK[0], "clerk", sample_data.CLERK[1])
-    enroll_counter(store, url, srv.add_counter(COUNTY, 2)["enrollment_code"], sample_data.ADMIN[0])
+    code = srv.add_counter(COUNTY, 2)["enrollment_code"]
+    enroll_counter(store, live.url, code, sample_data.ADMIN[0], server_key=live.fingerprint)
     token = keyring.get_password("liangxian", f"sync-token:{store.counter_info.id}")
     return store, load_counter_key(store.counter_info.id), token
 
 
 def _sync2(store: localdb.Store, key: Any, url: str, token: str) -> Any:
-    with HttpSync(url, token, retries=2) as t:
+    from sync.engine import SERVER_KEY
+
+    with HttpSync(url, token, server_key=store.sync_state()[SERVER_KEY], retries=2) as t:
         return SyncEngine(store, t, username=sample_data.ADMIN[0], key=key).run()
 
 
 def test_reviewer_resolves_a_conflict_made_at_another_counter(qtbot, open_window, central, tmp_path) -> None:
     srv, live = central
     window = open_window("reviewer")
-    enroll_in_background(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
+    enroll_in_background(qtbot, window, live, srv.add_counter(COUNTY, 1)["enrollment_code"])
     window.sync.controller.enrolled_now()
     synced(qtbot, window)
-    store2, key2, token2 = _second_counter(srv, live.url, tmp_path)
+    store2, key2, token2 = _second_counter(srv, live, tmp_path)
     _sync2(store2, key2, live.url, token2)
     person = store2.search_persons("扎西", 1)[0]
     p2 = store2.get_person(person["id"])
@@ -251,7 +261,9 @@ def test_a_clerk_sees_that_conflicts_wait_but_no_controls(qtbot, open_window) ->
 def test_save_a_bundle_and_open_its_reply_from_the_sync_screen(qtbot, open_window, central, tmp_path) -> None:
     srv, live = central
     window = open_window("admin")
-    box = settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
+    box = settings_enroll(
+        qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"], live.fingerprint
+    )
     assert live.url in box.message.text()
     synced(qtbot, window)
     live.stop()  # then no link at all, for weeks
@@ -275,7 +287,28 @@ def test_save_a_bundle_and_open_its_reply_from_the_sync_screen(qtbot, open_windo
     [bundle] = list(stick.glob("*.lxb"))
     assert str(bundle) in page.bundle_message.text()
     reply = stick / "reply.lxb"
-    summary = import_bundle(srv, bundle, reply)
+    # at the server: `central import-bundle`, with the server key of the server's keyring
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "liangxian",
+            "central",
+            "import-bundle",
+            "--db",
+            srv.url,
+            str(bundle),
+            "--out",
+            str(reply),
+        ],
+        env=live.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    summary = json.loads(done.stdout)
     assert page.import_from(reply)
     qtbot.waitUntil(lambda: page.last_result["kind"] == "import", timeout=20_000)
     assert page.last_result["ok"], page.last_result

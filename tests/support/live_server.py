@@ -1,8 +1,11 @@
 """The central server as a deployment runs it: `liangxian serve` (uvicorn) in a subprocess on a free
-loopback port, started, stopped, killed and restarted by the tests themselves."""
+loopback port, started, stopped, killed and restarted by the tests themselves. Its server key lives in
+a real OS keyring (the session's gnome-keyring: ``keyring_env`` is the ``secret_service`` fixture);
+``server_key_b64`` and ``fingerprint`` are what `liangxian central key` prints for it."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -21,18 +24,53 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, db_url: str, port: int | None = None, log_path: Path | None = None):
+    def __init__(
+        self,
+        db_url: str,
+        port: int | None = None,
+        log_path: Path | None = None,
+        *,
+        keyring_env: dict[str, str],
+    ):
         self.db_url = db_url
         self.port = port or free_port()
         self.log_path = log_path
+        self.keyring_env = keyring_env
         self.proc: subprocess.Popen[bytes] | None = None
+        self.server_key_b64 = ""
+        self.fingerprint = ""
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONPATH": str(ROOT), **self.keyring_env}
+
+    def key(self) -> dict[str, str]:
+        """`liangxian central key` for this server (the key is made in the keyring on first use)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "liangxian", "central", "key", "--db", self.db_url],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"liangxian central key exited with {done.returncode}: {done.stdout}{done.stderr}"
+            )
+        out: dict[str, str] = json.loads(done.stdout)
+        self.server_key_b64, self.fingerprint = out["server_key_b64"], out["server_key_fingerprint"]
+        return out
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if not self.server_key_b64:
+            self.key()
+        env = self.env
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [

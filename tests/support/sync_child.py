@@ -10,7 +10,7 @@ import sys
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import localdb
-from sync.engine import SyncEngine
+from sync.engine import SERVER_KEY, SyncEngine
 from sync.http import HttpSync
 
 
@@ -18,7 +18,8 @@ def main(db: str, url: str, token: str, user: str, batch: str, page: str) -> int
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(os.environ["LIANGXIAN_TEST_KEY_HEX"]))
     store = localdb.open_store(db)
     try:
-        with HttpSync(url, token, timeout=10, retries=3, backoff=0.1) as transport:
+        server_key = store.sync_state()[SERVER_KEY]
+        with HttpSync(url, token, server_key=server_key, timeout=10, retries=3, backoff=0.1) as transport:
             SyncEngine(store, transport, username=user, key=key, batch=int(batch), page=int(page)).run()
     finally:
         store.close()

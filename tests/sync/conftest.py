@@ -1,5 +1,8 @@
 """Fixtures of the sync tests: a central server (SQLite file, or a throw-away PostgreSQL cluster) and
-real counter databases (SQLite files) enrolled with it, each with its own Ed25519 key and its staff."""
+real counter databases (SQLite files) enrolled with it, each with its own Ed25519 key and its staff.
+Enrolled as `liangxian enroll` leaves a counter: the server's id, box key and server key (``server_key``:
+a throw-away Ed25519 key that signs the in-process replies; a live server has its own, in its keyring)
+in the sync state."""
 
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import localdb
 from central.service import CentralServer
 from liangxian.keys import load_counter_key, provision_counter_key
-from sync.engine import SyncEngine, SyncReport
-from sync.protocol import EnrollRequest
+from sync.engine import SERVER_KEY, SyncEngine, SyncReport
+from sync.protocol import EnrollRequest, public_key_of
 from tests.support.store_data import TODAY
 
 STAFF = {
@@ -48,7 +51,9 @@ def public_b64(key: Ed25519PrivateKey) -> str:
     return base64.b64encode(raw).decode()
 
 
-def make_counter(server: CentralServer, root: Path, name: str, county: str, number: int) -> Counter:
+def make_counter(
+    server: CentralServer, root: Path, name: str, county: str, number: int, server_key_b64: str = ""
+) -> Counter:
     store = localdb.init_store(
         root / f"{name}.db",
         region="lhasa",
@@ -65,7 +70,26 @@ def make_counter(server: CentralServer, root: Path, name: str, county: str, numb
     key = load_counter_key(store.counter_info.id)
     code = server.add_counter(county, number)["enrollment_code"]
     token = server.enroll(EnrollRequest(code, store.counter_info.id, county, number, public_b64(key))).token
+    enrolled(store, server, server_key_b64)
     return Counter(name, store, key, server.session(token), token)
+
+
+def enrolled(store: localdb.Store, server: CentralServer, server_key_b64: str) -> None:
+    """What ``liangxian enroll`` leaves in the sync state: the server's id, box key and server key."""
+    info = server.info()
+    store.service("boss").set_sync_state(
+        {
+            "server.id": info.server_id,
+            "server.box_public_key": info.box_public_key_b64,
+            SERVER_KEY: server_key_b64,
+        }
+    )
+
+
+@pytest.fixture
+def server_key() -> Ed25519PrivateKey:
+    """The server key of the in-process server (it signs the reply bundles)."""
+    return Ed25519PrivateKey.generate()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -86,12 +110,15 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CentralSe
 
 
 @pytest.fixture
-def counters(server: CentralServer, tmp_path: Path, memory_keyring: Any) -> Iterator[dict[str, Counter]]:
+def counters(
+    server: CentralServer, tmp_path: Path, memory_keyring: Any, server_key: Ed25519PrivateKey
+) -> Iterator[dict[str, Counter]]:
     """Counters a and b of 城关区 (540102) and c of 堆龙德庆区 (540103)."""
+    public = public_key_of(server_key)
     made = {
-        "a": make_counter(server, tmp_path, "a", "540102", 1),
-        "b": make_counter(server, tmp_path, "b", "540102", 2),
-        "c": make_counter(server, tmp_path, "c", "540103", 1),
+        "a": make_counter(server, tmp_path, "a", "540102", 1, public),
+        "b": make_counter(server, tmp_path, "b", "540102", 2, public),
+        "c": make_counter(server, tmp_path, "c", "540103", 1, public),
     }
     yield made
     for c in made.values():

@@ -29,6 +29,19 @@ pytestmark = [
 ]
 
 
+_SERVER_KEY: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _the_server_key(server_key: Any) -> None:
+    _SERVER_KEY["key"] = server_key
+
+
+def server_import(server: CentralServer, path: Path, out: Path) -> dict[str, Any]:
+    """``central import-bundle``: the reply signed by the server key the counters enrolled with."""
+    return import_bundle(server, path, out, signing_key=_SERVER_KEY["key"])
+
+
 def enrolled_offline(server: CentralServer, c: Counter) -> None:
     """What ``liangxian enroll`` leaves in the counter's sync state for bundles."""
     info = server.info()
@@ -51,7 +64,7 @@ def by_stick(server: CentralServer, c: Counter, root: Path, n: int) -> tuple[dic
     """One round: export, import at the server, apply the reply."""
     out, reply = root / f"{c.name}-{n}.lxb", root / f"{c.name}-{n}-reply.lxb"
     export(c, out)
-    summary = import_bundle(server, out, reply)
+    summary = server_import(server, out, reply)
     return summary, apply(c, reply)
 
 
@@ -119,9 +132,9 @@ def test_importing_the_same_bundle_twice_changes_nothing(
     busy_day(a, 20)
     out = tmp_path / "a.lxb"
     export(a, out)
-    first = import_bundle(server, out, tmp_path / "r1.lxb")
+    first = server_import(server, out, tmp_path / "r1.lxb")
     before = server_view(server, a)
-    second = import_bundle(server, out, tmp_path / "r2.lxb")
+    second = server_import(server, out, tmp_path / "r2.lxb")
     assert server_view(server, a) == before
     assert (first["applied"], second["applied"], second["changes"]) == (4, 4, 4)  # the stored answers
     # either reply applies; the other is then refused as a replay
@@ -140,7 +153,7 @@ def test_exported_changes_stay_unsent_until_the_reply_and_later_work_waits(
     pending = a.store.pending_outbox_count()
     export(a, tmp_path / "a.lxb")
     assert a.store.pending_outbox_count() == pending  # a lost stick loses nothing
-    import_bundle(server, tmp_path / "a.lxb", tmp_path / "r.lxb")
+    server_import(server, tmp_path / "a.lxb", tmp_path / "r.lxb")
     a.svc().register_person(person_data(id_number=id_number(seq=60)))  # made after the export
     report = apply(a, tmp_path / "r.lxb")
     assert report.pushed == 1 and a.store.pending_outbox_count() == 1
@@ -152,7 +165,7 @@ def test_bundle_files_are_created_owner_only(
     a = offline["a"]
     a.svc("boss").register_employer(employer_data())
     export(a, tmp_path / "a.lxb")
-    import_bundle(server, tmp_path / "a.lxb", tmp_path / "r.lxb")
+    server_import(server, tmp_path / "a.lxb", tmp_path / "r.lxb")
     for name in ("a.lxb", "r.lxb"):
         assert stat.S_IMODE(os.stat(tmp_path / name).st_mode) == 0o600
     assert "卓玛" not in (tmp_path / "a.lxb").read_text(encoding="utf-8")
@@ -188,13 +201,13 @@ def test_a_tampered_or_truncated_counter_bundle_is_refused_and_changes_nothing(
     raw = out.read_bytes()
     before = server.session(a.token).counts().counts
     (tmp_path / "t.lxb").write_bytes(_flip(raw, 40))
-    _refused("bundle.tampered", lambda: import_bundle(server, tmp_path / "t.lxb", tmp_path / "x.lxb"))
+    _refused("bundle.tampered", lambda: server_import(server, tmp_path / "t.lxb", tmp_path / "x.lxb"))
     obj = json.loads(raw)
     obj["from"] = offline["b"].store.counter_info.id  # the header edited: the AEAD refuses it
     (tmp_path / "h.lxb").write_bytes(json.dumps(obj).encode())
-    _refused("bundle.tampered", lambda: import_bundle(server, tmp_path / "h.lxb", tmp_path / "x.lxb"))
+    _refused("bundle.tampered", lambda: server_import(server, tmp_path / "h.lxb", tmp_path / "x.lxb"))
     (tmp_path / "cut.lxb").write_bytes(raw[: len(raw) // 2])
-    _refused("bundle.truncated", lambda: import_bundle(server, tmp_path / "cut.lxb", tmp_path / "x.lxb"))
+    _refused("bundle.truncated", lambda: server_import(server, tmp_path / "cut.lxb", tmp_path / "x.lxb"))
     assert server.session(a.token).counts().counts == before
     assert not (tmp_path / "x.lxb").exists()
 
@@ -208,7 +221,7 @@ def test_a_bundle_for_another_server_or_signed_by_another_key_is_refused(
     other.init("lhasa")
     out = tmp_path / "a.lxb"
     export(a, out)
-    _refused("bundle.wrong_server", lambda: import_bundle(other, out, tmp_path / "x.lxb"))
+    _refused("bundle.wrong_server", lambda: server_import(other, out, tmp_path / "x.lxb"))
     other.close()
     # signed with a key that is not the enrolled one
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -218,7 +231,7 @@ def test_a_bundle_for_another_server_or_signed_by_another_key_is_refused(
         a.store, tmp_path / "forged.lxb", username="boss", key=Ed25519PrivateKey.generate(), box_key=box
     )
     _refused(
-        "bundle.bad_signature", lambda: import_bundle(server, tmp_path / "forged.lxb", tmp_path / "x.lxb")
+        "bundle.bad_signature", lambda: server_import(server, tmp_path / "forged.lxb", tmp_path / "x.lxb")
     )
     assert not (tmp_path / "x.lxb").exists()
 
@@ -230,7 +243,7 @@ def test_a_reply_for_another_counter_tampered_or_replayed_is_refused_and_changes
     a.svc("boss").register_employer(employer_data())
     bb.svc("boss").register_employer(employer_data())
     export(a, tmp_path / "a.lxb")
-    import_bundle(server, tmp_path / "a.lxb", tmp_path / "ra.lxb")
+    server_import(server, tmp_path / "a.lxb", tmp_path / "ra.lxb")
     raw = (tmp_path / "ra.lxb").read_bytes()
     pending = bb.store.pending_outbox_count()
     _refused("bundle.wrong_counter", lambda: apply(bb, tmp_path / "ra.lxb"))
@@ -259,7 +272,7 @@ def test_a_reply_forged_without_the_servers_private_key_is_refused(
     a = offline["a"]
     a.svc("boss").register_employer(employer_data())
     export(a, tmp_path / "a.lxb")
-    import_bundle(server, tmp_path / "a.lxb", tmp_path / "ra.lxb")
+    server_import(server, tmp_path / "a.lxb", tmp_path / "ra.lxb")
     box = counter_box_key(a.store.counter_info.id)
     forged = b.seal(
         {"counter_id": a.store.counter_info.id},

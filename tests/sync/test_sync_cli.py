@@ -29,13 +29,13 @@ def run(capsys, *argv: str) -> tuple[int, object]:
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[CentralServer, LiveServer]]:
+def live(tmp_path: Path, secret_service: dict[str, str]) -> Iterator[tuple[CentralServer, LiveServer]]:
     central = CentralServer(str(tmp_path / "central.db"))
     central.init("lhasa")
     central.add_county("540102")
     for user, role in (("boss", "admin"), ("clerk1", "clerk"), ("rev1", "reviewer")):
         central.add_user("540102", user, role, "pw-" + user)
-    srv = LiveServer(central.url, log_path=tmp_path / "serve.log").start()
+    srv = LiveServer(central.url, log_path=tmp_path / "serve.log", keyring_env=secret_service).start()
     yield central, srv
     srv.stop()
     central.close()
@@ -65,14 +65,34 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
     a, b = new_counter(tmp_path, "a", 1), new_counter(tmp_path, "b", 2)
     code_a = central.add_counter("540102", 1)["enrollment_code"]
     code, out = run(
-        capsys, "enroll", "--db", str(a), *as_user(tmp_path, "boss"), "--server", srv.url, "--code", code_a
+        capsys,
+        "enroll",
+        "--db",
+        str(a),
+        *as_user(tmp_path, "boss"),
+        "--server",
+        srv.url,
+        "--code",
+        code_a,
+        "--server-key",
+        srv.fingerprint,
     )
     assert code == 0 and out["county_code"] == "540102" and out["counter_no"] == 1
     assert any(k[1].startswith("sync-token:") for k in memory_keyring.items)  # the token is in the keyring
     assert "sync-token" not in a.read_bytes().decode("latin-1")
     # the code is usable once
     code, out = run(
-        capsys, "enroll", "--db", str(a), *as_user(tmp_path, "boss"), "--server", srv.url, "--code", code_a
+        capsys,
+        "enroll",
+        "--db",
+        str(a),
+        *as_user(tmp_path, "boss"),
+        "--server",
+        srv.url,
+        "--code",
+        code_a,
+        "--server-key",
+        srv.fingerprint,
     )
     assert code == 2 and out["errors"][0]["code"].startswith("enroll.")
     # a code for counter 1 does not enroll counter 2
@@ -84,6 +104,8 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
         *as_user(tmp_path, "boss"),
         "--server",
         srv.url,
+        "--server-key",
+        srv.fingerprint,
         "--code",
         central.add_counter("540102", 1)["enrollment_code"],
     )
@@ -96,6 +118,8 @@ def test_enroll_sync_and_conflicts_from_the_command_line(tmp_path, capsys, memor
         *as_user(tmp_path, "boss"),
         "--server",
         srv.url,
+        "--server-key",
+        srv.fingerprint,
         "--code",
         central.add_counter("540102", 2)["enrollment_code"],
     )
@@ -181,5 +205,7 @@ def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> N
         f"http://127.0.0.1:{free_port()}",
         "--code",
         "x",
+        "--server-key",
+        "K7Q2-M9XD-4HTP-R8WN-3FJC-6BNA",
     )
     assert code == 3 and out["errors"][0]["code"] == "sync.no_link"

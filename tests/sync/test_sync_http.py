@@ -18,29 +18,32 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from central.service import CentralServer
-from sync.engine import SyncEngine, SyncReport
+from sync.engine import SERVER_KEY, SyncEngine, SyncReport
 from sync.http import HttpSync
 from sync.protocol import SyncUnavailable
 from tests.support.faultproxy import Schedule, fault_proxy
 from tests.support.live_server import ROOT, LiveServer
 from tests.support.store_data import application_data, employer_data, id_number, person_data
-from tests.sync.conftest import Counter
+from tests.sync.conftest import Counter, enrolled
 from tests.sync.test_engine import view
 
 pytestmark = pytest.mark.heavy
 
 
 @pytest.fixture
-def live(server: CentralServer, tmp_path) -> Iterator[LiveServer]:
-    srv = LiveServer(server.url, log_path=tmp_path / "serve.log")
+def live(server: CentralServer, tmp_path, secret_service, counters) -> Iterator[LiveServer]:
+    srv = LiveServer(server.url, log_path=tmp_path / "serve.log", keyring_env=secret_service)
     srv.start()
+    for c in counters.values():  # enrolled with this server: its key (in its keyring) is the one to trust
+        enrolled(c.store, server, srv.server_key_b64)
     yield srv
     srv.stop()
 
 
 def http_sync(c: Counter, url: str, **kw) -> SyncReport:
     retries = kw.pop("retries", 4)
-    with HttpSync(url, c.token, timeout=10, retries=retries, backoff=0.05) as transport:
+    key = c.store.sync_state()[SERVER_KEY]
+    with HttpSync(url, c.token, server_key=key, timeout=10, retries=retries, backoff=0.05) as transport:
         return SyncEngine(c.store, transport, username="boss", key=c.key, **kw).run()
 
 

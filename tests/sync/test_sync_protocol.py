@@ -70,6 +70,7 @@ def test_every_message_round_trips_through_json() -> None:
             (Record(5, "person", "p-1", 2, {"id": "p-1"}), Record(6, "person", "p-2", 1, None, "p-1")),
             6,
             True,
+            9,
         ),
         Hello("counter-a", 1, 7, "h7"),
         HelloResponse(
@@ -85,6 +86,7 @@ def test_every_message_round_trips_through_json() -> None:
         Counts({"person": 3, "user": 1}),
         EnrollRequest("code", "counter-a", "540102", 3, _key()[1]),
         EnrollResponse("srv", "tok", "2027-11-20T00:00:00Z", "lhasa", "540102", 3, _key()[1]),
+        EnrollResponse("srv", "tok", "2027-11-20T00:00:00Z", "lhasa", "540102", 3, _key()[1], _key()[1]),
     ]
     for msg in messages:
         wire = json.loads(json.dumps(msg.to_json()))
