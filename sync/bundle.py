@@ -192,9 +192,10 @@ def open_sealed(
         )
     except (InvalidTag, ValueError) as exc:
         raise BundleError("bundle.tampered") from exc
+    inflated = inflate(plain)
     try:
-        body = json.loads(inflate(plain).decode("utf-8"))
-    except (ValueError, zlib.error) as exc:
+        body = json.loads(inflated.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise BundleError("bundle.tampered") from exc
     if not isinstance(body, dict):
         raise BundleError("bundle.malformed", "bundle", detail="body is not an object")
@@ -206,10 +207,13 @@ def inflate(data: bytes) -> bytes:
     its size (``bundle.inflated_too_large``): never more is held in memory than the limit."""
     limit = min(MAX_INFLATED, max(_INFLATED_FLOOR, MAX_RATIO * len(data)))
     inflater = zlib.decompressobj(wbits=31)
-    out = inflater.decompress(data, limit + 1)
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise BundleError("bundle.inflated_too_large", "bundle", limit=limit)
-    out += inflater.flush()
+    try:
+        out = inflater.decompress(data, limit + 1)
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise BundleError("bundle.inflated_too_large", "bundle", limit=limit)
+        out += inflater.flush()
+    except zlib.error as exc:
+        raise BundleError("bundle.tampered") from exc
     if len(out) > limit:
         raise BundleError("bundle.inflated_too_large", "bundle", limit=limit)
     if not inflater.eof:

@@ -10,7 +10,8 @@ and its cursor in one local transaction, never over a row with unsent changes â†
 counts per entity; a mismatch pulls that entity again from the start, which repairs only what differs.
 
 Nothing an answer says is taken beyond the engine's bounds: a page's cursor lies between the cursor
-asked and the county's last sequence the page announces, its records between the two and in order,
+asked and the county's last sequence the page announces and is the last record's (it never jumps past
+records it did not bring), its records between the two and in order,
 no more of them than asked, ``more`` never with an empty page; receipt high-water marks within the
 receipt number's four digits. An answer over a bound is refused whole (``sync.out_of_bounds``, nothing
 written, the cursor stays). A run pulls at most ``max_pages`` pages; with more waiting it stops there
@@ -336,6 +337,10 @@ class SyncEngine:
             refuse("records", f"{len(page.records)} records, {self.page} asked")
         if page.more and not page.records:
             refuse("more", "more waits but the page is empty")
+        # the cursor moves to the last record it brings, never past records it did not bring
+        last = page.records[-1].server_seq if page.records else cursor
+        if entities is None and page.cursor != last:
+            refuse("cursor", f"{page.cursor} is not the last record's sequence {last}")
         previous = cursor
         for r in page.records:
             if not previous < r.server_seq <= page.cursor:

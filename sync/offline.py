@@ -181,7 +181,9 @@ class ReplyTransport:
         ]
         page = wanted[: req.limit]
         more = len(wanted) > len(page)
-        cursor = page[-1].server_seq if more else max(self.cursor, req.cursor)
+        # as the server answers: the cursor is the last record's (the reply holds every record of the
+        # county up to its cursor, so none lies between)
+        cursor = page[-1].server_seq if page else req.cursor
         return PullResponse(tuple(page), cursor, more, max(self.cursor, req.cursor))
 
     def counts(self) -> Counts:

@@ -310,3 +310,37 @@ def test_the_server_in_process_and_the_http_client_both_implement_sync_protocol(
     assert isinstance(live.server.session(a.token), SyncProtocol)
     # the same answers either way
     assert live.server.session(a.token).counts() == a.proto.counts()
+
+
+@pytest.mark.parametrize("digits", [5000, 4000, 20])
+def test_a_huge_integer_in_a_request_is_a_coded_422(live: Live, digits: int) -> None:
+    """A 5,000-digit integer was an HTTP 500 (Python refuses to read it); any integer beyond the
+    protocol's range is a coded 422."""
+    a, base_url = live.world["a"], live.base_url
+    for path, body in (
+        ("/v1/pull", b'{"cursor":' + b"9" * digits + b"}"),
+        (
+            "/v1/hello",
+            b'{"counter_id":"x","audit_epoch":' + b"9" * digits + b',"audit_seq":1,"audit_hash":""}',
+        ),
+    ):
+        resp = _post(base_url, a.token, path, body)
+        assert resp.status_code == 422, resp.text
+        assert [e["code"] for e in resp.json()["errors"]] == ["sync.malformed"]
+        assert resp.json()["errors"][0]["message_bo"]
+
+
+def test_every_answer_is_signed_by_the_server_key_over_the_request(live: Live) -> None:
+    """What the counter checks: the signature covers its nonce, its token and its request body, so the
+    same answer bytes do not verify for another nonce."""
+    from sync.protocol import NONCE_HEADER, SIGNATURE_HEADER, verify_answer
+
+    a, base_url = live.world["a"], live.base_url
+    body = b'{"cursor":0}'
+    resp = _post(base_url, a.token, "/v1/pull", body, **{NONCE_HEADER: "n-1"})
+    assert resp.status_code == 200
+    what = {"method": "POST", "path": "/v1/pull", "token": a.token, "request_body": body}
+    sig = resp.headers[SIGNATURE_HEADER]
+    assert verify_answer(live.key, sig, nonce="n-1", answer_body=resp.content, **what)
+    assert not verify_answer(live.key, sig, nonce="n-2", answer_body=resp.content, **what)
+    assert not verify_answer(live.key, sig, nonce="n-1", answer_body=resp.content + b" ", **what)
