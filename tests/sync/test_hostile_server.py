@@ -476,6 +476,7 @@ def test_a_receipt_high_water_mark_beyond_the_receipt_format_is_refused(
         with HostileServer(server, server_key, tamper=high) as h:
             refused("sync.malformed", lambda h=h: over(h, a))
         assert state(a) == before
+
     # within the format it is taken
     def nine(route: str, msg: dict[str, Any]) -> dict[str, Any]:
         return {**msg, "receipt_high_water": {"20261120": 9}} if route == "/v1/hello" else msg
