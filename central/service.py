@@ -641,6 +641,7 @@ class CounterSession:
                     "password_hash": u.password_hash,
                     "active": u.active,
                     "version": u.version,
+                    "county_code": u.county_code,
                 }
             elif r.merged_into is not None:
                 data = None

@@ -410,8 +410,18 @@ class Reads:
             "print": m.PrintRecord,
             "conflict": m.Conflict,
         }
+        from localdb.remote import LOCAL_CONFLICT_KIND
+
         with self._read() as s:
-            return {name: s.scalar(select(func.count()).select_from(t)) or 0 for name, t in tables.items()}
+            out = {name: s.scalar(select(func.count()).select_from(t)) or 0 for name, t in tables.items()}
+            # the conflict items this counter made itself (a refused pulled decision) are not the server's
+            out["conflict"] -= (
+                s.scalar(
+                    select(func.count()).select_from(m.Conflict).where(m.Conflict.kind == LOCAL_CONFLICT_KIND)
+                )
+                or 0
+            )
+            return out
 
     def audit_head(self) -> tuple[int, str]:
         """The audit chain's last event: (seq, hash)."""
