@@ -40,6 +40,9 @@ PULLED = ("user", "employer", "person", "enrollment", "application", "print", "c
 #: the kind of the conflict items this counter makes itself (a pulled decision the engine did not
 #: reproduce); the server's counts do not include them
 LOCAL_CONFLICT_KIND = "pulled_decision"
+#: sync state: records whose change lost a collision on the server, whose server row is written over
+#: this counter's whatever its version (sync.engine sets it from conflict answers)
+TAKE_SERVER = "sync.take_server"
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,13 @@ class RemoteApply(WriteBase):
                 )
                 check.run(by_entity)
                 self._decisions = check.decisions
+                take = self._take_server(s)
+                self._take = set(take)
                 self._apply_page(s, by_entity, report, state)
+                taken = [r.entity_id for r in records if r.entity_id in take]
+                if taken:  # the server's row is here now: no longer to be taken
+                    left = {k: v for k, v in take.items() if k not in set(taken)}
+                    s.merge(m.SyncState(key=TAKE_SERVER, value=dump(left), updated_at=utc_now()))
         except PageRefused as refused:
             if refused.decision_mismatches:
                 self._keep_decision_conflicts(refused.decision_mismatches)
@@ -203,6 +212,19 @@ class RemoteApply(WriteBase):
 
     # --- plumbing ------------------------------------------------------------------------------------
 
+    #: set per page: the records whose server row stands over this counter's (``TAKE_SERVER``)
+    _take: set[str] = set()
+    _decisions: dict[str, Any] = {}
+
+    @staticmethod
+    def _take_server(s: Session) -> dict[str, str]:
+        row = s.get(m.SyncState, TAKE_SERVER)
+        try:
+            value = json.loads(row.value) if row is not None and row.value else {}
+        except ValueError:
+            return {}
+        return dict(value) if isinstance(value, dict) else {}
+
     @staticmethod
     def _pending_ids(s: Session) -> set[str]:
         """Records this counter still has to send (not yet acknowledged, not refused)."""
@@ -234,7 +256,8 @@ class RemoteApply(WriteBase):
         have = self._local_versions(s, table, (r.entity_id for r in rows))
         out = []
         for r in rows:
-            if r.data is None or (r.entity_id in have and have[r.entity_id] > r.version):
+            older = r.entity_id in have and have[r.entity_id] > r.version
+            if r.data is None or (older and r.entity_id not in self._take):
                 report.unchanged += 1
             else:
                 out.append(r)

@@ -28,6 +28,7 @@ from localdb.errors import NotFound
 from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
 from localdb.remote import RemoteApply
+from localdb.search import drop_inner_keys
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -197,6 +198,70 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                 after={"refused": refusals},
             )
             return len(refusals)
+
+    def set_aside_persons(self, refusals: dict[str, list[dict[str, str]]]) -> list[str]:
+        """Persons the server refused because another county holds their ID number (``person id`` →
+        the server's coded errors) leave this county's records here: the person, its enrollments,
+        applications (with their decisions, history and documents) and prints are removed, and every
+        change of theirs not yet sent is marked refused with the same reasons, so what the clerk typed
+        stays visible as refused changes (beside the server's conflict item) and every counter of the
+        county holds the same records. One audit event per person, naming what was removed."""
+        self._allow("outbox.sync")
+        if not refusals:
+            return []
+        removed: list[str] = []
+        with self._write() as s:
+            conn = s.connection()
+            now = utc_now()
+            for person_id, errors in refusals.items():
+                if conn.exec_driver_sql("SELECT 1 FROM persons WHERE id = ?", (person_id,)).first() is None:
+                    continue
+
+                def ids(sql: str, *params: str) -> list[str]:
+                    return [row[0] for row in conn.exec_driver_sql(sql, params)]
+
+                apps = ids("SELECT id FROM applications WHERE person_id = ?", person_id)
+                enrollments = ids("SELECT id FROM enrollments WHERE person_id = ?", person_id)
+                prints = ids(
+                    "SELECT id FROM print_records WHERE record_id = ? OR record_id IN "
+                    "(SELECT id FROM applications WHERE person_id = ?)",
+                    person_id,
+                    person_id,
+                )
+                for table in ("documents_received", "status_changes", "decisions"):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {table} WHERE application_id IN "
+                        "(SELECT id FROM applications WHERE person_id = ?)",
+                        (person_id,),
+                    )
+                for table, gone in (("print_records", prints), ("applications", apps), ("enrollments", enrollments)):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {table} WHERE id IN ({', '.join('?' for _ in gone) or 'NULL'})", tuple(gone)
+                    )
+                drop_inner_keys(s, [person_id])
+                conn.exec_driver_sql("DELETE FROM persons WHERE id = ?", (person_id,))
+                named = [person_id, *apps, *enrollments, *prints]
+                conn.exec_driver_sql(
+                    "UPDATE outbox SET rejected_at = ?, last_error = ? WHERE synced_at IS NULL AND rejected_at IS "
+                    f"NULL AND entity_id IN ({', '.join('?' for _ in named)})",
+                    (now, dump(errors), *named),
+                )
+                append_audit(
+                    s,
+                    actor=self.username,
+                    action="sync.set_aside",
+                    entity="person",
+                    entity_id=person_id,
+                    after={
+                        "person": person_id,
+                        "applications": apps,
+                        "enrollments": enrollments,
+                        "prints": prints,
+                        "errors": errors,
+                    },
+                )
+                removed.append(person_id)
+        return removed
 
     def raise_receipt_sequences(self, high_water: dict[str, int]) -> None:
         """Never reissue a receipt number the server has seen from this counter (after a restore from

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -325,10 +325,12 @@ class Reads:
             ]
 
     def refused_changes(self) -> list[dict[str, Any]]:
-        """Changes the server refused for good, newest first, with its coded bilingual reasons."""
+        """Changes the server refused for good, newest first, with its coded bilingual reasons and
+        the change itself (``payload``: what the clerk typed, kept visible)."""
         with self._read() as s:
-            rows = s.scalars(
-                select(m.OutboxChange)
+            rows = s.execute(
+                select(m.OutboxChange, m.AuditEvent.after_json)
+                .outerjoin(m.AuditEvent, m.AuditEvent.seq == m.OutboxChange.audit_seq)
                 .where(m.OutboxChange.rejected_at.is_not(None))
                 .order_by(m.OutboxChange.seq.desc())
             )
@@ -341,9 +343,30 @@ class Reads:
                     "created_at": o.created_at,
                     "rejected_at": o.rejected_at,
                     "errors": json.loads(o.last_error) if o.last_error else [],
+                    "payload": _outbox_payload(o, after),
                 }
-                for o in rows
+                for o, after in rows
             ]
+
+    def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are records of ``entity`` (person, employer, enrollment, application) here."""
+        table = {"person": "persons", "employer": "employers", "enrollment": "enrollments"}.get(
+            entity, "applications" if entity == "application" else None
+        )
+        if table is None:
+            raise ValueError(entity)
+        wanted = [i for i in ids if isinstance(i, str)]
+        found: set[str] = set()
+        with self._read() as s:
+            conn = s.connection()
+            for i in range(0, len(wanted), 900):
+                chunk = wanted[i : i + 900]
+                marks = ", ".join("?" for _ in chunk)
+                found.update(
+                    row[0]
+                    for row in conn.exec_driver_sql(f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(chunk))
+                )
+        return found
 
     def conflicts(self, status: str | None = "open") -> list[dict[str, Any]]:
         """Conflict items from the server (open ones by default), oldest first."""
