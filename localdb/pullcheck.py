@@ -208,7 +208,9 @@ class PageCheck:
             return
         if r.data is not None and r.data.get("id") not in (None, r.entity_id):
             self._refuse(r, "sync.bad_record", detail="data.id is not the record's id")
-        if r.merged_into is not None and (not isinstance(r.merged_into, str) or not UUID_RE.match(r.merged_into)):
+        if r.merged_into is not None and (
+            not isinstance(r.merged_into, str) or not UUID_RE.match(r.merged_into)
+        ):
             self._refuse(r, "sync.bad_record", detail="merged_into is not a UUID")
 
     def _form_issues(self, r: Any, issues: list[Issue]) -> bool:
@@ -393,7 +395,10 @@ class PageCheck:
         if d.get("status") not in workflow.STATUSES:
             self._refuse(r, "sync.bad_record", detail="unknown status")
             return
-        if not (_clean(d.get("created_by"), optional=False, max_len=USERNAME_MAX) and _iso_time(d.get("created_at"))):
+        if not (
+            _clean(d.get("created_by"), optional=False, max_len=USERNAME_MAX)
+            and _iso_time(d.get("created_at"))
+        ):
             self._refuse(r, "sync.bad_record", detail="created_by / created_at")
             return
         if not self._history_ok(d):
@@ -414,8 +419,13 @@ class PageCheck:
             return
         values = result.values
         top = {"claim_type": values.get("claim_type"), "event": values.get("event")}
-        if any(d.get(k) != v for k, v in top.items()) or d.get("event_date") != values["event_date"].isoformat():
-            self._refuse(r, "sync.pulled_invalid", detail="claim_type / event / event_date differ from the form")
+        if (
+            any(d.get(k) != v for k, v in top.items())
+            or d.get("event_date") != values["event_date"].isoformat()
+        ):
+            self._refuse(
+                r, "sync.pulled_invalid", detail="claim_type / event / event_date differ from the form"
+            )
             return
         try:
             _decision, computed = decide_values(self.region, dict(values))
@@ -437,7 +447,12 @@ class PageCheck:
             detail = ", ".join(f"{k}: {str(shown.get(k))[:40]} ≠ {computed.get(k)}" for k in differ)
             self._refuse(r, "sync.pulled_decision_mismatch", receipt_no=receipt, detail=detail)
             self.mismatches.append(
-                (r.entity_id, receipt, {k: shown.get(k) for k in differ}, {k: computed.get(k) for k in differ})
+                (
+                    r.entity_id,
+                    receipt,
+                    {k: shown.get(k) for k in differ},
+                    {k: computed.get(k) for k in differ},
+                )
             )
 
     @staticmethod
@@ -478,7 +493,9 @@ class PageCheck:
         if isinstance(copy_no, bool) or not isinstance(copy_no, int) or not 0 < copy_no <= COPY_MAX:
             self._refuse(r, "sync.bad_record", detail="copy_no out of range")
             return
-        if not (_clean(d.get("kind"), optional=False, max_len=40) and _clean(d.get("printed_by"), optional=False)):
+        if not (
+            _clean(d.get("kind"), optional=False, max_len=40) and _clean(d.get("printed_by"), optional=False)
+        ):
             self._refuse(r, "sync.bad_record", detail="kind / printed_by")
             return
         if not _iso_time(d.get("printed_at")):
@@ -503,4 +520,3 @@ class PageCheck:
                 return
         if (d.get("status") or "open") not in ("open", "resolved"):
             self._refuse(r, "sync.bad_record", detail="status")
-

@@ -213,8 +213,8 @@ class RemoteApply(WriteBase):
     # --- plumbing ------------------------------------------------------------------------------------
 
     #: set per page: the records whose server row stands over this counter's (``TAKE_SERVER``)
-    _take: set[str] = set()
-    _decisions: dict[str, Any] = {}
+    _take: set[str]
+    _decisions: dict[str, Any]
 
     @staticmethod
     def _take_server(s: Session) -> dict[str, str]:

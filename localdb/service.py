@@ -234,9 +234,14 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                         "(SELECT id FROM applications WHERE person_id = ?)",
                         (person_id,),
                     )
-                for table, gone in (("print_records", prints), ("applications", apps), ("enrollments", enrollments)):
+                for table, gone in (
+                    ("print_records", prints),
+                    ("applications", apps),
+                    ("enrollments", enrollments),
+                ):
                     conn.exec_driver_sql(
-                        f"DELETE FROM {table} WHERE id IN ({', '.join('?' for _ in gone) or 'NULL'})", tuple(gone)
+                        f"DELETE FROM {table} WHERE id IN ({', '.join('?' for _ in gone) or 'NULL'})",
+                        tuple(gone),
                     )
                 drop_inner_keys(s, [person_id])
                 conn.exec_driver_sql("DELETE FROM persons WHERE id = ?", (person_id,))

@@ -364,7 +364,9 @@ class Reads:
                 marks = ", ".join("?" for _ in chunk)
                 found.update(
                     row[0]
-                    for row in conn.exec_driver_sql(f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(chunk))
+                    for row in conn.exec_driver_sql(
+                        f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(chunk)
+                    )
                 )
         return found
 

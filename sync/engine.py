@@ -49,7 +49,10 @@ CURSOR = "pull.cursor"
 #: extra in the count check
 OTHER_COUNTY = "person.registered_in_other_county"
 #: children applied only once their parent is here: entity → the fields naming a parent (and its entity)
-PARENTS = {"enrollment": (("person_id", "person"), ("employer_id", "employer")), "application": (("person_id", "person"),)}
+PARENTS = {
+    "enrollment": (("person_id", "person"), ("employer_id", "employer")),
+    "application": (("person_id", "person"),),
+}
 EPOCH = "audit.epoch"
 LAST_OK = "sync.last_ok"
 #: entities that stay on the counter: the counter's own set-up, and staff accounts (managed on the

@@ -54,7 +54,15 @@ def table_rows(store: localdb.Store) -> dict[str, int]:
     try:
         return {
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("users", "persons", "employers", "enrollments", "applications", "decisions", "audit_events")
+            for t in (
+                "users",
+                "persons",
+                "employers",
+                "enrollments",
+                "applications",
+                "decisions",
+                "audit_events",
+            )
         }
     finally:
         conn.close()
@@ -150,7 +158,13 @@ def test_an_approved_allowance_the_engine_does_not_compute_is_refused_and_kept_a
             data["status"] = "approved"
             data["status_history"] = [
                 *data.get("status_history", []),
-                {"from": "received", "to": "approved", "at": "2026-11-20T02:00:00Z", "by": "rev1", "note": None},
+                {
+                    "from": "received",
+                    "to": "approved",
+                    "at": "2026-11-20T02:00:00Z",
+                    "by": "rev1",
+                    "note": None,
+                },
             ]
             data["decision"] = {**data["decision"], "allowance": "999999.00"}
             r = RemoteRecord(r.entity, r.entity_id, 3, data, r.server_seq)

@@ -14,7 +14,7 @@ import pytest
 import localdb
 from localdb.records import to_wire
 from localdb.remote import RemoteRecord
-from tests.support.store_data import TODAY, application_data, id_number, person_data
+from tests.support.store_data import TODAY, application_data, person_data
 
 
 @pytest.fixture

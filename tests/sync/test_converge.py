@@ -9,7 +9,7 @@ from typing import Any
 
 from sync.protocol import PullRequest, PullResponse
 from tests.support.store_data import application_data, id_number, person_data
-from tests.sync.test_engine import sound, view, with_employer  # noqa: F401  (the fixture)
+from tests.sync.test_engine import sound, view
 
 
 def test_a_counter_whose_transition_lost_takes_the_servers_row(with_employer) -> None:
