@@ -11,6 +11,7 @@ echo); what they share is ``localdb.writebase``.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
@@ -42,6 +43,11 @@ RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = workflow.STATUSES
 __all__ = ["PERMISSIONS", "ROLES", "TRANSITIONS", "Service", "bootstrap"]
 
 _hasher = PasswordHasher()
+#: refusals an admin can fix on the server (add or reactivate the user, give the role, add the
+#: employer or wait for the record): ``retry_refused`` sends those changes again
+RETRYABLE: frozenset[str] = frozenset(
+    {"sync.unknown_actor", "auth.forbidden", "employer.unknown", "sync.unknown_record", "sync.internal"}
+)
 
 
 class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, DraftWrites):
@@ -198,6 +204,47 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                 after={"refused": refusals},
             )
             return len(refusals)
+
+    def retry_refused(self, codes: frozenset[str] | None = None) -> list[str]:
+        """Send again the changes the server refused for a reason an admin can fix there (``codes``,
+        default ``RETRYABLE``: an actor not (or no longer) active staff of the county, a role, an
+        employer or record the server did not have yet). Each gets a new change id — the server
+        answers an id it has seen with its first answer — and waits in the outbox again, in the order
+        it was made. One audit event names the old and new ids. Returns the new ids."""
+        self._allow("outbox.sync")
+        wanted = RETRYABLE if codes is None else codes
+        with self._write() as s:
+            rows = s.scalars(
+                select(m.OutboxChange)
+                .where(m.OutboxChange.rejected_at.is_not(None), m.OutboxChange.synced_at.is_(None))
+                .order_by(m.OutboxChange.seq)
+            ).all()
+            renamed: dict[str, str] = {}
+            for o in rows:
+                try:
+                    errors = json.loads(o.last_error) if o.last_error else []
+                except ValueError:
+                    errors = []
+                found = {e.get("code") for e in errors if isinstance(e, dict)}
+                if not found or not found <= wanted:
+                    continue
+                if o.entity == "person" and not s.get(m.Person, o.entity_id) and o.op == "create":
+                    continue  # set aside (another county holds it): nothing to send
+                new = new_id()
+                renamed[o.id] = new
+                o.id, o.rejected_at = new, None
+            if not renamed:
+                return []
+            s.flush()
+            append_audit(
+                s,
+                actor=self.username,
+                action="outbox.retry",
+                entity="outbox",
+                entity_id=next(iter(renamed.values())),
+                after={"retried": renamed},
+            )
+            return list(renamed.values())
 
     def set_aside_persons(self, refusals: dict[str, list[dict[str, str]]]) -> list[str]:
         """Persons the server refused because another county holds their ID number (``person id`` →

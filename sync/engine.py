@@ -78,6 +78,8 @@ class SyncReport:
     repaired: list[str] = field(default_factory=list)
     mismatched: dict[str, tuple[int, int]] = field(default_factory=dict)
     refusals: list[dict[str, Any]] = field(default_factory=list)
+    #: refused changes sent again (``retry_refused``)
+    retried: int = 0
 
     @property
     def in_step(self) -> bool:
@@ -141,6 +143,7 @@ class SyncEngine:
         batch: int = 200,
         page: int = 1000,
         progress: Progress | None = None,
+        retry_refused: bool = False,
     ):
         self.store = store
         self.transport = transport
@@ -150,6 +153,8 @@ class SyncEngine:
         self.page = max(1, min(page, MAX_PAGE))
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.counter_id = store.counter_info.id
+        #: send again the changes refused for a reason an admin can fix (``Service.retry_refused``)
+        self.retry_refused = retry_refused
 
     # --- the run -------------------------------------------------------------------------------------
 
@@ -159,6 +164,8 @@ class SyncEngine:
         outcome = "failed"
         try:
             self._hello(report)
+            if self.retry_refused:
+                report.retried = len(self.svc.retry_refused())
             self._push(report)
             self._pull(report, int(self.store.sync_state().get(CURSOR, "0")))
             self._take_leftovers(report)

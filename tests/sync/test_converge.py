@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync.protocol import PullRequest, PullResponse
-from tests.support.store_data import application_data, id_number, person_data
+from tests.support.store_data import TODAY, application_data, id_number, person_data
 from tests.sync.test_engine import sound, view
 
 
@@ -80,6 +80,7 @@ def test_a_person_refused_for_another_county_leaves_this_countys_records(with_em
         idle = a.sync()
         assert (idle.pushed, idle.pulled, idle.repaired, idle.mismatched) == (0, 0, [], {})
     assert counting.records == 0  # nothing re-downloaded
+    assert a.sync(retry_refused=True).retried == 0  # another county's number: no admin can fix it here
 
 
 def _employer_540103() -> dict[str, Any]:
@@ -127,3 +128,26 @@ def test_the_count_repair_never_applies_a_child_before_its_parent(with_employer)
     assert view(b.store) == view(a.store)
     assert len(view(b.store)["persons"]) == 4
     sound(b.store)
+
+
+def test_a_change_refused_for_a_reason_the_admin_fixed_lands_when_sent_again(with_employer, server) -> None:
+    """dawa is a clerk of counter a but not staff on the server: her person is refused
+    (sync.unknown_actor) and not sent again on its own. The central admin adds her; a sync with
+    retry_refused sends it again under a new change id, and it lands at every counter."""
+    a, b = with_employer["a"], with_employer["b"]
+    a.svc("boss").add_user("dawa", "clerk", None)
+    mine = a.store.service("dawa", today=TODAY).register_person(person_data(id_number=id_number(seq=150)))
+    first = a.sync()
+    assert first.rejected == 1
+    [refusal] = a.store.refused_changes()
+    assert refusal["errors"][0]["code"] == "sync.unknown_actor"
+    server.add_user("540102", "dawa", "clerk", "pw-dawa")
+    assert a.sync().pushed == 0  # not sent again by itself
+    again = a.sync(retry_refused=True)
+    assert (again.retried, again.pushed, again.rejected) == (1, 1, 0)
+    assert a.store.refused_changes() == []
+    b.sync()
+    assert b.store.get_person(mine["id"])["id_number"] == mine["id_number"]
+    assert view(a.store) == view(b.store)
+    sound(a.store)
+    assert a.sync(retry_refused=True).retried == 0  # nothing left to send again
