@@ -28,13 +28,14 @@ def enroll_counter(
 ) -> dict[str, Any]:
     """Enroll the counter of ``store`` with ``server`` using a one-time ``code`` as ``user`` (an admin;
     default the first admin): the token into the keyring, the server's address and identity into the
-    sync state. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
+    sync state. The counter's users (name, role, argon2id hash) are offered with the request: the
+    server makes each name its county does not have yet a staff user of the county. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``SyncUnavailable``
     (no link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``.
     Shared by ``liangxian enroll`` and the settings screen."""
     from forms.errors import ValidationFailed, error
     from liangxian.keys import create_counter_key, load_secret, store_secret
     from sync.http import enroll
-    from sync.protocol import EnrollRequest
+    from sync.protocol import EnrollRequest, StaffOffer
 
     user = user or _first_admin(store)
     # the keyring must work before the one-time code is spent: the token could not be kept otherwise
@@ -45,9 +46,12 @@ def enroll_counter(
     public = store.counter.public_key_b64 or create_counter_key(info.id)
     if not store.counter.public_key_b64:
         svc.set_counter_public_key(public)
+    # the counter's own users are offered to the server: each name the county does not have yet
+    # becomes its staff (the central admin's code authorises it), so the work done offline lands
+    staff = tuple(StaffOffer(**u) for u in store.staff_offer())
     answer = enroll(
         server,
-        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
+        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public, staff),
         retries=retries,
     )
     if answer.region != store.region or answer.county_code != info.county_code:

@@ -34,10 +34,12 @@ from sqlalchemy.orm import Session
 from forms import workflow
 from forms.declarations import get_form, validate
 from forms.errors import Issue, ValidationFailed, error, errors_only
+from forms.staff import MACHINE_ACCOUNT
+from forms.staff import password_hash_issue as argon2_issue
 from forms.text import is_clean_text
 
 #: the counter's own account for unattended syncs (liangxian.syncjobs.SYNC_ACCOUNT): never from a pull
-SYNC_ACCOUNT = "sync"
+SYNC_ACCOUNT = MACHINE_ACCOUNT
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RECEIPT_RE = re.compile(r"^(\d{6})-(\d{2})-(\d{8})-(\d{4})$")
 USERNAME_MAX = 64
@@ -73,40 +75,9 @@ DECISION_KEYS = (
     "medical_paid_by",
     "rule",
 )
-#: argon2id cost parameters a staff hash must have (argon2-cffi's defaults are m=65536, t=3, p=4);
-#: a cheaper hash is a password anyone can recover, a dearer one a login that never ends
-ARGON2_MEMORY = (19_456, 1_048_576)  # KiB
-ARGON2_TIME = (2, 16)
-ARGON2_LANES = (1, 16)
 CONFLICT_KINDS = frozenset({"field", "status", "duplicate_application", "other_county"})
 PRINT_KINDS = frozenset({"receipt", "approval", "rejection", "slip", "approval_slip", "card", "letter"})
 COPY_MAX = 1000
-
-
-def argon2_issue(hashed: Any) -> str | None:
-    """Why ``hashed`` is not an acceptable staff password hash, or None."""
-    from argon2 import Type, extract_parameters
-    from argon2.exceptions import InvalidHashError
-
-    if not isinstance(hashed, str) or len(hashed) > 512:
-        return "not text"
-    try:
-        p = extract_parameters(hashed)
-    except (InvalidHashError, ValueError):
-        return "not an argon2 hash"
-    if p.type is not Type.ID:
-        return f"argon2 type {p.type.name}, not ID"
-    checks = (
-        ("m", p.memory_cost, ARGON2_MEMORY),
-        ("t", p.time_cost, ARGON2_TIME),
-        ("p", p.parallelism, ARGON2_LANES),
-    )
-    for name, value, (low, high) in checks:
-        if not low <= value <= high:
-            return f"{name}={value} outside {low}..{high}"
-    if p.version != 19 or p.salt_len < 8 or p.hash_len < 16:
-        return "version, salt or hash length out of range"
-    return None
 
 
 def _clean(value: Any, *, optional: bool = True, max_len: int = 200) -> bool:

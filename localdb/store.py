@@ -483,6 +483,18 @@ class Reads:
                 for u in s.scalars(select(m.User).order_by(m.User.username))
             ]
 
+    def staff_offer(self, exclude: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """This counter's users with their argon2 hashes, as offered to the server at enrollment
+        (the machine account and ``exclude`` left out)."""
+        from forms.staff import MACHINE_ACCOUNT
+
+        with self._read() as s:
+            return [
+                {"username": u.username, "role": u.role, "password_hash": u.password_hash, "active": u.active}
+                for u in s.scalars(select(m.User).order_by(m.User.username))
+                if u.username != MACHINE_ACCOUNT and u.username not in exclude
+            ]
+
 
 class Store(Reads):
     """An open counter database. Thread-safe; writes are serialised (one writer)."""
