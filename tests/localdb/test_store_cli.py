@@ -326,7 +326,7 @@ def test_seed_makes_only_the_counters_own_countys_records(store, tmp_path, capsy
 
     db = str(store.path)
     store.close()
-    code, out, err = run(
+    code, _out, err = run(
         capsys, "seed", "--db", db, *as_user(tmp_path, "boss"), "--persons", "60", "--applications", "3"
     )
     assert code == 0, err
