@@ -28,7 +28,7 @@ from localdb.employers import EmployerWrites
 from localdb.errors import NotFound
 from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
-from localdb.remote import RemoteApply
+from localdb.remote import LOCAL_CONFLICT_KIND, RemoteApply
 from localdb.search import drop_inner_keys
 
 if TYPE_CHECKING:
@@ -363,6 +363,23 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
             if c.status != "open":
                 raise ValidationFailed([error("conflict.not_open", "id", status=c.status)])
             before = {"id": c.id, "status": c.status, "resolution": c.resolution}
+            if c.kind == LOCAL_CONFLICT_KIND:
+                # a pulled decision the engine did not reproduce was never stored: the engine's stands,
+                # and the item is this counter's own (nothing to send)
+                if take != "local":
+                    raise ValidationFailed([error("conflict.engine_decision_stands", "take")])
+                c.status, c.resolution, c.updated_at = "resolved", "local", utc_now()
+                after = {"id": c.id, "status": "resolved", "resolution": "local"}
+                append_audit(
+                    s,
+                    actor=self.username,
+                    action="conflict.resolve_local",
+                    entity="conflict",
+                    entity_id=c.id,
+                    before=before,
+                    after=after,
+                )
+                return {**before, **after}
             c.status, c.resolution, c.updated_at = "resolving", take, utc_now()
             s.flush()
             after = {"id": c.id, "resolution": take, "take": take, "status": "resolving", "version": 1}
