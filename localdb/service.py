@@ -369,7 +369,7 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                 if take != "local":
                     raise ValidationFailed([error("conflict.engine_decision_stands", "take")])
                 c.status, c.resolution, c.updated_at = "resolved", "local", utc_now()
-                after = {"id": c.id, "status": "resolved", "resolution": "local"}
+                done: dict[str, Any] = {"id": c.id, "status": "resolved", "resolution": "local"}
                 append_audit(
                     s,
                     actor=self.username,
@@ -377,9 +377,9 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                     entity="conflict",
                     entity_id=c.id,
                     before=before,
-                    after=after,
+                    after=done,
                 )
-                return {**before, **after}
+                return {**before, **done}
             c.status, c.resolution, c.updated_at = "resolving", take, utc_now()
             s.flush()
             after = {"id": c.id, "resolution": take, "take": take, "status": "resolving", "version": 1}
