@@ -339,7 +339,7 @@ class PageCheck:
         result = validate("person", form, self.region, today=self.today)
         issues = [i for i in errors_only(result.issues) if i.field in ENROLLMENT_FIELDS]
         if not isinstance(d.get("maternity_coverage", False), bool):
-            issues.append(error("type.choice", "maternity_coverage"))
+            issues.append(error("type.bool", "maternity_coverage"))
         if d.get("ended_on") is not None:
             dt.date.fromisoformat(str(d["ended_on"]))
         self._form_issues(r, issues)
