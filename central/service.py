@@ -37,6 +37,7 @@ from central.db import is_sqlite, make_engine, normalise_url, upgrade
 from central.records import STAGED_OPS, BulkWriteFailed, RecordRules
 from forms import divisions
 from forms.errors import CodedError, Issue, ValidationFailed, error
+from forms.staff import MACHINE_ACCOUNT
 from forms.workflow import ROLES
 from sync.protocol import (
     MAX_BATCH,
@@ -269,6 +270,8 @@ class CentralServer:
             raise CentralError("choice.unknown", "role", value=role)
         if not username.strip() or len(username) > 64:
             raise CentralError("required", "username")
+        if username.strip() == MACHINE_ACCOUNT:
+            raise CentralError("central.reserved_username", "username", username=username)
         if not password:
             raise CentralError("required", "password")
         self.info()
@@ -297,6 +300,7 @@ class CentralServer:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
         info = self.info()
+        self._check_staff_offer(req)  # before the one-time code is spent
         now = utc_now()
         try:
             raw = base64.b64decode(req.public_key_b64 + "=" * (-len(req.public_key_b64) % 4), altchars=b"-_")
@@ -346,6 +350,8 @@ class CentralServer:
                     expires_at=now + TOKEN_TTL,
                 )
             )
+        if req.staff:
+            self._take_staff_offer(req)
         return EnrollResponse(
             server_id=info.server_id,
             token=token,
@@ -355,6 +361,59 @@ class CentralServer:
             counter_no=req.counter_no,
             server_box_public_key_b64=info.box_public_key_b64,
         )
+
+    @staticmethod
+    def _check_staff_offer(req: EnrollRequest) -> None:
+        """The counter's users offered at enrollment: one-line names, known roles, argon2id hashes in
+        range, never the machine account (422 ``enroll.bad_staff``; the code is not spent)."""
+        from forms.staff import password_hash_issue
+        from forms.text import is_clean_text
+
+        seen: set[str] = set()
+        for offer in req.staff:
+            why = None
+            name = offer.username
+            if not name.strip() or name != name.strip() or not is_clean_text(name):
+                why = "not a one-line name"
+            elif name == MACHINE_ACCOUNT:
+                why = "the machine account"
+            elif name in seen:
+                why = "offered twice"
+            elif offer.password_hash is not None:
+                why = password_hash_issue(offer.password_hash)
+            if why:
+                raise _refused(422, "enroll.bad_staff", "staff", username=name[:64], detail=why)
+            seen.add(name)
+
+    def _take_staff_offer(self, req: EnrollRequest) -> list[str]:
+        """Every offered user the county does not have yet becomes a staff user of the county (the
+        one-time code, made by the central admin for this county and counter, authorises it); a name
+        the county already has keeps the server's row (role and password), which the counter then
+        pulls. Returns the names added."""
+        added: list[str] = []
+        with self.county_write(req.county_code) as (s, seq):
+            have = set(
+                s.scalars(select(m.StaffUser.username).where(m.StaffUser.county_code == req.county_code))
+            )
+            for offer in req.staff:
+                if offer.username in have:
+                    continue
+                s.add(
+                    m.StaffUser(
+                        county_code=req.county_code,
+                        id=str(uuid.uuid4()),
+                        username=offer.username,
+                        role=offer.role,
+                        password_hash=offer.password_hash,
+                        active=offer.active,
+                        version=1,
+                        server_seq=seq.next(),
+                    )
+                )
+                added.append(offer.username)
+        if added:
+            log.info("enrollment of %s-%02d added staff %s", req.county_code, req.counter_no, added)
+        return added
 
     def session(self, token: str) -> CounterSession:
         """The counter a bearer token belongs to; 401 ``SyncRefused`` when unknown, revoked or expired."""
@@ -643,6 +702,7 @@ class CounterSession:
                     "password_hash": u.password_hash,
                     "active": u.active,
                     "version": u.version,
+                    "county_code": u.county_code,
                 }
             elif r.merged_into is not None:
                 data = None

@@ -128,10 +128,13 @@ class SyncPage(QWidget):
         self.open_button = QPushButton()
         self.open_button.setObjectName("sync_open_refused")
         self.open_button.clicked.connect(lambda: self._open_refused(self.refused.currentRow(), 0))
+        self.retry_button = QPushButton()
+        self.retry_button.setObjectName("sync_retry_refused")
+        self.retry_button.clicked.connect(self.retry_refused)
         self.history = _table("sync_history", 6)
         for box, inner in (
             (self.waiting_box, [self.waiting]),
-            (self.refused_box, [self.refused, self.open_button]),
+            (self.refused_box, [self.refused, self.open_button, self.retry_button]),
             (self.history_box, [self.history]),
         ):
             lay = QVBoxLayout(box)
@@ -209,6 +212,8 @@ class SyncPage(QWidget):
         self.refused_box.setTitle(t("ui.sync.refused"))
         self.history_box.setTitle(t("ui.sync.history"))
         self.open_button.setText(t("ui.sync.open_record"))
+        self.retry_button.setText(t("ui.sync.retry_refused"))
+        self.retry_button.setToolTip(t("ui.sync.retry_refused_help"))
         self.waiting.setHorizontalHeaderLabels(
             [t("ui.sync.col.type"), t("ui.sync.col.count"), t("ui.sync.col.waited")]
         )
@@ -263,6 +268,9 @@ class SyncPage(QWidget):
             ],
         )
         self.open_button.setEnabled(bool(d.get("refused")))
+        self.retry_button.setEnabled(
+            bool(d.get("refused")) and bool(d.get("server")) and not self.controller.running
+        )
         from desktop import fmt
 
         _fill(
@@ -307,6 +315,13 @@ class SyncPage(QWidget):
         if self.controller.kick():
             self.message.setText(self.ui.t("ui.sync.running"))
             self.now_button.setEnabled(False)
+
+    def retry_refused(self) -> None:
+        """Send again what the server refused for a reason an admin has fixed there."""
+        if self.controller.retry_refused():
+            self.message.setText(self.ui.t("ui.sync.running"))
+            self.now_button.setEnabled(False)
+            self.retry_button.setEnabled(False)
 
     def _progress(self, stage: str, done: int, total: int) -> None:
         for bar in (self.progress, self.bundle_progress):

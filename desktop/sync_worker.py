@@ -76,6 +76,13 @@ class SyncController(QObject):
             return False
         return self._run("sync", self._sync)
 
+    def retry_refused(self) -> bool:
+        """Sync now, sending again the changes refused for a reason an admin has fixed on the server
+        (``Service.retry_refused``); True when started."""
+        if self.enrolled is False:
+            return False
+        return self._run("sync", lambda store, progress: self._sync(store, progress, retry_refused=True))
+
     def enrolled_now(self) -> None:
         """The counter was just enrolled: sync at once."""
         self.enrolled = None
@@ -143,7 +150,9 @@ class SyncController(QObject):
 
         return load_counter_key(store.counter_info.id), store.counter_info.id
 
-    def _sync(self, store: Any, progress: Callable[[str, int, int], None]) -> Any:
+    def _sync(
+        self, store: Any, progress: Callable[[str, int, int], None], *, retry_refused: bool = False
+    ) -> Any:
         from liangxian.keys import load_secret
         from liangxian.syncjobs import SERVER_URL, TOKEN
         from sync.engine import SERVER_KEY, SyncEngine
@@ -163,7 +172,12 @@ class SyncController(QObject):
                 url, token, server_key=server_key, timeout=10.0, retries=self.retries, backoff=0.2
             ) as transport:
                 report = SyncEngine(
-                    store, transport, username=self.username or "", key=key, progress=progress
+                    store,
+                    transport,
+                    username=self.username or "",
+                    key=key,
+                    progress=progress,
+                    retry_refused=retry_refused,
                 ).run()
         except SyncUnavailable:
             self._set_online(False)

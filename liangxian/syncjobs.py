@@ -37,15 +37,17 @@ def enroll_counter(
     default the first admin), trusting the server only when its key has the fingerprint
     ``server_key`` (printed by ``liangxian central counter add`` beside the code): the token into the
     keyring, the server's address, identity and key into the sync state. ``http://`` to another
-    machine only with ``insecure_http``. Raises the server's ``SyncRefused`` (wrong, used, expired
-    code…), ``ServerNotTrusted`` (another key, unsigned answers, plain http), ``SyncUnavailable`` (no
-    link), ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``. Shared by
+    machine only with ``insecure_http``. The counter's users (name, role, argon2id hash) are offered
+    with the request: the server makes each name its county does not have yet a staff user of the
+    county. Raises the server's ``SyncRefused`` (wrong, used, expired code…), ``ServerNotTrusted``
+    (another key, unsigned answers, plain http), ``SyncUnavailable`` (no link),
+    ``KeyringUnavailable``/``CounterKeyMissing`` (no keyring) or ``ValidationFailed``. Shared by
     ``liangxian enroll`` and the settings screen."""
     from forms.errors import ValidationFailed, error
     from liangxian.keys import create_counter_key, load_secret, store_secret
     from sync.engine import SERVER_KEY
     from sync.http import enroll
-    from sync.protocol import EnrollRequest, server_key_fingerprint
+    from sync.protocol import EnrollRequest, StaffOffer, server_key_fingerprint
 
     user = user or _first_admin(store)
     # the keyring must work before the one-time code is spent: the token could not be kept otherwise
@@ -56,9 +58,12 @@ def enroll_counter(
     public = store.counter.public_key_b64 or create_counter_key(info.id)
     if not store.counter.public_key_b64:
         svc.set_counter_public_key(public)
+    # the counter's own users are offered to the server: each name the county does not have yet
+    # becomes its staff (the central admin's code authorises it), so the work done offline lands
+    staff = tuple(StaffOffer(**u) for u in store.staff_offer())
     answer = enroll(
         server,
-        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public),
+        EnrollRequest(code.strip(), info.id, info.county_code, info.counter_no, public, staff),
         server_key_fingerprint=server_key,
         insecure_http=insecure_http,
         retries=retries,

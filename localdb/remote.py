@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,7 @@ from forms.errors import ValidationFailed, error
 from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.journal import AuditEntry, append_audit_many, dump
+from localdb.pullcheck import PageCheck, PageRefused
 from localdb.records import WIRE_FIELDS
 from localdb.search import drop_inner_keys, keep_inner_keys
 from localdb.searchkeys import person_keys
@@ -35,6 +37,12 @@ from localdb.writebase import WriteBase
 #: the entities a counter takes from the server, in the order a page is applied (what others refer to
 #: first)
 PULLED = ("user", "employer", "person", "enrollment", "application", "print", "conflict")
+#: the kind of the conflict items this counter makes itself (a pulled decision the engine did not
+#: reproduce); the server's counts do not include them
+LOCAL_CONFLICT_KIND = "pulled_decision"
+#: sync state: records whose change lost a collision on the server, whose server row is written over
+#: this counter's whatever its version (sync.engine sets it from conflict answers)
+TAKE_SERVER = "sync.take_server"
 
 
 @dataclass(frozen=True)
@@ -102,41 +110,120 @@ class RemoteApply(WriteBase):
             if r.entity not in PULLED:
                 raise ValidationFailed([error("choice.unknown", "entity", value=r.entity)])
             by_entity.setdefault(r.entity, []).append(r)
-        with self._write() as s:
-            pending = self._pending_ids(s)
-            events: list[AuditEntry] = []
-            for entity in PULLED:
-                rows = by_entity.get(entity)
-                if not rows:
-                    continue
-                fresh = []
-                for r in rows:
-                    if r.entity_id in pending and r.entity != "conflict":
-                        report.kept_local.append(r.entity_id)
-                    else:
-                        fresh.append(r)
-                try:
-                    getattr(self, f"_apply_{entity}")(s, fresh, report, events)
-                except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-                    # a pulled record is input too: a malformed one refuses the page (nothing written)
-                    raise ValidationFailed(
-                        [
-                            error(
-                                "sync.bad_record",
-                                "record",
-                                entity=entity,
-                                detail=f"{type(exc).__name__}: {exc}",
-                            )
-                        ]
-                    ) from exc
-            if events:
-                append_audit_many(s, actor=self.username, events=events)
-            now = utc_now()
-            for key, value in (state or {}).items():
-                s.merge(m.SyncState(key=key, value=value, updated_at=now))
+        try:
+            with self._write() as s:
+                # every record is checked before the first write: one refused refuses the page
+                check = PageCheck(
+                    s, region=self.region, county=self._store.counter_info.county_code, today=self.today
+                )
+                check.run(by_entity)
+                self._decisions = check.decisions
+                take = self._take_server(s)
+                self._take = set(take)
+                self._apply_page(s, by_entity, report, state)
+                taken = [r.entity_id for r in records if r.entity_id in take]
+                if taken:  # the server's row is here now: no longer to be taken
+                    left = {k: v for k, v in take.items() if k not in set(taken)}
+                    s.merge(m.SyncState(key=TAKE_SERVER, value=dump(left), updated_at=utc_now()))
+        except PageRefused as refused:
+            if refused.decision_mismatches:
+                self._keep_decision_conflicts(refused.decision_mismatches)
+            raise
         return report
 
+    def _apply_page(
+        self,
+        s: Session,
+        by_entity: Mapping[str, list[RemoteRecord]],
+        report: ApplyReport,
+        state: Mapping[str, str] | None,
+    ) -> None:
+        pending = self._pending_ids(s)
+        events: list[AuditEntry] = []
+        for entity in PULLED:
+            rows = by_entity.get(entity)
+            if not rows:
+                continue
+            fresh = []
+            for r in rows:
+                if r.entity_id in pending and r.entity != "conflict":
+                    report.kept_local.append(r.entity_id)
+                else:
+                    fresh.append(r)
+            try:
+                getattr(self, f"_apply_{entity}")(s, fresh, report, events)
+            except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+                # a pulled record is input too: a malformed one refuses the page (nothing written)
+                raise ValidationFailed(
+                    [
+                        error(
+                            "sync.bad_record",
+                            "record",
+                            entity=entity,
+                            detail=f"{type(exc).__name__}: {exc}",
+                        )
+                    ]
+                ) from exc
+        if events:
+            append_audit_many(s, actor=self.username, events=events)
+        now = utc_now()
+        for key, value in (state or {}).items():
+            s.merge(m.SyncState(key=key, value=value, updated_at=now))
+
+    def _keep_decision_conflicts(self, mismatches: list[tuple[str, str, Any, Any]]) -> None:
+        """A pulled decision the engine does not reproduce is never stored: it is kept as a conflict
+        item of this counter (kind ``pulled_decision``: the pulled values beside the engine's), one per
+        application and pulled decision, so a reviewer sees it. It is not the server's item (the count
+        check leaves it out, and it is never sent)."""
+        now = utc_now()
+        with self._write() as s:
+            for app_id, receipt_no, pulled, computed in mismatches:
+                cid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pulled_decision:{app_id}:{dump(pulled)}"))
+                if s.get(m.Conflict, cid) is not None:
+                    continue
+                s.add(
+                    m.Conflict(
+                        id=cid,
+                        kind=LOCAL_CONFLICT_KIND,
+                        entity="application",
+                        entity_id=app_id,
+                        field="decision",
+                        local_value=_text(computed),
+                        server_value=_text(pulled),
+                        server_at=now,
+                        status="open",
+                        detail_json=dump({"receipt_no": receipt_no}),
+                        updated_at=now,
+                    )
+                )
+                append_audit_many(
+                    s,
+                    actor=self.username,
+                    events=[
+                        (
+                            "sync.refused_decision",
+                            "conflict",
+                            cid,
+                            None,
+                            {"id": cid, "application_id": app_id, "pulled": pulled, "computed": computed},
+                        )
+                    ],
+                )
+
     # --- plumbing ------------------------------------------------------------------------------------
+
+    #: set per page: the records whose server row stands over this counter's (``TAKE_SERVER``)
+    _take: set[str]
+    _decisions: dict[str, Any]
+
+    @staticmethod
+    def _take_server(s: Session) -> dict[str, str]:
+        row = s.get(m.SyncState, TAKE_SERVER)
+        try:
+            value = json.loads(row.value) if row is not None and row.value else {}
+        except ValueError:
+            return {}
+        return dict(value) if isinstance(value, dict) else {}
 
     @staticmethod
     def _pending_ids(s: Session) -> set[str]:
@@ -169,7 +256,8 @@ class RemoteApply(WriteBase):
         have = self._local_versions(s, table, (r.entity_id for r in rows))
         out = []
         for r in rows:
-            if r.data is None or (r.entity_id in have and have[r.entity_id] > r.version):
+            older = r.entity_id in have and have[r.entity_id] > r.version
+            if r.data is None or (older and r.entity_id not in self._take):
                 report.unchanged += 1
             else:
                 out.append(r)
@@ -426,7 +514,8 @@ class RemoteApply(WriteBase):
         for row, r in self._changed_only(s, table, pairs, report):
             d = r.data or {}
             self._upsert(s, table, [row])
-            decision = d.get("decision")
+            # the engine's decision (the page check computed it; a pulled one that differs was refused)
+            decision = self._decisions.get(r.entity_id, d.get("decision"))
             if isinstance(decision, Mapping):
                 latest = conn.exec_driver_sql(
                     "SELECT decision_json FROM decisions WHERE application_id = ? ORDER BY decided_at DESC LIMIT 1",

@@ -96,12 +96,16 @@ class IdMaker:
         return body + stdnum_ric.calc_check_digit(body + "0")
 
 
-def employer_rows(region: str, n: int, rng: random.Random) -> list[dict[str, Any]]:
+def employer_rows(
+    region: str, n: int, rng: random.Random, county_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Employers of ``county_code`` (the counter's county; of any county of the region when None)."""
     rate_classes = {"lhasa": ("a", "b"), "lianyungang": ("standard",)}[region]
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     while len(rows) < n:
         county = rng.choice(COUNTIES[region])
+        county = county_code or county
         code = make_uscc(rng, county)
         name = (
             rng.choice(PLACE[region])
@@ -126,8 +130,15 @@ def employer_rows(region: str, n: int, rng: random.Random) -> list[dict[str, Any
 
 
 def person_rows(
-    region: str, n: int, employers: list[str], rng: random.Random, today: dt.date
+    region: str,
+    n: int,
+    employers: list[str],
+    rng: random.Random,
+    today: dt.date,
+    county_code: str | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """Persons insured in ``county_code`` (the counter's county; any county of the region when None),
+    born anywhere in the region (the ID number's first six digits)."""
     ids = IdMaker()
     produced = 0
     categories = {
@@ -147,7 +158,7 @@ def person_rows(
         row: dict[str, Any] = {
             "id_number": number,
             "category": category,
-            "county_code": county,
+            "county_code": county_code or county,
             "phone": f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
             "insured_since": (birth + dt.timedelta(days=365 * 20 + rng.randrange(3650))).isoformat(),
         }
@@ -177,7 +188,8 @@ def seed(
     store: Store, username: str, persons: int, *, applications: int | None = None, seed: int = 1
 ) -> dict[str, int]:
     """Fill ``store`` through the service layer of ``username`` (an admin is needed to move
-    applications along). Returns counts."""
+    applications along) with records of the counter's own county only (a counter registers only its
+    county's; the server refuses the rest). Returns counts."""
     from forms.errors import ValidationFailed
     from localdb.errors import DuplicateEmployer
 
@@ -186,14 +198,15 @@ def seed(
     svc = store.service(username)
     n_employers = max(3, min(5000, persons // 200))
     employers = []
-    for row in employer_rows(store.region, n_employers, rng):
+    county = store.counter_info.county_code
+    for row in employer_rows(store.region, n_employers, rng, county):
         try:
             employers.append(svc.register_employer(row)["uscc"])
         except DuplicateEmployer as exc:  # seeded before with this seed: use the one on file
             employers.append(exc.existing["uscc"])
         except ValidationFailed:
             continue
-    written = svc.bulk_register_persons(person_rows(store.region, persons, employers, rng, today))
+    written = svc.bulk_register_persons(person_rows(store.region, persons, employers, rng, today, county))
     if applications is None:
         applications = min(200, persons // 20)
     made = 0

@@ -11,6 +11,7 @@ echo); what they share is ``localdb.writebase``.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
@@ -27,7 +28,8 @@ from localdb.employers import EmployerWrites
 from localdb.errors import NotFound
 from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
-from localdb.remote import RemoteApply
+from localdb.remote import LOCAL_CONFLICT_KIND, RemoteApply
+from localdb.search import drop_inner_keys
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -41,6 +43,11 @@ RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = workflow.STATUSES
 __all__ = ["PERMISSIONS", "ROLES", "TRANSITIONS", "Service", "bootstrap"]
 
 _hasher = PasswordHasher()
+#: refusals an admin can fix on the server (add or reactivate the user, give the role, add the
+#: employer or wait for the record): ``retry_refused`` sends those changes again
+RETRYABLE: frozenset[str] = frozenset(
+    {"sync.unknown_actor", "auth.forbidden", "employer.unknown", "sync.unknown_record", "sync.internal"}
+)
 
 
 class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, DraftWrites):
@@ -198,6 +205,116 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
             )
             return len(refusals)
 
+    def retry_refused(self, codes: frozenset[str] | None = None) -> list[str]:
+        """Send again the changes the server refused for a reason an admin can fix there (``codes``,
+        default ``RETRYABLE``: an actor not (or no longer) active staff of the county, a role, an
+        employer or record the server did not have yet). Each gets a new change id — the server
+        answers an id it has seen with its first answer — and waits in the outbox again, in the order
+        it was made. One audit event names the old and new ids. Returns the new ids."""
+        self._allow("outbox.sync")
+        wanted = RETRYABLE if codes is None else codes
+        with self._write() as s:
+            rows = s.scalars(
+                select(m.OutboxChange)
+                .where(m.OutboxChange.rejected_at.is_not(None), m.OutboxChange.synced_at.is_(None))
+                .order_by(m.OutboxChange.seq)
+            ).all()
+            renamed: dict[str, str] = {}
+            for o in rows:
+                try:
+                    errors = json.loads(o.last_error) if o.last_error else []
+                except ValueError:
+                    errors = []
+                found = {e.get("code") for e in errors if isinstance(e, dict)}
+                if not found or not found <= wanted:
+                    continue
+                if o.entity == "person" and not s.get(m.Person, o.entity_id) and o.op == "create":
+                    continue  # set aside (another county holds it): nothing to send
+                new = new_id()
+                renamed[o.id] = new
+                o.id, o.rejected_at = new, None
+            if not renamed:
+                return []
+            s.flush()
+            append_audit(
+                s,
+                actor=self.username,
+                action="outbox.retry",
+                entity="outbox",
+                entity_id=next(iter(renamed.values())),
+                after={"retried": renamed},
+            )
+            return list(renamed.values())
+
+    def set_aside_persons(self, refusals: dict[str, list[dict[str, str]]]) -> list[str]:
+        """Persons the server refused because another county holds their ID number (``person id`` →
+        the server's coded errors) leave this county's records here: the person, its enrollments,
+        applications (with their decisions, history and documents) and prints are removed, and every
+        change of theirs not yet sent is marked refused with the same reasons, so what the clerk typed
+        stays visible as refused changes (beside the server's conflict item) and every counter of the
+        county holds the same records. One audit event per person, naming what was removed."""
+        self._allow("outbox.sync")
+        if not refusals:
+            return []
+        removed: list[str] = []
+        with self._write() as s:
+            conn = s.connection()
+            now = utc_now()
+            for person_id, errors in refusals.items():
+                if conn.exec_driver_sql("SELECT 1 FROM persons WHERE id = ?", (person_id,)).first() is None:
+                    continue
+
+                def ids(sql: str, *params: str) -> list[str]:
+                    return [row[0] for row in conn.exec_driver_sql(sql, params)]
+
+                apps = ids("SELECT id FROM applications WHERE person_id = ?", person_id)
+                enrollments = ids("SELECT id FROM enrollments WHERE person_id = ?", person_id)
+                prints = ids(
+                    "SELECT id FROM print_records WHERE record_id = ? OR record_id IN "
+                    "(SELECT id FROM applications WHERE person_id = ?)",
+                    person_id,
+                    person_id,
+                )
+                for table in ("documents_received", "status_changes", "decisions"):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {table} WHERE application_id IN "
+                        "(SELECT id FROM applications WHERE person_id = ?)",
+                        (person_id,),
+                    )
+                for table, gone in (
+                    ("print_records", prints),
+                    ("applications", apps),
+                    ("enrollments", enrollments),
+                ):
+                    conn.exec_driver_sql(
+                        f"DELETE FROM {table} WHERE id IN ({', '.join('?' for _ in gone) or 'NULL'})",
+                        tuple(gone),
+                    )
+                drop_inner_keys(s, [person_id])
+                conn.exec_driver_sql("DELETE FROM persons WHERE id = ?", (person_id,))
+                named = [person_id, *apps, *enrollments, *prints]
+                conn.exec_driver_sql(
+                    "UPDATE outbox SET rejected_at = ?, last_error = ? WHERE synced_at IS NULL AND rejected_at IS "
+                    f"NULL AND entity_id IN ({', '.join('?' for _ in named)})",
+                    (now, dump(errors), *named),
+                )
+                append_audit(
+                    s,
+                    actor=self.username,
+                    action="sync.set_aside",
+                    entity="person",
+                    entity_id=person_id,
+                    after={
+                        "person": person_id,
+                        "applications": apps,
+                        "enrollments": enrollments,
+                        "prints": prints,
+                        "errors": errors,
+                    },
+                )
+                removed.append(person_id)
+        return removed
+
     def raise_receipt_sequences(self, high_water: dict[str, int]) -> None:
         """Never reissue a receipt number the server has seen from this counter (after a restore from
         an old backup): each day's sequence goes up to at least the server's high-water mark."""
@@ -246,6 +363,23 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
             if c.status != "open":
                 raise ValidationFailed([error("conflict.not_open", "id", status=c.status)])
             before = {"id": c.id, "status": c.status, "resolution": c.resolution}
+            if c.kind == LOCAL_CONFLICT_KIND:
+                # a pulled decision the engine did not reproduce was never stored: the engine's stands,
+                # and the item is this counter's own (nothing to send)
+                if take != "local":
+                    raise ValidationFailed([error("conflict.engine_decision_stands", "take")])
+                c.status, c.resolution, c.updated_at = "resolved", "local", utc_now()
+                done: dict[str, Any] = {"id": c.id, "status": "resolved", "resolution": "local"}
+                append_audit(
+                    s,
+                    actor=self.username,
+                    action="conflict.resolve_local",
+                    entity="conflict",
+                    entity_id=c.id,
+                    before=before,
+                    after=done,
+                )
+                return {**before, **done}
             c.status, c.resolution, c.updated_at = "resolving", take, utc_now()
             s.flush()
             after = {"id": c.id, "resolution": take, "take": take, "status": "resolving", "version": 1}

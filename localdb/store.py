@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -325,10 +325,12 @@ class Reads:
             ]
 
     def refused_changes(self) -> list[dict[str, Any]]:
-        """Changes the server refused for good, newest first, with its coded bilingual reasons."""
+        """Changes the server refused for good, newest first, with its coded bilingual reasons and
+        the change itself (``payload``: what the clerk typed, kept visible)."""
         with self._read() as s:
-            rows = s.scalars(
-                select(m.OutboxChange)
+            rows = s.execute(
+                select(m.OutboxChange, m.AuditEvent.after_json)
+                .outerjoin(m.AuditEvent, m.AuditEvent.seq == m.OutboxChange.audit_seq)
                 .where(m.OutboxChange.rejected_at.is_not(None))
                 .order_by(m.OutboxChange.seq.desc())
             )
@@ -341,9 +343,32 @@ class Reads:
                     "created_at": o.created_at,
                     "rejected_at": o.rejected_at,
                     "errors": json.loads(o.last_error) if o.last_error else [],
+                    "payload": _outbox_payload(o, after),
                 }
-                for o in rows
+                for o, after in rows
             ]
+
+    def existing_ids(self, entity: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are records of ``entity`` (person, employer, enrollment, application) here."""
+        table = {"person": "persons", "employer": "employers", "enrollment": "enrollments"}.get(
+            entity, "applications" if entity == "application" else None
+        )
+        if table is None:
+            raise ValueError(entity)
+        wanted = [i for i in ids if isinstance(i, str)]
+        found: set[str] = set()
+        with self._read() as s:
+            conn = s.connection()
+            for i in range(0, len(wanted), 900):
+                chunk = wanted[i : i + 900]
+                marks = ", ".join("?" for _ in chunk)
+                found.update(
+                    row[0]
+                    for row in conn.exec_driver_sql(
+                        f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(chunk)
+                    )
+                )
+        return found
 
     def conflicts(self, status: str | None = "open") -> list[dict[str, Any]]:
         """Conflict items from the server (open ones by default), oldest first."""
@@ -410,8 +435,18 @@ class Reads:
             "print": m.PrintRecord,
             "conflict": m.Conflict,
         }
+        from localdb.remote import LOCAL_CONFLICT_KIND
+
         with self._read() as s:
-            return {name: s.scalar(select(func.count()).select_from(t)) or 0 for name, t in tables.items()}
+            out = {name: s.scalar(select(func.count()).select_from(t)) or 0 for name, t in tables.items()}
+            # the conflict items this counter made itself (a refused pulled decision) are not the server's
+            out["conflict"] -= (
+                s.scalar(
+                    select(func.count()).select_from(m.Conflict).where(m.Conflict.kind == LOCAL_CONFLICT_KIND)
+                )
+                or 0
+            )
+            return out
 
     def audit_head(self) -> tuple[int, str]:
         """The audit chain's last event: (seq, hash)."""
@@ -446,6 +481,18 @@ class Reads:
             return [
                 {"id": u.id, "username": u.username, "role": u.role, "active": u.active}
                 for u in s.scalars(select(m.User).order_by(m.User.username))
+            ]
+
+    def staff_offer(self, exclude: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """This counter's users with their argon2 hashes, as offered to the server at enrollment
+        (the machine account and ``exclude`` left out)."""
+        from forms.staff import MACHINE_ACCOUNT
+
+        with self._read() as s:
+            return [
+                {"username": u.username, "role": u.role, "password_hash": u.password_hash, "active": u.active}
+                for u in s.scalars(select(m.User).order_by(m.User.username))
+                if u.username != MACHINE_ACCOUNT and u.username not in exclude
             ]
 
 

@@ -24,6 +24,7 @@ id it has seen with its first answer), and the pull resumes at the stored cursor
 
 from __future__ import annotations
 
+import json
 import logging
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from localdb.clock import utc_now
 from localdb.records import to_wire
-from localdb.remote import RemoteRecord
+from localdb.remote import TAKE_SERVER, RemoteRecord
 from localdb.store import Store
 from sync.protocol import (
     MAX_PAGE,
@@ -56,6 +57,14 @@ from sync.protocol import (
 log = logging.getLogger(__name__)
 
 CURSOR = "pull.cursor"
+#: a refused create whose record left this counter (another county holds the person) is not a local
+#: extra in the count check
+OTHER_COUNTY = "person.registered_in_other_county"
+#: children applied only once their parent is here: entity → the fields naming a parent (and its entity)
+PARENTS = {
+    "enrollment": (("person_id", "person"), ("employer_id", "employer")),
+    "application": (("person_id", "person"),),
+}
 EPOCH = "audit.epoch"
 LAST_OK = "sync.last_ok"
 #: the server key (base64 of its Ed25519 public key), learned at enrollment; every answer must verify
@@ -87,6 +96,8 @@ class SyncReport:
     refusals: list[dict[str, Any]] = field(default_factory=list)
     #: the run stopped at ``max_pages`` with more to pull: sync again (it resumes at the cursor)
     more: bool = False
+    #: refused changes sent again (``retry_refused``)
+    retried: int = 0
 
     @property
     def in_step(self) -> bool:
@@ -151,6 +162,7 @@ class SyncEngine:
         page: int = 1000,
         max_pages: int | None = None,
         progress: Progress | None = None,
+        retry_refused: bool = False,
     ):
         self.store = store
         self.transport = transport
@@ -162,6 +174,8 @@ class SyncEngine:
         self._pages = 0
         self.progress = progress or (lambda _stage, _done, _total: None)
         self.counter_id = store.counter_info.id
+        #: send again the changes refused for a reason an admin can fix (``Service.retry_refused``)
+        self.retry_refused = retry_refused
 
     # --- the run -------------------------------------------------------------------------------------
 
@@ -172,8 +186,12 @@ class SyncEngine:
         self._pages = 0
         try:
             self._hello(report)
+            if self.retry_refused:
+                report.retried = len(self.svc.retry_refused())
             self._push(report)
             self._pull(report, self._cursor())
+            if not report.more:
+                self._take_leftovers(report)
             if not report.more:
                 self._sanity(report)
             outcome = "ok" if report.in_step else "attention"
@@ -270,33 +288,57 @@ class SyncEngine:
         by_id = {r.change_id: r for r in results}
         acknowledged: list[str] = []
         refused: dict[str, list[dict[str, str]]] = {}
+        set_aside: dict[str, list[dict[str, str]]] = {}
+        take = self._take_server()
         for item in items:
             result = by_id.get(item["id"])
             if result is None:  # not answered: sent again next time
                 continue
-            if result.status == "rejected":
-                refused[item["id"]] = [dict(e) for e in result.errors]
+            errors = [dict(e) for e in result.errors]
+            other_county = (
+                result.status == "conflict"
+                and item["entity"] == "person"
+                and item["op"] == "create"
+                and any(e.get("code") == OTHER_COUNTY for e in errors)
+            )
+            if result.status == "rejected" or other_county:
+                refused[item["id"]] = errors
                 report.refusals.append(
                     {
                         "change_id": item["id"],
                         "entity": item["entity"],
                         "entity_id": item["entity_id"],
-                        "errors": refused[item["id"]],
+                        "errors": errors,
                     }
                 )
+                if other_county:
+                    # the server holds no such person: it leaves this county's records here too
+                    set_aside[item["entity_id"]] = errors
+                    report.conflicts += 1
                 continue
             acknowledged.append(item["id"])
             report.pushed += 1
             if result.status == "conflict":
                 report.conflicts += 1
+                if item["entity"] != "conflict":
+                    take[item["entity_id"]] = item["entity"]  # the server's row stands
             elif result.status == "duplicate":
                 report.duplicates_merged += 1
         if acknowledged:
-            self.svc.mark_synced(acknowledged)
+            self.svc.mark_synced(acknowledged, state={TAKE_SERVER: json.dumps(take, sort_keys=True)})
         if refused:
             self.svc.mark_refused(refused)
             report.rejected += len(refused)
+        if set_aside:
+            self.svc.set_aside_persons(set_aside)
         return len(acknowledged) + len(refused)
+
+    def _take_server(self) -> dict[str, str]:
+        try:
+            value = json.loads(self.store.sync_state().get(TAKE_SERVER) or "{}")
+        except ValueError:
+            return {}
+        return dict(value) if isinstance(value, dict) else {}
 
     def _pull(
         self,
@@ -306,6 +348,11 @@ class SyncEngine:
         *,
         keep_cursor: bool = False,
     ) -> None:
+        """Pull pages from ``cursor`` until the server has no more. A child whose parent is neither
+        here nor in its page (an enrollment before its person's latest change) waits for a later page
+        of the same pass; while one waits, the stored cursor stays before it, so a pass cut off pulls it
+        again. One still waiting at the end is refused like any bad record."""
+        waiting: list[Record] = []
         while True:
             if self._pages >= self.max_pages:
                 report.more = True  # the next run resumes at the stored cursor
@@ -314,14 +361,52 @@ class SyncEngine:
             page = self.transport.pull(PullRequest(cursor, self.page, entities))
             self._pages += 1
             self._check_page(page, cursor, entities)
-            state = {} if keep_cursor else {CURSOR: str(page.cursor)}
-            applied = self.svc.apply_remote([remote_record(r) for r in page.records], state=state)
+            ready, waiting = self._split_waiting([*waiting, *page.records])
+            stored = page.cursor if not waiting else min(page.cursor, min(r.server_seq for r in waiting) - 1)
+            state = {} if keep_cursor else {CURSOR: str(max(stored, 0))}
+            applied = self.svc.apply_remote([remote_record(r) for r in ready], state=state)
             report.pulled += applied.applied
             report.duplicates_merged += len(applied.merged)
             cursor = page.cursor
             self.progress("pull", report.pulled, report.pulled + (self.page if page.more else 0))
             if not page.more:
                 break
+        if waiting:  # the server sent children without their parents: refused, named
+            self.svc.apply_remote([remote_record(r) for r in waiting])
+
+    def _split_waiting(self, records: Sequence[Record]) -> tuple[list[Record], list[Record]]:
+        here: dict[str, set[str]] = {"person": set(), "employer": set()}
+        for r in records:
+            if r.entity in here and r.data is not None and not r.merged_into:
+                here[r.entity].add(r.entity_id)
+        wanted: dict[str, set[str]] = {"person": set(), "employer": set()}
+        for r in records:
+            for field_name, parent in PARENTS.get(r.entity, ()):
+                value = (r.data or {}).get(field_name) if isinstance(r.data, Mapping) else None
+                if isinstance(value, str) and value not in here[parent]:
+                    wanted[parent].add(value)
+        for parent, ids in wanted.items():
+            if ids:
+                here[parent] |= self.store.existing_ids(parent, ids)
+        ready: list[Record] = []
+        waiting: list[Record] = []
+        for r in records:
+            missing = False
+            for field_name, parent in PARENTS.get(r.entity, ()):
+                value = (r.data or {}).get(field_name) if isinstance(r.data, Mapping) else None
+                if isinstance(value, str) and value not in here[parent]:
+                    missing = True
+            (waiting if missing else ready).append(r)
+        return ready, waiting
+
+    def _take_leftovers(self, report: SyncReport) -> None:
+        """Records whose change lost on the server and whose server row the pull did not bring (it was
+        pulled before, while the change was unsent): pulled again from the start, once."""
+        take = self._take_server()
+        if not take:
+            return
+        self._pull(report, 0, tuple(e for e in COUNTED if e in set(take.values())), keep_cursor=True)
+        self.svc.set_sync_state({TAKE_SERVER: "{}"})
 
     def _check_page(self, page: PullResponse, cursor: int, entities: tuple[str, ...] | None) -> None:
         """A page within bounds, or refused whole before anything of it is written (the cursor stays)."""
@@ -360,18 +445,27 @@ class SyncEngine:
         def differing() -> dict[str, tuple[int, int]]:
             local = self.store.entity_counts()
             extra: dict[str, int] = {}
+            refused: dict[str, set[str]] = {}
             for r in self.store.refused_changes():
-                if r["op"] == "create":
+                if r["op"] == "create" and r["entity"] in ("person", "employer", "enrollment", "application"):
+                    refused.setdefault(r["entity"], set()).add(r["entity_id"])
+                elif r["op"] == "create":
                     extra[r["entity"]] = extra.get(r["entity"], 0) + 1
+            for entity, ids in refused.items():  # only those still here (not set aside)
+                extra[entity] = extra.get(entity, 0) + len(self.store.existing_ids(entity, ids))
             return {
                 e: (local.get(e, 0), server[e])
                 for e in COUNTED
                 if e in server and server[e] != local.get(e, 0) - extra.get(e, 0)
             }
 
-        for entity in differing():
-            self._pull(report, 0, (entity,), keep_cursor=True)
-            report.repaired.append(entity)
+        repair = tuple(e for e in COUNTED if e in differing())
+        if repair:
+            # one pass over every differing entity, in server order (parents before children; a child
+            # whose parent comes later waits for it), never one request per entity: a record committed
+            # between two requests would arrive before its parent
+            self._pull(report, 0, repair, keep_cursor=True)
+            report.repaired.extend(repair)
         report.mismatched = differing()
         if report.mismatched:
             log.warning("counts differ after sync (local, server): %s", report.mismatched)

@@ -805,25 +805,68 @@ class EnrollRequest:
     county_code: str
     counter_no: int
     public_key_b64: str
+    #: the counter's own users (``StaffOffer``): the server makes each one it does not know yet a staff
+    #: user of the county, authorised by the central admin's one-time code (docs/central.md)
+    staff: tuple[StaffOffer, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "counter_id": self.counter_id,
             "county_code": self.county_code,
             "counter_no": self.counter_no,
             "public_key_b64": self.public_key_b64,
         }
+        if self.staff:
+            out["staff"] = [u.to_json() for u in self.staff]
+        return out
 
     @classmethod
     def from_json(cls, raw: Any) -> EnrollRequest:
-        o = _obj(raw, "", ("code", "counter_id", "county_code", "counter_no", "public_key_b64"))
+        o = _obj(raw, "", ("code", "counter_id", "county_code", "counter_no", "public_key_b64"), ("staff",))
+        staff = _list(o.get("staff", []), "staff", MAX_STAFF_OFFER)
         return cls(
             code=_str(o["code"], "code", MAX_NAME),
             counter_id=_str(o["counter_id"], "counter_id"),
             county_code=_str(o["county_code"], "county_code", 6),
             counter_no=_int(o["counter_no"], "counter_no", 1, 99),
             public_key_b64=_b64(o["public_key_b64"], "public_key_b64"),
+            staff=tuple(StaffOffer.from_json(u, f"staff[{i}]") for i, u in enumerate(staff)),
+        )
+
+
+#: at most this many users offered at enrollment
+MAX_STAFF_OFFER = 200
+
+
+@dataclass(frozen=True)
+class StaffOffer:
+    """One user of a counter offered at enrollment: name, role, argon2id hash (None: no password)."""
+
+    username: str
+    role: str
+    password_hash: str | None
+    active: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "role": self.role,
+            "password_hash": self.password_hash,
+            "active": self.active,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any, path: str) -> StaffOffer:
+        o = _obj(raw, path, ("username", "role", "password_hash"), ("active",))
+        active = o.get("active", True)
+        if not isinstance(active, bool):
+            _fail(_p(path, "active"), "expected true or false")
+        return cls(
+            username=_str(o["username"], _p(path, "username"), 64),
+            role=_choice(o["role"], _p(path, "role"), frozenset({"clerk", "reviewer", "admin"})),
+            password_hash=_opt_str(o["password_hash"], _p(path, "password_hash"), 200),
+            active=active,
         )
 
 

@@ -71,14 +71,23 @@ def register(sub: argparse._SubParsersAction) -> None:
             "duplicates_merged, cursor} with --json. Every answer must be signed by the server key "
             "learned at enrollment, and within the counter's bounds (sizes, records, cursor). Exit 0 when "
             "in step, 1 when changes were refused or conflicts wait (see `liangxian conflicts`), 2 when the "
-            "server refused the request (e.g. a revoked credential) or an answer was refused "
-            "(sync.bad_server_signature, sync.reply_too_large, sync.out_of_bounds: nothing of it written), "
-            "3 when there is no link or more waits to be pulled than one sync takes (sync again: it "
-            "resumes). A sync cut off resumes where it stopped."
+            "server refused the request (e.g. a revoked credential), an answer was refused "
+            "(sync.bad_server_signature, sync.reply_too_large, sync.out_of_bounds) or the server sent a "
+            "record this counter refuses (nothing of that page is written), 3 when there is no link or more "
+            "waits to be pulled than one sync takes (sync again: it resumes). A sync cut off resumes where "
+            "it stopped. Changes the server refused for a reason an administrator can fix there (a user "
+            "not, or no longer, staff of the county; a role; an employer or record it did not have) are "
+            "sent again with --retry-refused."
         ),
     )
     p.add_argument("--db", required=True, metavar="PATH", help="the counter database (SQLite file)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--retry-refused",
+        action="store_true",
+        help="send again the changes refused for a reason fixed since on the server (unknown or revoked "
+        "user, role, missing employer or record)",
+    )
     p.add_argument(
         "--as",
         dest="user",
@@ -245,7 +254,14 @@ def run_sync(args: argparse.Namespace) -> int:
                 url, token, server_key=server_key, timeout=args.timeout, retries=args.retries
             ) as transport:
                 try:
-                    report = SyncEngine(store, transport, username=user, key=key, progress=progress).run()
+                    report = SyncEngine(
+                        store,
+                        transport,
+                        username=user,
+                        key=key,
+                        progress=progress,
+                        retry_refused=args.retry_refused,
+                    ).run()
                 except SyncUnavailable as exc:
                     progress.close()
                     return _no_link(exc)

@@ -53,6 +53,41 @@ def test_an_enrollment_code_is_usable_once(server: CentralServer) -> None:
     assert caught.value.codes == ["enroll.code_used"]
 
 
+def test_enrollment_makes_the_counters_users_staff_of_the_county(server: CentralServer) -> None:
+    """The counter's users offered at enrollment become staff of the county, authorised by the code;
+    a name the county has keeps the server's row; a weak hash or the machine account is refused before
+    the code is spent."""
+    from dataclasses import replace
+
+    from argon2 import PasswordHasher
+
+    from central.service import CentralError
+    from sync.protocol import StaffOffer
+
+    server.init("lhasa")
+    server.add_county("540102")
+    server.add_user("540102", "boss", "admin", "server-pw")
+    code = server.add_counter("540102", 3)["enrollment_code"]
+    c = SimCounter("540102", 3)
+    good = PasswordHasher().hash("zhuoma-pw")
+    for bad in (
+        StaffOffer("zhuoma", "clerk", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("x")),
+        StaffOffer("sync", "admin", None),
+        StaffOffer("a\x1bb", "clerk", None),
+    ):
+        with pytest.raises(SyncRefused) as caught:
+            server.enroll(replace(c.enroll_request(code), staff=(bad,)))
+        assert caught.value.codes == ["enroll.bad_staff"]
+    offer = (StaffOffer("zhuoma", "clerk", good), StaffOffer("boss", "admin", good))
+    token = server.enroll(replace(c.enroll_request(code), staff=offer)).token
+    c.proto = server.session(token)
+    users = {r.data["username"]: r.data for r in _pull_all(c) if r.entity == "user"}
+    assert PasswordHasher().verify(users["zhuoma"]["password_hash"], "zhuoma-pw")
+    assert PasswordHasher().verify(users["boss"]["password_hash"], "server-pw")  # the server's row stands
+    with pytest.raises(CentralError):
+        server.add_user("540102", "sync", "clerk", "pw")
+
+
 def test_an_enrollment_code_expires_and_names_its_counter(server: CentralServer) -> None:
     from sqlalchemy import update
 

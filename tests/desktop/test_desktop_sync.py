@@ -128,6 +128,40 @@ def test_admin_enrolls_from_settings_and_the_background_sync_brings_the_counter_
     synced(qtbot, window)
 
 
+def test_a_change_refused_for_an_unknown_user_is_sent_again_from_the_sync_screen(
+    qtbot, open_window, central
+) -> None:
+    """dawa works at this counter but is not staff on the server: her person is refused and listed;
+    once the central admin adds her, 发送 again on the sync screen sends it and it lands."""
+    srv, live = central
+    window = open_window("admin")
+    page = window.page("sync")
+    settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
+    synced(qtbot, window)
+
+    def dawas_person() -> str:
+        store = window.backend.store_now()
+        store.service(sample_data.ADMIN[0]).add_user("dawa", "clerk", None)
+        person = store.get_person(store.search_persons("扎西", 1)[0]["id"])
+        store.service("dawa").update_person(person["id"], person["version"], {"phone": "13900000088"})
+        return str(person["id"])
+
+    person_id = window.backend.submit(dawas_person).result(20)
+    window.sync.controller.kick()
+    qtbot.waitUntil(lambda: page.refused.rowCount() == 1, timeout=60_000)
+    assert "dawa" in page.refused.item(0, 2).text()
+    qtbot.waitUntil(lambda: page.retry_button.isEnabled(), timeout=20_000)
+    srv.add_user(COUNTY, "dawa", "clerk", "pw-dawa")
+    page.retry_button.click()
+    qtbot.waitUntil(lambda: page.refused.rowCount() == 0, timeout=60_000)
+    synced(qtbot, window)
+    token_session = srv.session(
+        keyring.get_password("liangxian", f"sync-token:{window.backend.counter['id']}")
+    )
+    records = token_session.pull(PullRequest(0, 5000, ("person",))).records
+    assert [r.data["phone"] for r in records if r.entity_id == person_id] == ["13900000088"]
+
+
 def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window, central, tmp_path) -> None:
     srv, live = central
     window = open_window("admin")

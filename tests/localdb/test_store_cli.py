@@ -317,3 +317,27 @@ def test_seed_twice_with_the_same_seed_reuses_its_employers(store, tmp_path, cap
         )
         assert code == 0, err
         assert out["employers"] >= 3
+
+
+def test_seed_makes_only_the_counters_own_countys_records(store, tmp_path, capsys) -> None:
+    """A 540102 counter seeds persons and employers of 540102 only (born anywhere in the region),
+    so a sync refuses none of them as out of county."""
+    import sqlite3
+
+    db = str(store.path)
+    store.close()
+    code, _out, err = run(
+        capsys, "seed", "--db", db, *as_user(tmp_path, "boss"), "--persons", "60", "--applications", "3"
+    )
+    assert code == 0, err
+    conn = sqlite3.connect(db)
+    try:
+        persons = dict(conn.execute("SELECT county_code, count(*) FROM persons GROUP BY county_code"))
+        employers = dict(conn.execute("SELECT county_code, count(*) FROM employers GROUP BY county_code"))
+        usccs = {row[0][2:8] for row in conn.execute("SELECT uscc FROM employers")}
+        born = {row[0][:6] for row in conn.execute("SELECT id_number FROM persons")}
+    finally:
+        conn.close()
+    assert set(persons) == {"540102"} and persons["540102"] == 60
+    assert set(employers) == {"540102"} and usccs == {"540102"}
+    assert len(born) > 1  # ID numbers still say where each was born

@@ -14,7 +14,7 @@ import pytest
 import localdb
 from localdb.records import to_wire
 from localdb.remote import RemoteRecord
-from tests.support.store_data import TODAY, application_data, id_number, person_data
+from tests.support.store_data import TODAY, application_data, person_data
 
 
 @pytest.fixture
@@ -128,17 +128,21 @@ def test_a_duplicate_registered_here_is_merged_into_the_servers_record(store, cl
 
 
 def test_a_merge_record_from_the_server_repoints_and_drops_the_duplicate(store, clerk, other) -> None:
+    """The server's survivor and the merge record of this counter's duplicate (the same ID number,
+    registered here offline) in one page: the duplicate is repointed and dropped once."""
     survivor = clerk.register_person(person_data())
     here = other.service("clerk1", today=TODAY)
-    here.apply_remote(as_pulled(store))
-    dup = here.register_person(person_data(id_number=id_number(seq=6), name_zh="王芳"))
+    dup = here.register_person(person_data())
     here.mark_synced([c["id"] for c in other.outbox_batch(100)])
-    report = here.apply_remote(
-        [RemoteRecord("person", dup["id"], 2, None, server_seq=99, merged_into=survivor["id"])]
-    )
+    page = [
+        *as_pulled(store, ("person",)),
+        RemoteRecord("person", dup["id"], 2, None, server_seq=99, merged_into=survivor["id"]),
+    ]
+    report = here.apply_remote(page)
     assert [m["from_id"] for m in report.merged] == [dup["id"]]
     with pytest.raises(localdb.NotFound):
         other.get_person(dup["id"])
+    assert other.find_person(survivor["id_number"])["id"] == survivor["id"]
 
 
 def test_staff_accounts_come_from_the_server_with_their_password_hash(other) -> None:
@@ -152,7 +156,13 @@ def test_staff_accounts_come_from_the_server_with_their_password_hash(other) -> 
                 "user",
                 "0190f000-0000-7000-8000-0000000000aa",
                 1,
-                {"username": "dawa", "role": "reviewer", "password_hash": hashed, "active": True},
+                {
+                    "username": "dawa",
+                    "role": "reviewer",
+                    "password_hash": hashed,
+                    "active": True,
+                    "county_code": "540102",
+                },
             )
         ]
     )
@@ -163,7 +173,13 @@ def test_staff_accounts_come_from_the_server_with_their_password_hash(other) -> 
                 "user",
                 "0190f000-0000-7000-8000-0000000000aa",
                 2,
-                {"username": "dawa", "role": "reviewer", "password_hash": hashed, "active": False},
+                {
+                    "username": "dawa",
+                    "role": "reviewer",
+                    "password_hash": hashed,
+                    "active": False,
+                    "county_code": "540102",
+                },
             )
         ]
     )
@@ -190,7 +206,7 @@ def test_a_malformed_pulled_record_refuses_the_page_with_a_code(store, clerk) ->
     bad = RemoteRecord("person", "0190f000-0000-7000-8000-0000000000bb", 1, {"id_number": "x"}, server_seq=2)
     with pytest.raises(ValidationFailed) as caught:
         clerk.apply_remote([good, bad], state={"pull.cursor": "2"})
-    assert caught.value.issues[0].code == "sync.bad_record" and caught.value.issues[0].message("bo")
+    assert caught.value.issues[0].code == "sync.pulled_invalid" and caught.value.issues[0].message("bo")
     assert "pull.cursor" not in store.sync_state()
 
 

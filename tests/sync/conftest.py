@@ -21,7 +21,7 @@ from central.service import CentralServer
 from liangxian.keys import load_counter_key, provision_counter_key
 from sync.engine import SERVER_KEY, SyncEngine, SyncReport
 from sync.protocol import EnrollRequest, public_key_of
-from tests.support.store_data import TODAY
+from tests.support.store_data import TODAY, employer_data
 
 STAFF = {
     "540102": (("boss", "admin"), ("clerk1", "clerk"), ("rev1", "reviewer")),
@@ -123,3 +123,12 @@ def counters(
     yield made
     for c in made.values():
         c.store.close()
+
+
+@pytest.fixture
+def with_employer(counters: dict[str, Counter]) -> dict[str, Counter]:
+    """The county's employer registered at counter a and synced to b."""
+    counters["a"].svc("boss").register_employer(employer_data())
+    counters["a"].sync()
+    counters["b"].sync()
+    return counters

@@ -7,8 +7,6 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-import pytest
-
 import localdb
 from tests.support.store_data import TODAY, application_data, employer_data, id_number, person_data
 from tests.sync.conftest import Counter
@@ -48,15 +46,6 @@ def busy_day(c: Counter, seq: int) -> dict[str, Any]:
     app = c.svc().create_application(application_data(id_number=p["id_number"]))
     c.svc("rev1").start_review(app["id"])
     return {"person": p, "application": app}
-
-
-@pytest.fixture
-def with_employer(counters: dict[str, Counter]) -> dict[str, Counter]:
-    """The county's employer registered at counter a and synced to b."""
-    counters["a"].svc("boss").register_employer(employer_data())
-    counters["a"].sync()
-    counters["b"].sync()
-    return counters
 
 
 def test_offline_work_of_two_counters_converges_and_another_county_sees_none(with_employer) -> None:

@@ -209,3 +209,69 @@ def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> N
         "K7Q2-M9XD-4HTP-R8WN-3FJC-6BNA",
     )
     assert code == 3 and out["errors"][0]["code"] == "sync.no_link"
+
+
+def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
+    tmp_path, capsys, memory_keyring
+) -> None:
+    """`init --admin admin`, work offline (the admin adds a clerk, who registers), then the central
+    admin's `counter add`, `enroll`, `sync`: the counter's users were offered at enrollment and became
+    the county's staff, so nothing is refused, and a second counter of the county gets it all."""
+    from tests.support.credentials import password_file
+
+    central = CentralServer(str(tmp_path / "central.db"))
+    central.init("lhasa")
+    central.add_county("540102")  # no staff yet: a new office
+    srv = LiveServer(central.url, log_path=tmp_path / "serve.log").start()
+    try:
+        db = tmp_path / "office.db"
+        pw = password_file(tmp_path, "admin-pw", "admin")
+        code, _out = run(
+            capsys,
+            *("init", "--db", str(db), "--region", "lhasa", "--county", "540102", "--counter", "1"),
+            *("--admin", "admin", "--password-file", pw),
+        )
+        assert code == 0
+        with localdb.open_store(db) as store:
+            store.service("admin").add_user("zhuoma", "clerk", "pw-zhuoma")
+            store.service("admin", today=TODAY).register_employer(employer_data())
+            zhuoma = store.service("zhuoma", today=TODAY)
+            for k in range(3):
+                zhuoma.register_person(person_data(id_number=id_number(seq=200 + 2 * k)))
+        enrollment = central.add_counter("540102", 1)["enrollment_code"]
+        code, out = run(
+            capsys,
+            *("enroll", "--db", str(db), "--as", "admin", "--password-file", pw),
+            *("--server", srv.url, "--code", enrollment),
+        )
+        assert code == 0, out
+        code, out = run(capsys, "sync", "--db", str(db), "--json")
+        assert code == 0 and out["rejected"] == 0 and out["pushed"] == 4, out
+        assert set(out) == set(KEYS)
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from central import models as cm
+
+        with Session(central.engine) as s:
+            staff = dict(s.execute(select(cm.StaffUser.username, cm.StaffUser.role)).all())
+        assert staff == {"admin": "admin", "zhuoma": "clerk"}  # not the machine account "sync"
+        with localdb.open_store(db) as store:  # their own passwords still work here
+            assert store.verify_login("zhuoma", "pw-zhuoma") == "clerk"
+            assert store.verify_login("admin", "admin-pw") == "admin"
+        # a second counter of the county pulls all of it, and logs zhuoma in with her password
+        other = new_counter(tmp_path, "b", 2)
+        code, out = run(
+            capsys,
+            *("enroll", "--db", str(other), *as_user(tmp_path, "boss")),
+            *("--server", srv.url, "--code", central.add_counter("540102", 2)["enrollment_code"]),
+        )
+        assert code == 0
+        code, out = run(capsys, "sync", "--db", str(other), "--json")
+        assert code == 0 and out["pulled"] >= 7
+        with localdb.open_store(other) as store:
+            assert store.entity_counts()["person"] == 3
+            assert store.verify_login("zhuoma", "pw-zhuoma") == "clerk"
+    finally:
+        srv.stop()
+        central.close()
