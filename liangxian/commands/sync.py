@@ -41,7 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--server", required=True, metavar="URL", help="the central server, e.g. https://ybj.example.cn"
     )
-    p.add_argument("--code", required=True, help="the one-time enrollment code")
+    p.add_argument(
+        "--code",
+        required=True,
+        help='the one-time enrollment code (never begins with "-"; one from an older server that does is '
+        "given as --code=CODE)",
+    )
     p.add_argument("--as", dest="user", metavar="USER", help="the admin enrolling (default: the first admin)")
     add_password_args(p, whose="the admin")
     p.set_defaults(func=run_enroll)

@@ -53,6 +53,16 @@ def test_an_enrollment_code_is_usable_once(server: CentralServer) -> None:
     assert caught.value.codes == ["enroll.code_used"]
 
 
+def test_an_enrollment_code_never_begins_with_a_dash() -> None:
+    """``token_urlsafe`` began 1 code in 64 with "-", which ``enroll --code CODE`` reads as an option
+    (a usage error): of 5,000 codes about 78 did."""
+    from central.service import enrollment_code
+
+    codes = [enrollment_code() for _ in range(5000)]
+    assert not [c for c in codes if c.startswith("-")]
+    assert len(set(codes)) == len(codes) and all(len(c) == 16 for c in codes)
+
+
 def test_an_enrollment_code_expires_and_names_its_counter(server: CentralServer) -> None:
     from sqlalchemy import update
 

@@ -183,3 +183,37 @@ def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> N
         "x",
     )
     assert code == 3 and out["errors"][0]["code"] == "sync.no_link"
+
+
+def test_an_enrollment_code_beginning_with_a_dash_is_given_as_code_equals(
+    tmp_path, capsys, real_keyring, live
+) -> None:
+    """An older server issued codes beginning with "-" (1 in 64): ``--code CODE`` reads one as an
+    option (a usage error), ``--code=CODE`` enrolls with it. New codes never begin with "-"."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from central import models as m
+    from central.service import sha256
+
+    central, srv = live
+    a = new_counter(tmp_path, "a", 1)
+    issued = central.add_counter("540102", 1)
+    assert not issued["enrollment_code"].startswith("-")
+    old = "-" + issued["enrollment_code"][1:]
+    with Session(central.engine) as s, s.begin():
+        s.execute(
+            update(m.EnrollmentCode)
+            .where(m.EnrollmentCode.code_sha256 == sha256(issued["enrollment_code"]))
+            .values(code_sha256=sha256(old))
+        )
+    login = as_user(tmp_path, "boss")
+    with pytest.raises(SystemExit) as exc:
+        main(["enroll", "--db", str(a), *login, "--server", srv.url, "--code", old])
+    out = json.loads(capsys.readouterr().out)
+    assert exc.value.code == 2 and out["errors"][0]["code"] == "cli.usage"
+    code, out = run(capsys, "enroll", "--db", str(a), *login, "--server", srv.url, f"--code={old}")
+    assert code == 0 and out["county_code"] == "540102" and out["counter_no"] == 1
+    with localdb.open_store(a) as store:
+        counter_id = store.counter_info.id
+    assert real_keyring.get_password("liangxian", f"sync-token:{counter_id}")  # the real Secret Service
