@@ -28,6 +28,7 @@ def printing_window(open_window, memory_keyring):
 
     if not printing_bridge.printing_available():
         pytest.fail("printing/ is not installed (scripts/setup.sh installs it)")
+
     def make(role: str = "clerk", region: str = "lianyungang", lang: str = "zh"):
         window = open_window(role, region, lang)
         sample_data.record_signing_key(window.backend)
