@@ -5,7 +5,10 @@ Bodies are read by hand, not by a framework parser: a ``Content-Length`` over th
 before a byte is read, a body is read only up to ``MAX_BODY_BYTES`` (compressed), and a gzip body is
 inflated only up to ``MAX_BODY_BYTES`` (a gzip bomb stops there). Every refusal is the common envelope
 ``{"errors": [{code, field, message_zh, message_bo, message_en}]}``; nothing unexpected reaches a
-client as a traceback (it is logged, the client gets ``sync.internal``).
+client as a traceback (it is logged, the client gets ``sync.internal``). A 405 names the allowed
+method in ``Allow``. A client that goes away mid-request (its body cut short, its connection reset)
+is one INFO line, not an error: nothing was decided and nobody is left to answer. ``/openapi.json``
+describes the API (``central.openapi``: the bodies from the protocol's types).
 """
 
 import logging
@@ -15,11 +18,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
+from central.openapi import ENDPOINTS, openapi_for, operation
 from central.service import CentralServer, CounterSession
 from forms.errors import CodedError, error
 from sync.protocol import (
@@ -107,7 +112,9 @@ Counter = Annotated[CounterSession, Depends(counter_session)]
 def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path)."""
     central = server or CentralServer(db_url)
-    app = FastAPI(title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json"
+    )
     app.state.central = central
     app.add_middleware(GZipMiddleware, minimum_size=512)
 
@@ -127,7 +134,15 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "sync.not_found" if exc.status_code in (404, 405) else "sync.malformed"
-        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()])
+        # a 405 keeps Starlette's Allow header (RFC 9110: it must name the methods the path takes)
+        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()], exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> Response:
+        # nothing was decided (the body never arrived whole) and the answer has no one to reach:
+        # 499, as proxies log it, is sent nowhere (uvicorn drops a reply to a closed connection)
+        log.info("client went away mid-request: %s %s", request.method, request.url.path)
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
@@ -138,29 +153,31 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _envelope(422, [error("sync.malformed", "", detail="request").to_json()])
 
-    @app.post("/v1/enroll")
+    @app.post("/v1/enroll", openapi_extra=operation("/v1/enroll"))
     async def enroll(request: Request) -> JSONResponse:
         req = await _parsed(request, EnrollRequest.from_json)
         resp = await run_in_threadpool(central.enroll, req)
         return JSONResponse(resp.to_json())
 
-    @app.post("/v1/hello")
+    @app.post("/v1/hello", openapi_extra=operation("/v1/hello"))
     async def hello(request: Request, session: Counter) -> JSONResponse:
         req = await _parsed(request, Hello.from_json)
         return JSONResponse((await run_in_threadpool(session.hello, req)).to_json())
 
-    @app.post("/v1/push")
+    @app.post("/v1/push", openapi_extra=operation("/v1/push"))
     async def push(request: Request, session: Counter) -> JSONResponse:
         req = await _parsed(request, PushRequest.from_json)
         return JSONResponse((await run_in_threadpool(session.push, req)).to_json())
 
-    @app.post("/v1/pull")
+    @app.post("/v1/pull", openapi_extra=operation("/v1/pull"))
     async def pull(request: Request, session: Counter) -> JSONResponse:
         req = await _parsed(request, PullRequest.from_json)
         return JSONResponse((await run_in_threadpool(session.pull, req)).to_json())
 
-    @app.get("/v1/counts")
+    @app.get("/v1/counts", openapi_extra=operation("/v1/counts"))
     async def counts(session: Counter) -> JSONResponse:
         return JSONResponse((await run_in_threadpool(session.counts)).to_json())
 
+    assert {r.path for r in app.routes if getattr(r, "path", "").startswith("/v1/")} == set(ENDPOINTS)
+    app.openapi = openapi_for(app)  # type: ignore[method-assign]
     return app

@@ -101,7 +101,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, metavar="REPLY", help="the reply bundle to write")
     q.set_defaults(func=lambda a: _run(a, lambda s: _import_bundle(s, a.file, a.out)))
 
-    p = sub.add_parser("serve", help="run the central server (HTTP, uvicorn)")
+    p = sub.add_parser(
+        "serve",
+        help="run the central server (HTTP, uvicorn)",
+        description=(
+            "The central server over plain HTTP (TLS through a reverse proxy: docs/central.md): POST "
+            "/v1/enroll, /v1/hello, /v1/push, /v1/pull and GET /v1/counts, described at GET /openapi.json. "
+            "Logs warnings and errors on stderr, and one INFO line per client that went away mid-request."
+        ),
+    )
     _db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8750)
@@ -172,6 +180,10 @@ def run_serve(args: argparse.Namespace) -> int:
     except Exception as exc:
         return fail([error("central.db_failed", "db", url=args.db, detail=str(exc).splitlines()[0])])
     app = create_app(args.db, server=server)
+    # the server's own notes (a client that went away mid-request) are INFO; uvicorn's stay at warning
+    central_log = logging.getLogger("central")
+    if central_log.getEffectiveLevel() > logging.INFO:
+        central_log.setLevel(logging.INFO)
     logging.getLogger(__name__).warning("liangxian central serving on http://%s:%d", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True)
     return 0
