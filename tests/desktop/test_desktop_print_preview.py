@@ -349,6 +349,19 @@ def test_a_missing_signing_key_is_said_above_the_pages_bilingually_and_keeps_the
     preview.close()
 
 
+def test_a_key_the_database_does_not_hold_is_said_as_such() -> None:
+    """Printing refuses a store whose counter key is not the keyring's (keyring.key_mismatch): the
+    preview says so, not "the keyring is locked"; a key the database does not record yet asks the
+    administrator to make (record) it, like a missing one."""
+    from desktop.print_preview import keyring_problem
+    from liangxian.keys import CounterKeyMismatch, CounterKeyMissing, CounterKeyNotRecorded
+
+    assert keyring_problem(CounterKeyMismatch("540102-03")) == "ui.preview.keyring.key_mismatch"
+    assert keyring_problem(CounterKeyNotRecorded("540102-03")) == "ui.preview.keyring.key_missing"
+    assert keyring_problem(CounterKeyMissing("540102-03")) == "ui.preview.keyring.key_missing"
+    assert keyring_problem(ValueError("other")) is None
+
+
 def test_no_keyring_is_said_in_the_ui_language_on_a_chinese_counter(qtbot, open_window) -> None:
     import keyring
     from keyring.backends import fail
