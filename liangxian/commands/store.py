@@ -210,8 +210,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "As an admin (--as USER with --password-file or --password-stdin) with --reason, recorded "
             "as a counter.rekey audit event naming the key replaced (the audit heads it signed still "
             "verify). Prints {counter, previous_public_key_b64, public_key_b64, rekeyed, by, reason}; "
-            "rekeyed is false when the database already holds the keyring's key. Exit 2 for a missing "
-            "reason, a user who is not an admin, or no keyring."
+            "rekeyed is false when the database already holds the keyring's key. An enrolled counter is "
+            "enrolled again afterwards (the server knows the old key). Exit 2 for a missing reason, a "
+            "user who is not an admin, or no keyring."
         ),
     )
     _db_arg(k)
