@@ -443,8 +443,8 @@ def test_a_malformed_schema_is_a_coded_refusal_not_a_traceback(store, tmp_path, 
 
 @pytest.fixture
 def real_signed(store, real_keyring):
-    """The store with its counter key in the session's real gnome-keyring (the key is put back as it
-    was after the test: tests that replace it stand for another machine's keyring)."""
+    """The store with its counter key in the session's real gnome-keyring (the keyring is left as it
+    was after the test: tests that replace the key stand for another machine's keyring)."""
     counter_id = store.counter.id
     kept = real_keyring.get_password("liangxian", f"counter-signing-key:{counter_id}")
     provision_counter_key(store, "boss")
@@ -452,7 +452,9 @@ def real_signed(store, real_keyring):
     try:
         yield store
     finally:
-        if kept is not None:
+        if kept is None:
+            real_keyring.delete_password("liangxian", f"counter-signing-key:{counter_id}")
+        else:
             real_keyring.set_password("liangxian", f"counter-signing-key:{counter_id}", kept)
 
 
