@@ -135,7 +135,8 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "sync.not_found" if exc.status_code in (404, 405) else "sync.malformed"
         # a 405 keeps Starlette's Allow header (RFC 9110: it must name the methods the path takes)
-        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()], exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()], headers)
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _: ClientDisconnect) -> Response:
@@ -178,6 +179,7 @@ def create_app(db_url: str, *, server: CentralServer | None = None) -> FastAPI:
     async def counts(session: Counter) -> JSONResponse:
         return JSONResponse((await run_in_threadpool(session.counts)).to_json())
 
-    assert {r.path for r in app.routes if getattr(r, "path", "").startswith("/v1/")} == set(ENDPOINTS)
+    routes = {str(getattr(r, "path", "")) for r in app.routes}
+    assert {r for r in routes if r.startswith("/v1/")} == set(ENDPOINTS)  # each one described
     app.openapi = openapi_for(app)  # type: ignore[method-assign]
     return app

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sync import protocol as p
 
@@ -180,8 +180,10 @@ def schemas() -> dict[str, Any]:
     models = {ep.request for ep in ENDPOINTS.values() if ep.request} | {
         ep.response for ep in ENDPOINTS.values()
     }
-    adapters = [(m.__name__, "validation", TypeAdapter(m)) for m in sorted(models, key=lambda m: m.__name__)]
-    _, top = TypeAdapter.json_schemas(adapters, ref_template=REF)  # type: ignore[arg-type]
+    adapters: list[tuple[str, Literal["validation"], TypeAdapter[Any]]] = [
+        (m.__name__, "validation", TypeAdapter(m)) for m in sorted(models, key=lambda m: m.__name__)
+    ]
+    _, top = TypeAdapter.json_schemas(adapters, ref_template=REF)
     out: dict[str, Any] = dict(top.get("$defs", {}))
     _refine(out)
     out["Issue"] = {
