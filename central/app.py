@@ -5,9 +5,12 @@ Bodies are read by hand, not by a framework parser: a ``Content-Length`` over th
 before a byte is read, a body is read only up to ``MAX_BODY_BYTES`` (compressed), and a gzip body is
 inflated only up to ``MAX_BODY_BYTES`` (a gzip bomb stops there). Every refusal is the common envelope
 ``{"errors": [{code, field, message_zh, message_bo, message_en}]}``; nothing unexpected reaches a
-client as a traceback (it is logged, the client gets ``sync.internal``).
+client as a traceback (it is logged, the client gets ``sync.internal``). A 405 names the allowed
+method in ``Allow``. A client that goes away mid-request (its body cut short, its connection reset)
+is one INFO line, not an error: nothing was decided and nobody is left to answer. ``/openapi.json``
+describes the API (``central.openapi``: the bodies from the protocol's types).
 
-Every answer (enroll, hello, push, pull, counts) is signed by the server key (``signing_key``, an
+Every answer (key, enroll, hello, push, pull, counts) is signed by the server key (``signing_key``, an
 Ed25519 key the command line keeps in the OS keyring): ``X-Liangxian-Signature`` over the request
 (method, route, the bearer token's hash, the counter's ``X-Liangxian-Nonce``, the request body's hash)
 and the exact answer bytes (``sync.protocol.answer_signing_bytes``). The counter refuses any answer
@@ -28,7 +31,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 
+from central.openapi import ENDPOINTS, openapi_for, operation
 from central.service import CentralServer, CounterSession
 from forms.errors import CodedError, error
 from sync.protocol import (
@@ -147,7 +152,9 @@ def create_app(
     """The ASGI app on the server database ``db_url`` (a SQLAlchemy URL or a SQLite path), signing its
     answers with ``signing_key`` (the server key)."""
     central = server or CentralServer(db_url)
-    app = FastAPI(title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="liangxian central", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json"
+    )
     app.state.central = central
     app.state.signing_key = signing_key
     server_key_b64 = public_key_of(signing_key)
@@ -169,7 +176,16 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = "sync.not_found" if exc.status_code in (404, 405) else "sync.malformed"
-        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()])
+        # a 405 keeps Starlette's Allow header (RFC 9110: it must name the methods the path takes)
+        headers = dict(exc.headers) if exc.headers else None
+        return _envelope(exc.status_code, [error(code, "", detail=str(exc.detail)).to_json()], headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> Response:
+        # nothing was decided (the body never arrived whole) and the answer has no one to reach:
+        # 499, as proxies log it, is sent nowhere (uvicorn drops a reply to a closed connection)
+        log.info("client went away mid-request: %s %s", request.method, request.url.path)
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
@@ -180,36 +196,39 @@ def create_app(
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _envelope(422, [error("sync.malformed", "", detail="request").to_json()])
 
-    @app.get("/v1/key")
+    @app.get("/v1/key", openapi_extra=operation("/v1/key"))
     async def key(request: Request) -> Response:
         """The server key, signed over the asker's nonce: enrollment checks its fingerprint before it
         sends the one-time code."""
         info = await run_in_threadpool(central.info)
         return _signed(request, "/v1/key", {"server_id": info.server_id, "server_key_b64": server_key_b64})
 
-    @app.post("/v1/enroll")
+    @app.post("/v1/enroll", openapi_extra=operation("/v1/enroll"))
     async def enroll(request: Request) -> Response:
         req, raw = await _parsed(request, EnrollRequest.from_json)
         resp = await run_in_threadpool(central.enroll, req)
         return _signed(request, "/v1/enroll", replace(resp, server_key_b64=server_key_b64).to_json(), raw)
 
-    @app.post("/v1/hello")
+    @app.post("/v1/hello", openapi_extra=operation("/v1/hello"))
     async def hello(request: Request, session: Counter) -> Response:
         req, raw = await _parsed(request, Hello.from_json)
         return _signed(request, "/v1/hello", (await run_in_threadpool(session.hello, req)).to_json(), raw)
 
-    @app.post("/v1/push")
+    @app.post("/v1/push", openapi_extra=operation("/v1/push"))
     async def push(request: Request, session: Counter) -> Response:
         req, raw = await _parsed(request, PushRequest.from_json)
         return _signed(request, "/v1/push", (await run_in_threadpool(session.push, req)).to_json(), raw)
 
-    @app.post("/v1/pull")
+    @app.post("/v1/pull", openapi_extra=operation("/v1/pull"))
     async def pull(request: Request, session: Counter) -> Response:
         req, raw = await _parsed(request, PullRequest.from_json)
         return _signed(request, "/v1/pull", (await run_in_threadpool(session.pull, req)).to_json(), raw)
 
-    @app.get("/v1/counts")
+    @app.get("/v1/counts", openapi_extra=operation("/v1/counts"))
     async def counts(request: Request, session: Counter) -> Response:
         return _signed(request, "/v1/counts", (await run_in_threadpool(session.counts)).to_json())
 
+    routes = {str(getattr(r, "path", "")) for r in app.routes}
+    assert {r for r in routes if r.startswith("/v1/")} == set(ENDPOINTS)  # each one described
+    app.openapi = openapi_for(app)  # type: ignore[method-assign]
     return app

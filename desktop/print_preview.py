@@ -70,11 +70,11 @@ def keyring_problem(exc: BaseException) -> str | None:
     code = str(getattr(exc, "code", "") or "")
     if not code.startswith("keyring."):
         return None
-    return (
-        "ui.preview.keyring.key_missing"
-        if code == "keyring.key_missing"
-        else "ui.preview.keyring.unavailable"
-    )
+    if code in ("keyring.key_missing", "keyring.key_not_recorded"):  # the admin makes or records it
+        return "ui.preview.keyring.key_missing"
+    if code == "keyring.key_mismatch":
+        return "ui.preview.keyring.key_mismatch"
+    return "ui.preview.keyring.unavailable"
 
 
 class RendererMissing(RuntimeError):

@@ -116,6 +116,16 @@ def seed(path: Path | str, region: str, *, persons: int = 6, applications: int =
     return {"employer": employer, "persons": people, "applications": apps}
 
 
+def record_signing_key(backend: Any) -> str:
+    """The counter's signing key as its admin makes it (``liangxian key create``): into the keyring
+    (an in-memory one for synthetic counters) and recorded in the database, so that documents are
+    signed (printing refuses a key the database does not hold) and verify. On the store thread."""
+    from liangxian.keys import provision_counter_key
+
+    public: str = backend.submit(lambda: provision_counter_key(backend._store, ADMIN[0])).result(30)
+    return public
+
+
 def sync_day(
     pending: list[dict[str, Any]],
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:

@@ -62,9 +62,9 @@ def _shoot_preview(app, backend, window, review, save, tmp: Path) -> None:
 
     if not printing_available() or review.current is None:
         return
-    from liangxian.keys import create_counter_key
+    from desktop.sample_data import record_signing_key
 
-    create_counter_key(backend.counter["id"])
+    record_signing_key(backend)
     preview = print_document("receipt", review.current, backend, window.ui, window)
     _wait(app, lambda: preview.page_count > 0 and not preview.busy, 30)
     save(preview, "print-preview")

@@ -91,6 +91,32 @@ class CounterKeyMissing(LookupError):
         return i18n.gettext("error.keyring.key_missing", lang, counter=self.counter_id)
 
 
+class CounterKeyMismatch(CounterKeyMissing):
+    """The keyring's key of this counter is not the key its database holds (``counters``): a database
+    of another machine or a forged one. Nothing is signed for it until an admin re-keys it
+    (``liangxian key rekey``, audited with a reason)."""
+
+    code = "keyring.key_mismatch"
+
+    def __init__(self, counter_id: str):
+        self.counter_id = counter_id
+        LookupError.__init__(self, i18n.gettext("error.keyring.key_mismatch", "en", counter=counter_id))
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.key_mismatch", lang, counter=self.counter_id)
+
+
+class CounterKeyNotRecorded(CounterKeyMismatch):
+    """The keyring has this counter's key but its database records none: a key made in the keyring
+    only, or a database whose key was removed. Nothing is signed until an admin records it
+    (``liangxian key create``)."""
+
+    code = "keyring.key_not_recorded"
+
+    def message(self, lang: str) -> str:
+        return i18n.gettext("error.keyring.key_not_recorded", lang, counter=self.counter_id)
+
+
 def _name(backend: object) -> str:
     return f"{type(backend).__module__}.{type(backend).__qualname__}"
 
@@ -147,12 +173,33 @@ def create_counter_key(counter_id: str) -> str:
 def provision_counter_key(store: Any, acting_user: str) -> str:
     """Make the counter's key pair (private key into the keyring) and record the public key in the
     store, as ``acting_user`` (an admin). Returns the public key; KeyringUnavailable when no usable
-    keyring exists — the store is then left without a public key."""
+    keyring exists — the store is then left without a public key; CounterKeyMismatch when the store
+    already holds another key (replacing it is ``rekey_counter``, audited with a reason)."""
     public = create_counter_key(store.counter.id)
+    held = store.counter.public_key_b64
+    if held and held != public:  # replacing the key the database holds is `key rekey`, with a reason
+        raise CounterKeyMismatch(store.counter.id)
     if hasattr(store, "reload_signer"):  # the store signs its audit heads with the new key from now on
         store.reload_signer()
     store.service(acting_user).set_counter_public_key(public)
     return public
+
+
+def rekey_counter(store: Any, acting_user: str, reason: str) -> dict[str, Any]:
+    """Make the keyring's key of this counter (made now when the keyring has none) the key the store
+    holds, as ``acting_user`` (an admin) with a ``reason``: one ``counter.rekey`` audit event naming
+    the key replaced. For a database whose key is not the keyring's (a new machine, a replaced key):
+    until then nothing is printed for it and an admin's restore refuses it. ``rekeyed`` is False when
+    the store already holds the keyring's key (nothing is written)."""
+    svc = store.service(acting_user)
+    svc._allow("counter.set_key")  # an admin, before the keyring is touched
+    public = create_counter_key(store.counter.id)
+    previous = store.counter.public_key_b64
+    if previous != public:
+        svc.rekey_counter(public, reason)
+        if hasattr(store, "reload_signer"):
+            store.reload_signer()
+    return {"previous_public_key_b64": previous, "public_key_b64": public, "rekeyed": previous != public}
 
 
 def load_counter_key(counter_id: str) -> Ed25519PrivateKey:
@@ -161,6 +208,20 @@ def load_counter_key(counter_id: str) -> Ed25519PrivateKey:
     if not text:
         raise CounterKeyMissing(counter_id)
     return _private_from_text(text)
+
+
+def load_store_key(store: Any) -> Ed25519PrivateKey:
+    """The counter's private key from the keyring, once it is the key the store's counter row holds:
+    what signs a document must be the key ``verify --db`` and the audit heads know. Raises
+    CounterKeyMissing, CounterKeyMismatch (CounterKeyNotRecorded when the store holds no key) or
+    KeyringUnavailable."""
+    counter = store.counter
+    key = load_counter_key(counter.id)
+    if not counter.public_key_b64:
+        raise CounterKeyNotRecorded(counter.id)
+    if public_key_b64(key.public_key()) != counter.public_key_b64:
+        raise CounterKeyMismatch(counter.id)
+    return key
 
 
 def _private_from_text(text: str) -> Ed25519PrivateKey:

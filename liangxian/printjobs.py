@@ -359,7 +359,7 @@ def render_record(
     printed (the desktop previews first).
 
     Raises the store's NotFound, NotApplicable, PaperUnsupported, FontMissing, and the keyring's
-    KeyringUnavailable or CounterKeyMissing."""
+    KeyringUnavailable, CounterKeyMissing or CounterKeyMismatch (the store holds another key)."""
     before = paper_prints(store, record_id, kind)
     return render_as_print(
         store, kind, record_id, user=user, paper=paper, today=today, reprint=before, copy=copy
@@ -379,10 +379,10 @@ def render_as_print(
 ) -> Printed:
     """The PDF of one stored record marked as the paper print after ``reprint`` earlier ones (or,
     with ``copy``, as a PDF copy)."""
-    from liangxian.keys import load_counter_key
+    from liangxian.keys import load_store_key
     from printing.documents import build_pdf
 
-    key = load_counter_key(store.counter.id)
+    key = load_store_key(store)  # never signs for a store whose counter key is not the keyring's
     doc = document_from_store(store, kind, record_id, clerk=user, reprint=reprint, today=today, copy=copy)
     return Printed(build_pdf(doc, key, paper), doc.header.number, doc.header.reprint, copy)
 

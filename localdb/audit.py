@@ -179,13 +179,15 @@ def verify(conn: sqlite3.Connection, *, trusted_public_key: str | None = None) -
 
 
 def counter_keys(conn: sqlite3.Connection) -> tuple[str, str | None, set[str]]:
-    """This counter's id, its current public key and every key it has held (set_key events)."""
+    """This counter's id, its current public key and every key it has held (set_key and rekey
+    events)."""
     counter_id = (conn.execute("SELECT value FROM settings WHERE key = 'counter_id'").fetchone() or [""])[0]
     row = conn.execute("SELECT public_key_b64 FROM counters WHERE id = ?", (counter_id,)).fetchone()
     current = row[0] if row else None
     known = {current} if current else set()
     for before, after in conn.execute(
-        "SELECT before_json, after_json FROM audit_events WHERE action = 'counter.set_key' AND entity_id = ?",
+        "SELECT before_json, after_json FROM audit_events "
+        "WHERE action IN ('counter.set_key', 'counter.rekey') AND entity_id = ?",
         (counter_id,),
     ):
         for text in (before, after):

@@ -172,6 +172,14 @@ class BackupFromOtherCounter(BackupManifestInvalid):
     code = "store.backup_other_counter"
 
 
+class BackupKeyMismatch(StoreError):
+    """The backup's counter key is not this counter's key in the keyring: a database of another
+    machine, or a forgery re-signed with another key. Refused even with ``--as`` and ``--reason``
+    (an admin re-keys a copy first: ``liangxian key rekey``)."""
+
+    code = "store.backup_key_mismatch"
+
+
 class RecordTampered(StoreError):
     """A business row differs from what its last audit event says (edited outside the service
     layer): it is not printed or signed."""

@@ -9,7 +9,10 @@ A restore takes only a backup made by this counter: the schema is exactly ours (
 events are sound, the manifest describes this very file and is signed by the key of the counter being
 restored (same region, county, counter). Never onto itself. An admin may restore a backup whose
 manifest does not vouch for it (a new machine after the old one was lost) with ``admin`` and a
-``reason``, which is recorded as an audit event; the schema and soundness checks still apply. The
+``reason``, which is recorded as an audit event; the schema and soundness checks still apply, and the
+backup must hold this counter's key in the keyring (``BackupKeyMismatch`` otherwise: a forgery
+re-signed with another key, or a machine whose key was replaced — re-keying a copy is its own audited
+command, ``liangxian key rekey``). The
 database replaced is kept beside it (``*.pre-restore-<time>.db``), and the copy is made with SQLite's
 backup API in one step (one transaction on the target: a kill leaves the old database or the new one,
 whole). The doctor only reads. Whole-file reads run under a deadline.
@@ -28,6 +31,7 @@ from localdb import audit, db, rowcheck, schema, signing
 from localdb.clock import utc_now
 from localdb.errors import (
     BackupFromOtherCounter,
+    BackupKeyMismatch,
     BackupManifestInvalid,
     BackupManifestMissing,
     BackupSignatureInvalid,
@@ -306,7 +310,8 @@ def restore(
 ) -> dict[str, Any]:
     """Replace ``target`` with the backup ``source`` after checking both (see the module's
     docstring); the replaced database is kept beside it. ``admin`` and ``reason`` restore a backup
-    whose manifest does not vouch for it (the codes overridden are in the result and the audit)."""
+    whose manifest does not vouch for it (the codes overridden are in the result and the audit), never
+    one whose counter key is not the keyring's key of that counter (``BackupKeyMismatch``)."""
     from forms.errors import ValidationFailed, error
 
     source, target = Path(source), Path(target)
@@ -344,9 +349,15 @@ def restore(
             # unless an admin overrides) or the old machine's record is not compared with it
             same = ours is not None and ours["counter_id"] == backup_identity["counter_id"]
             trusted = ours["public_key_b64"] if ours is not None and same and admin is None else None
-            check = _check(conn, trusted)
             if admin is not None:
                 _admin_in(conn, admin, admin_password)
+                # an override vouches for a backup without its manifest, never for another key: the
+                # database must hold the key this counter signs with from the keyring (a re-signed
+                # forgery holds the forger's); re-keying is its own audited command (`key rekey`)
+                trusted = _keyring_public_key(backup_identity["counter_id"])
+                if backup_identity["public_key_b64"] != trusted:
+                    raise BackupKeyMismatch(path=str(source))
+            check = _check(conn, trusted)
     finally:
         conn.close()
     if not _sound(check):

@@ -30,6 +30,7 @@ from localdb.journal import append_audit, dump
 from localdb.persons import PersonWrites
 from localdb.remote import LOCAL_CONFLICT_KIND, RemoteApply
 from localdb.search import drop_inner_keys
+from localdb.writebase import check_note
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -178,6 +179,30 @@ class Service(PersonWrites, EmployerWrites, ApplicationWrites, RemoteApply, Draf
                 "public_key_b64": public_key_b64,
             }
             self._log(s, "counter.set_key", "counter", c.id, before, after, op="update", base_version=None)
+
+    def rekey_counter(self, public_key_b64: str, reason: str) -> dict[str, Any]:
+        """Make ``public_key_b64`` (the keyring's key) this counter's key in place of the one the
+        database holds (a new machine whose keyring has a new key, a replaced key), as an admin with a
+        reason: one ``counter.rekey`` audit event naming both keys. The old key stays known to the
+        audit chain (the heads it signed still verify)."""
+        self._allow("counter.set_key")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationFailed([error("reason.required", "reason")])
+        check_note(reason, "reason")
+        with self._write() as s:
+            c = s.get_one(m.Counter, self._store._counter_id)
+            previous = c.public_key_b64
+            s.execute(update(m.Counter).where(m.Counter.id == c.id).values(public_key_b64=public_key_b64))
+            after = {
+                "id": c.id,
+                "county_code": c.county_code,
+                "counter_no": c.counter_no,
+                "public_key_b64": public_key_b64,
+                "reason": reason.strip(),
+            }
+            before = {"public_key_b64": previous}
+            self._log(s, "counter.rekey", "counter", c.id, before, after, op="update", base_version=None)
+        return {"previous_public_key_b64": previous, "public_key_b64": public_key_b64}
 
     # --- sync bookkeeping --------------------------------------------------------------------------
 

@@ -123,8 +123,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "serve",
         help="run the central server (HTTP, uvicorn)",
         description=(
-            "The central server over HTTP. Every answer is signed by the server key (OS keyring, made on "
-            "first use; `liangxian central key` prints its fingerprint)."
+            "The central server over plain HTTP (TLS through a reverse proxy: docs/central.md): GET "
+            "/v1/key, POST /v1/enroll, /v1/hello, /v1/push, /v1/pull and GET /v1/counts, described at GET "
+            "/openapi.json. Every answer is signed by the server key (OS keyring, made on first use; "
+            "`liangxian central key` prints its fingerprint). Logs warnings and errors on stderr, and one "
+            "INFO line per client that went away mid-request."
         ),
     )
     _db(p)
@@ -229,6 +232,10 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyringUnavailable as exc:
         return fail([error(exc.code, "keyring", detail=exc.detail)])
     app = create_app(args.db, server=server, signing_key=key)
+    # the server's own notes (a client that went away mid-request) are INFO; uvicorn's stay at warning
+    central_log = logging.getLogger("central")
+    if central_log.getEffectiveLevel() > logging.INFO:
+        central_log.setLevel(logging.INFO)
     logging.getLogger(__name__).warning("liangxian central serving on http://%s:%d", args.host, args.port)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=True)
     return 0

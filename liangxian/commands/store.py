@@ -1,7 +1,7 @@
 """The offline store from the command line, all through the service layer:
 
 ``init``, ``register person|employer|application``, ``audit verify``, ``backup``, ``restore``,
-``doctor``, ``seed``, ``user add`` and ``key create``. Records and reports are printed as JSON on
+``doctor``, ``seed``, ``user add``, ``key create`` and ``key rekey``. Records and reports are printed as JSON on
 stdout; refusals as ``{"errors": [...]}`` with exit status 2 (each error with a stable code, the field
 and messages in Chinese, Tibetan and English); diagnostics and warnings go to stderr.
 """
@@ -124,7 +124,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "counter); never onto itself. A copy of the current database is kept beside it. An admin "
             "of the backup may restore a backup without such a manifest (a new machine after the old "
             "one was lost) with --as and --reason (recorded in the audit log; the schema and soundness "
-            "checks still apply)."
+            "checks still apply, and the backup must hold this counter's key in the OS keyring: "
+            "store.backup_key_mismatch otherwise, even with --as — re-key a copy first with `liangxian "
+            "key rekey`)."
         ),
     )
     _db_arg(p)
@@ -189,13 +191,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Make the counter's Ed25519 key pair in the OS keyring (an existing key is kept) and store "
             "its public key in the counters table, as an admin (--as USER with --password-file or "
-            "--password-stdin). Exit 2 when no keyring is available."
+            "--password-stdin). Exit 2 when no keyring is available, or when the database already holds "
+            "another key (keyring.key_mismatch: replacing it is `key rekey`, with a reason)."
         ),
     )
     _db_arg(k)
     k.add_argument("--as", dest="user", metavar="USER", help="the acting admin (default: the first admin)")
     add_password_args(k, whose="the acting admin")
     k.set_defaults(func=run_key_create)
+    k = key_sub.add_parser(
+        "rekey",
+        help="make the keyring's key the database's key (admin, audited with a reason)",
+        description=(
+            "Make this counter's key in the OS keyring (made now when it has none) the key the database "
+            "holds, in place of another one: a database from a machine whose key is lost (a new "
+            "machine), or a backup copy to restore there. Until then nothing is printed for such a "
+            "database (keyring.key_mismatch) and `restore --as` refuses it (store.backup_key_mismatch). "
+            "As an admin (--as USER with --password-file or --password-stdin) with --reason, recorded "
+            "as a counter.rekey audit event naming the key replaced (the audit heads it signed still "
+            "verify). Prints {counter, previous_public_key_b64, public_key_b64, rekeyed, by, reason}; "
+            "rekeyed is false when the database already holds the keyring's key. An enrolled counter is "
+            "enrolled again afterwards (the server knows the old key). Exit 2 for a missing reason, a "
+            "user who is not an admin, or no keyring."
+        ),
+    )
+    _db_arg(k)
+    k.add_argument("--as", dest="user", required=True, metavar="USER", help="the acting admin")
+    add_password_args(k, whose="the acting admin")
+    k.add_argument("--reason", required=True, metavar="TEXT", help="why (recorded in the audit log)")
+    k.set_defaults(func=run_key_rekey)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -410,7 +434,7 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 def run_key_create(args: argparse.Namespace) -> int:
     from forms.errors import Issue
-    from liangxian.keys import KeyringUnavailable, provision_counter_key
+    from liangxian.keys import CounterKeyMismatch, KeyringUnavailable, provision_counter_key
     from localdb import open_store
 
     def action() -> int:
@@ -423,7 +447,32 @@ def run_key_create(args: argparse.Namespace) -> int:
             except KeyringUnavailable as exc:
                 sys.stderr.write(f"{exc.message('zh')}\n{exc.message('bo')}\n")
                 return fail([Issue(exc.code, "", params={"detail": exc.detail})])
+            except CounterKeyMismatch as exc:  # the database holds another key: `key rekey`
+                sys.stderr.write(f"{exc.message('zh')}\n{exc.message('bo')}\n")
+                return fail([Issue(exc.code, "", params={"counter": exc.counter_id})])
             emit({"counter": _counter_json(store)})
+        finally:
+            store.close()
+        return 0
+
+    return _guarded(action)
+
+
+def run_key_rekey(args: argparse.Namespace) -> int:
+    from forms.errors import Issue
+    from liangxian.keys import KeyringUnavailable, rekey_counter
+    from localdb import open_store
+
+    def action() -> int:
+        store = open_store(args.db)
+        try:
+            admin = acting_service(args, store).username
+            try:
+                out = rekey_counter(store, admin, args.reason)
+            except KeyringUnavailable as exc:
+                sys.stderr.write(f"{exc.message('zh')}\n{exc.message('bo')}\n")
+                return fail([Issue(exc.code, "", params={"detail": exc.detail})])
+            emit({"counter": _counter_json(store), **out, "by": admin, "reason": args.reason.strip()})
         finally:
             store.close()
         return 0

@@ -46,7 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--server", required=True, metavar="URL", help="the central server, e.g. https://ybj.example.cn"
     )
-    p.add_argument("--code", required=True, help="the one-time enrollment code")
+    p.add_argument(
+        "--code",
+        required=True,
+        help='the one-time enrollment code (never begins with "-"; one from an older server that does is '
+        "given as --code=CODE)",
+    )
     p.add_argument(
         "--server-key",
         required=True,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,7 @@ class Live:
     server: CentralServer
     world: World
     base_url: str
+    log_path: Path
     #: the live server's key (base64) and its fingerprint, as `liangxian central key` prints them
     key: str = ""
     fingerprint: str = ""
@@ -67,7 +70,7 @@ def live(
             srv.url, c.token, server_key=srv.server_key_b64, timeout=10.0, retries=2, backoff=0.05
         )
     try:
-        yield Live(server, world, srv.url, srv.server_key_b64, srv.fingerprint)
+        yield Live(server, world, srv.url, target / "serve.log", srv.server_key_b64, srv.fingerprint)
     finally:
         for c in world.values():
             c.proto.close()
@@ -344,3 +347,123 @@ def test_every_answer_is_signed_by_the_server_key_over_the_request(live: Live) -
     assert verify_answer(live.key, sig, nonce="n-1", answer_body=resp.content, **what)
     assert not verify_answer(live.key, sig, nonce="n-2", answer_body=resp.content, **what)
     assert not verify_answer(live.key, sig, nonce="n-1", answer_body=resp.content + b" ", **what)
+
+
+# --- 405 with Allow, the OpenAPI description, clients that go away (issue 24, finding 5) -------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [("GET", "/v1/push", "POST"), ("PUT", "/v1/enroll", "POST"), ("POST", "/v1/counts", "GET")],
+)
+def test_a_wrong_method_is_405_with_allow(live: Live, method: str, path: str, allow: str) -> None:
+    resp = httpx.request(method, f"{live.base_url}{path}")
+    assert resp.status_code == 405 and resp.headers.get("allow") == allow
+    assert [e["code"] for e in resp.json()["errors"]] == ["sync.not_found"]
+
+
+def test_openapi_describes_the_sync_api(live: Live) -> None:
+    """``/openapi.json``: every endpoint with its method, the protocol's request and response bodies
+    (derived from sync/protocol.py), bearer authentication and the common error envelope."""
+    resp = httpx.get(f"{live.base_url}/openapi.json")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/json")
+    spec = resp.json()
+    assert spec["openapi"].startswith("3.")
+    paths = spec["paths"]
+    assert {p: sorted(paths[p]) for p in paths} == {
+        "/v1/key": ["get"],
+        "/v1/enroll": ["post"],
+        "/v1/hello": ["post"],
+        "/v1/push": ["post"],
+        "/v1/pull": ["post"],
+        "/v1/counts": ["get"],
+    }
+    schemas = spec["components"]["schemas"]
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        return schema
+
+    bodies = {
+        "/v1/enroll": ("EnrollRequest", "EnrollResponse"),
+        "/v1/hello": ("Hello", "HelloResponse"),
+        "/v1/push": ("PushRequest", "PushResponse"),
+        "/v1/pull": ("PullRequest", "PullResponse"),
+    }
+    for path, (request, response) in bodies.items():
+        op = paths[path]["post"]
+        req = resolve(op["requestBody"]["content"]["application/json"]["schema"])
+        assert op["requestBody"]["required"] and req["title"] == request, path
+        ok = resolve(op["responses"]["200"]["content"]["application/json"]["schema"])
+        assert ok["title"] == response, path
+        assert "422" in op["responses"] and "ErrorEnvelope" in json.dumps(op["responses"]["422"])
+    push = resolve(paths["/v1/push"]["post"]["requestBody"]["content"]["application/json"]["schema"])
+    assert set(push["required"]) == {"counter_id", "changes"}
+    change = resolve(push["properties"]["changes"]["items"])
+    assert {"change_id", "entity", "op", "base_version", "data", "audit", "signature"} <= set(
+        change["properties"]
+    )
+    assert set(change["properties"]["entity"]["enum"]) == {
+        "employer",
+        "person",
+        "enrollment",
+        "application",
+        "print",
+        "conflict",
+    }
+    pull = resolve(paths["/v1/pull"]["post"]["responses"]["200"]["content"]["application/json"]["schema"])
+    assert {"records", "cursor", "more"} <= set(pull["properties"])
+    counts = resolve(paths["/v1/counts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    assert counts["title"] == "Counts"
+    assert paths["/v1/enroll"]["post"]["security"] == []  # the one-time code is its credential
+    assert paths["/v1/key"]["get"]["security"] == []
+    key = resolve(paths["/v1/key"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    assert set(key["properties"]) == {"server_id", "server_key_b64"}
+    assert "X-Liangxian-Signature" in paths["/v1/pull"]["post"]["responses"]["200"]["headers"]
+    for path in ("/v1/hello", "/v1/push", "/v1/pull", "/v1/counts"):
+        op = next(iter(paths[path].values()))
+        assert op["security"] == [{"bearer": []}] and "401" in op["responses"], path
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def _send_half(base_url: str, path: str, token: str | None, close: str) -> None:
+    """A client that sends its headers and half its body, then goes away (``close``: ``fin`` shuts
+    the socket down, ``rst`` resets it)."""
+    import struct
+
+    host, port = base_url.removeprefix("http://").split(":")
+    body = json.dumps({"counter_id": "x", "changes": []}).encode() + b" " * 2000
+    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(head.encode() + body[: len(body) // 2])
+    if close == "rst":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    else:
+        sock.shutdown(socket.SHUT_WR)
+    sock.close()
+
+
+@pytest.mark.parametrize("close", ["fin", "rst"])
+def test_a_client_that_goes_away_mid_request_is_one_info_line(live: Live, close: str) -> None:
+    """Every client that went away mid-request was an internal error: two tracebacks in the log and
+    a 500 (2–10 per storm run, hiding real errors). Now one INFO line each, and the server serves on."""
+    a = live.world["a"]
+    before = live.log_path.read_text()
+    _send_half(live.base_url, "/v1/enroll", None, close)
+    _send_half(live.base_url, "/v1/push", a.token, close)
+    wanted = 2 + before.count("client went away")
+    deadline = time.monotonic() + 60
+    while live.log_path.read_text().count("client went away") < wanted:
+        assert time.monotonic() < deadline, live.log_path.read_text()[len(before) :]
+        time.sleep(0.05)
+    new = live.log_path.read_text()[len(before) :]
+    lines = [line for line in new.splitlines() if line.strip()]
+    assert len(lines) == 2, new
+    assert all(line.startswith("INFO") and "client went away" in line for line in lines), new
+    assert {re.search(r"/v1/\w+", line).group(0) for line in lines} == {"/v1/enroll", "/v1/push"}
+    assert "Traceback" not in new and "500" not in new and "internal" not in new.lower()
+    assert a.proto.counts().counts["user"] >= 1  # still serving

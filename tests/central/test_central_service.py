@@ -88,6 +88,16 @@ def test_enrollment_makes_the_counters_users_staff_of_the_county(server: Central
         server.add_user("540102", "sync", "clerk", "pw")
 
 
+def test_an_enrollment_code_never_begins_with_a_dash() -> None:
+    """``token_urlsafe`` began 1 code in 64 with "-", which ``enroll --code CODE`` reads as an option
+    (a usage error): of 5,000 codes about 78 did."""
+    from central.service import enrollment_code
+
+    codes = [enrollment_code() for _ in range(5000)]
+    assert not [c for c in codes if c.startswith("-")]
+    assert len(set(codes)) == len(codes) and all(len(c) == 16 for c in codes)
+
+
 def test_an_enrollment_code_expires_and_names_its_counter(server: CentralServer) -> None:
     from sqlalchemy import update
 

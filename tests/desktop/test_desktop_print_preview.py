@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
-from desktop import dialogs
+from desktop import dialogs, sample_data
 
 pytestmark = pytest.mark.gui
 
@@ -28,11 +28,10 @@ def printing_window(open_window, memory_keyring):
 
     if not printing_bridge.printing_available():
         pytest.fail("printing/ is not installed (scripts/setup.sh installs it)")
-    from liangxian.keys import create_counter_key
 
     def make(role: str = "clerk", region: str = "lianyungang", lang: str = "zh"):
         window = open_window(role, region, lang)
-        create_counter_key(window.backend.counter["id"])
+        sample_data.record_signing_key(window.backend)
         return window
 
     return make
@@ -328,7 +327,6 @@ def test_a_missing_signing_key_is_said_above_the_pages_bilingually_and_keeps_the
     Chinese, above the pages; the buttons stay where they are; once the key is there, Try again
     builds the document."""
     from desktop.catalog_cache import gettext
-    from liangxian.keys import create_counter_key
 
     window = open_window("clerk", "lhasa", "bo")
     app = _store(window, "list_applications")[0]
@@ -343,12 +341,25 @@ def test_a_missing_signing_key_is_said_above_the_pages_bilingually_and_keeps_the
     assert _in_view(preview, preview.notice, preview.print_button, preview.save_button, preview.close_button)
     assert _in_view(preview, preview.retry_button)
     assert not preview.print_button.isEnabled()  # nothing to print yet, but never hidden
-    create_counter_key(window.backend.counter["id"])  # the administrator made the key
+    sample_data.record_signing_key(window.backend)  # the administrator made the key (`key create`)
     qtbot.mouseClick(preview.retry_button, Qt.MouseButton.LeftButton)
     _ready(qtbot, preview)
     assert not preview.notice.isVisible() and not preview.retry_button.isVisible()
     assert preview.print_button.isEnabled() and preview.save_button.isEnabled()
     preview.close()
+
+
+def test_a_key_the_database_does_not_hold_is_said_as_such() -> None:
+    """Printing refuses a store whose counter key is not the keyring's (keyring.key_mismatch): the
+    preview says so, not "the keyring is locked"; a key the database does not record yet asks the
+    administrator to make (record) it, like a missing one."""
+    from desktop.print_preview import keyring_problem
+    from liangxian.keys import CounterKeyMismatch, CounterKeyMissing, CounterKeyNotRecorded
+
+    assert keyring_problem(CounterKeyMismatch("540102-03")) == "ui.preview.keyring.key_mismatch"
+    assert keyring_problem(CounterKeyNotRecorded("540102-03")) == "ui.preview.keyring.key_missing"
+    assert keyring_problem(CounterKeyMissing("540102-03")) == "ui.preview.keyring.key_missing"
+    assert keyring_problem(ValueError("other")) is None
 
 
 def test_no_keyring_is_said_in_the_ui_language_on_a_chinese_counter(qtbot, open_window) -> None:

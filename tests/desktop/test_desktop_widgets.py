@@ -156,10 +156,10 @@ def test_receipt_and_slip_open_in_the_print_preview(qtbot, open_window, memory_k
 
     if not printing_bridge.printing_available():
         pytest.fail("printing/ is not installed (scripts/setup.sh installs it)")
-    from liangxian.keys import create_counter_key
+    from desktop.sample_data import record_signing_key
 
     window = open_window("clerk", "lianyungang")
-    create_counter_key(window.backend.counter["id"])
+    record_signing_key(window.backend)
     apps = window.backend.submit(lambda: window.backend.service_now().list_applications()).result(10)
     preview = printing_bridge.print_document("receipt", apps[0], window.backend, window.ui, window)
     qtbot.waitUntil(lambda: preview.page_count > 0 and not preview.busy, timeout=20_000)

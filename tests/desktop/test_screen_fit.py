@@ -301,7 +301,7 @@ def counters(qapp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
     at a time (the application's font follows the UI language), so tests come grouped by it."""
     import keyring
 
-    from liangxian.keys import MemoryKeyring, create_counter_key
+    from liangxian.keys import MemoryKeyring
 
     old_keyring = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
@@ -326,7 +326,7 @@ def counters(qapp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callabl
             templates[region] = folder / f"template-{region}.db"
             sample_data.seed(templates[region], region)
         window = _open_counter(region, lang, folder, templates[region])
-        create_counter_key(window.backend.counter["id"])
+        sample_data.record_signing_key(window.backend)
         current.append(Counter(region, lang, window))
         return current[0]
 

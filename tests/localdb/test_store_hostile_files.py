@@ -27,6 +27,7 @@ from liangxian.keys import provision_counter_key
 from localdb import db, maintenance
 from localdb.errors import (
     BackupFromOtherCounter,
+    BackupKeyMismatch,
     BackupManifestInvalid,
     BackupManifestMissing,
     BackupSignatureInvalid,
@@ -435,3 +436,171 @@ def test_a_malformed_schema_is_a_coded_refusal_not_a_traceback(store, tmp_path, 
     for command in (["doctor"], ["audit", "verify"], ["search", "--json", "zx"]):
         assert main([*command, "--db", str(store.path)]) == 2, command
         assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "store.not_initialised"
+
+
+# --- an admin's override never vouches for another key (issue 24, finding 5) --------------------------
+
+
+@pytest.fixture
+def real_signed(store, real_keyring):
+    """The store with its counter key in the session's real gnome-keyring (the keyring is left as it
+    was after the test: tests that replace the key stand for another machine's keyring)."""
+    counter_id = store.counter.id
+    kept = real_keyring.get_password("liangxian", f"counter-signing-key:{counter_id}")
+    provision_counter_key(store, "boss")
+    store.reload_signer()
+    try:
+        yield store
+    finally:
+        if kept is None:
+            real_keyring.delete_password("liangxian", f"counter-signing-key:{counter_id}")
+        else:
+            real_keyring.set_password("liangxian", f"counter-signing-key:{counter_id}", kept)
+
+
+def _forged_backup(store, clerk, tmp_path: Path) -> Path:
+    """A backup of ``store`` rewritten by someone without the keyring: a person renamed, the counter's
+    key replaced by the forger's, the whole hash chain recomputed, every head and the manifest signed
+    with the forger's key — a database sound in itself."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from localdb.signing import Signer
+    from tests.support.hostile import rewrite_chain
+
+    clerk.register_person(person_data())
+    raw = _backup(store, tmp_path, "raw.db")
+    forger = Signer.from_private(store.counter.id, Ed25519PrivateKey.generate())
+    rewrite_chain(raw, "UPDATE persons SET name_zh = '王五'", "person.register", {"name_zh": "王五"})
+    rewrite_chain(
+        raw,
+        f"UPDATE counters SET public_key_b64 = '{forger.public_key_b64}'",
+        "counter.set_key",
+        {"public_key_b64": forger.public_key_b64},
+        heads="resigned",
+        signer=forger,
+    )
+    forged = maintenance.backup(raw, tmp_path / "forged.db", signer=forger)
+    assert forged["signed"]
+    report = maintenance.doctor(forged["backup"], trusted_public_key=None)  # sound in itself
+    assert report["ok"] and report["audit"]["signed"], report
+    return Path(forged["backup"])
+
+
+def test_an_admin_override_refuses_a_fully_re_signed_forged_backup(real_signed, tmp_path, capsys) -> None:
+    """`restore --as ADMIN --reason` skipped the comparison with the keyring's key: a forged backup
+    re-signed with another key was restored, and the counter then signed slips for its data."""
+    clerk = real_signed.service("clerk1", today=TODAY)
+    forged = _forged_backup(real_signed, clerk, tmp_path)
+    with pytest.raises(localdb.errors.RestoreRefused):  # its heads are not signed with our key
+        maintenance.restore(forged, real_signed.path)
+    with pytest.raises(BackupKeyMismatch) as exc:
+        maintenance.restore(forged, real_signed.path, admin="boss", admin_password="s3cret", reason="x")
+    assert exc.value.code == "store.backup_key_mismatch" and exc.value.message("bo")
+    new_machine = tmp_path / "new-machine" / "counter.db"
+    with pytest.raises(BackupKeyMismatch):  # nor onto a new machine whose keyring holds this key
+        maintenance.restore(forged, new_machine, admin="boss", admin_password="s3cret", reason="x")
+    assert not new_machine.exists() and not list(tmp_path.glob("*.pre-restore-*"))
+    real_signed.close()
+    code = main(
+        [
+            *("restore", "--db", str(real_signed.path), "--from", str(forged)),
+            *as_user(tmp_path, "boss"),
+            *("--reason", "old PC died"),
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 2 and [e["code"] for e in out["errors"]] == ["store.backup_key_mismatch"]
+    assert all(out["errors"][0][f"message_{lang}"] for lang in ("zh", "bo", "en"))
+    with localdb.open_store(real_signed.path) as store:
+        assert store.find_person(person_data()["id_number"])["name_zh"] != "王五"
+    assert maintenance.doctor(real_signed.path)["ok"]
+
+
+def test_a_backup_of_a_replaced_key_is_restored_after_an_audited_rekey(
+    real_signed, real_keyring, tmp_path, capsys
+) -> None:
+    """A new machine whose keyring holds a new key for this counter: the old machine's genuine backup
+    is refused even by an admin until she re-keys a copy of it (`key rekey`, audited with a reason);
+    then it restores, its old heads still verify and the restored counter prints and verifies."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from liangxian.keys import load_counter_key, public_key_b64
+
+    clerk = real_signed.service("clerk1", today=TODAY)
+    clerk.register_person(person_data())
+    backup = _backup(real_signed, tmp_path)
+    old_key = real_signed.counter.public_key_b64
+    counter_id = real_signed.counter.id
+    real_signed.close()
+    # the new machine's keyring: another key for the same counter
+    new_private = Ed25519PrivateKey.generate()
+    raw = new_private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    real_keyring.set_password(
+        "liangxian", f"counter-signing-key:{counter_id}", base64.b64encode(raw).decode()
+    )
+    new_key = public_key_b64(new_private.public_key())
+    target = tmp_path / "new-machine" / "counter.db"
+    with pytest.raises(BackupKeyMismatch):
+        maintenance.restore(backup, target, admin="boss", admin_password="s3cret", reason="old PC died")
+
+    copy = tmp_path / "rekeyed.db"
+    shutil.copyfile(backup, copy)
+    rekey = ["key", "rekey", "--db", str(copy), *as_user(tmp_path, "boss")]
+    with pytest.raises(SystemExit):  # the reason is required
+        main(rekey)
+    capsys.readouterr()
+    assert main([*rekey, "--reason", "  "]) == 2
+    assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "reason.required"
+    assert (
+        main(["key", "rekey", "--db", str(copy), *as_user(tmp_path, "clerk1", "pw-clerk"), "--reason", "x"])
+        == 2
+    )
+    assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "auth.forbidden"
+    assert main([*rekey, "--reason", "old PC died, new keyring"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["rekeyed"] and out["by"] == "boss" and out["reason"] == "old PC died, new keyring"
+    assert out["previous_public_key_b64"] == old_key and out["public_key_b64"] == new_key
+    assert out["counter"]["public_key_b64"] == new_key
+    assert main([*rekey, "--reason", "again"]) == 0  # already the keyring's key: nothing written
+    assert json.loads(capsys.readouterr().out)["rekeyed"] is False
+
+    done = maintenance.restore(copy, target, admin="boss", admin_password="s3cret", reason="old PC died")
+    assert done["overridden"] == ["store.backup_manifest_missing"]  # a copy has no manifest
+    report = maintenance.doctor(target)  # against the new keyring key
+    assert report["ok"] and report["audit"]["signed"] and not report["warnings"], report
+    conn = sqlite3.connect(target)
+    events = conn.execute(
+        "SELECT actor, before_json, after_json FROM audit_events WHERE action = 'counter.rekey'"
+    ).fetchall()
+    conn.close()
+    assert len(events) == 1 and events[0][0] == "boss"
+    assert json.loads(events[0][1])["public_key_b64"] == old_key
+    assert json.loads(events[0][2])["reason"] == "old PC died, new keyring"
+    with localdb.open_store(target) as store:
+        assert store.find_person(person_data()["id_number"]) is not None
+        assert load_counter_key(counter_id).public_key() is not None
+
+
+def test_key_create_does_not_replace_another_key_the_database_holds(
+    real_signed, real_keyring, tmp_path, capsys
+) -> None:
+    """`key create` used to overwrite the database's key with the keyring's, unaudited and without a
+    reason: replacing a key is `key rekey`."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from liangxian.keys import public_key_b64
+
+    real_signed.service("boss").set_counter_public_key(
+        public_key_b64(Ed25519PrivateKey.generate().public_key())
+    )
+    held = real_signed.counter.public_key_b64
+    real_signed.close()
+    assert main(["key", "create", "--db", str(real_signed.path), *as_user(tmp_path, "boss")]) == 2
+    assert json.loads(capsys.readouterr().out)["errors"][0]["code"] == "keyring.key_mismatch"
+    with localdb.open_store(real_signed.path) as store:
+        assert store.counter.public_key_b64 == held

@@ -45,6 +45,16 @@ def _uscc() -> str:
 def counter_db(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[tuple[Path, dict]]:
     """A Lhasa counter with its signing key in the (test) keyring, an employer, a person with a
     Tibetan name and one allowance application."""
+    yield _counter_db(tmp_path)
+
+
+@pytest.fixture
+def real_counter_db(tmp_path: Path, real_keyring: object) -> Iterator[tuple[Path, dict]]:
+    """The same counter with its signing key in the session's real gnome-keyring."""
+    yield _counter_db(tmp_path)
+
+
+def _counter_db(tmp_path: Path) -> tuple[Path, dict]:
     path = tmp_path / "counter.db"
     store = localdb.init_store(
         path, region="lhasa", county_code="540102", counter_no=3, admin_username="boss", admin_password="pw"
@@ -91,7 +101,7 @@ def counter_db(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[tuple[
         )
     finally:
         store.close()
-    yield path, {"person": person, "application": app}
+    return path, {"person": person, "application": app}
 
 
 def _print(capsys, db: Path, kind: str, record_id: str, out: Path, *extra: str) -> tuple[int, dict]:
@@ -355,3 +365,50 @@ def test_render_and_record_for_the_desktop(counter_db, capsys) -> None:
     finally:
         store.close()
     assert first.pdf.startswith(b"%PDF")
+
+
+def test_a_store_whose_counter_key_is_not_the_keyrings_is_not_signed_for(
+    real_counter_db, tmp_path: Path, capsys
+) -> None:
+    """A forged database (e.g. a re-signed backup restored by an admin) names a key that is not this
+    counter's key in the keyring: printing signed its forged amounts with the real key, and `verify
+    --db` called them genuine. Now nothing is signed or recorded (keyring.key_mismatch, exit 2)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from liangxian.keys import public_key_b64
+    from liangxian.printjobs import paper_prints
+
+    db, records = real_counter_db
+    app = records["application"]
+    code, out = _print(capsys, db, "receipt", app["id"], tmp_path / "genuine.pdf")
+    assert code == 0, out  # the store holds the keyring's key: signed
+    with localdb.open_store(db) as store:
+        store.service("boss", today=TODAY).set_counter_public_key(
+            public_key_b64(Ed25519PrivateKey.generate().public_key())
+        )
+        assert paper_prints(store, app["id"], "receipt") == 1
+    forged = tmp_path / "forged.pdf"
+    code, out = _print(capsys, db, "receipt", app["id"], forged)
+    assert code == 2 and [e["code"] for e in out["errors"]] == ["keyring.key_mismatch"]
+    assert all(out["errors"][0][f"message_{lang}"] for lang in ("zh", "bo", "en"))
+    assert "key rekey" in out["errors"][0]["message_en"]
+    assert not forged.exists() and not list(tmp_path.glob(".forged.pdf*"))
+    with localdb.open_store(db) as store:
+        assert paper_prints(store, app["id"], "receipt") == 1  # no print recorded
+
+
+def test_a_store_that_holds_no_counter_key_is_not_signed_for(real_counter_db, tmp_path: Path, capsys) -> None:
+    """A database whose key was taken out (by hand, or a forgery whose heads are left unsigned) while
+    the keyring still has the key: printing signed for it. Now keyring.key_not_recorded (exit 2)."""
+    import sqlite3
+
+    db, records = real_counter_db
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE counters SET public_key_b64 = NULL")
+    conn.commit()
+    conn.close()
+    out_pdf = tmp_path / "stripped.pdf"
+    code, out = _print(capsys, db, "receipt", records["application"]["id"], out_pdf)
+    assert code == 2 and [e["code"] for e in out["errors"]] == ["keyring.key_not_recorded"]
+    assert "key create" in out["errors"][0]["message_en"] and out["errors"][0]["message_bo"]
+    assert not out_pdf.exists()

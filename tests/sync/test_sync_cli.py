@@ -212,7 +212,7 @@ def test_enroll_with_no_server_is_no_link(tmp_path, capsys, memory_keyring) -> N
 
 
 def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
-    tmp_path, capsys, memory_keyring
+    tmp_path, capsys, real_keyring, secret_service
 ) -> None:
     """`init --admin admin`, work offline (the admin adds a clerk, who registers), then the central
     admin's `counter add`, `enroll`, `sync`: the counter's users were offered at enrollment and became
@@ -222,7 +222,7 @@ def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
     central = CentralServer(str(tmp_path / "central.db"))
     central.init("lhasa")
     central.add_county("540102")  # no staff yet: a new office
-    srv = LiveServer(central.url, log_path=tmp_path / "serve.log").start()
+    srv = LiveServer(central.url, log_path=tmp_path / "serve.log", keyring_env=secret_service).start()
     try:
         db = tmp_path / "office.db"
         pw = password_file(tmp_path, "admin-pw", "admin")
@@ -242,7 +242,7 @@ def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
         code, out = run(
             capsys,
             *("enroll", "--db", str(db), "--as", "admin", "--password-file", pw),
-            *("--server", srv.url, "--code", enrollment),
+            *("--server", srv.url, "--code", enrollment, "--server-key", srv.fingerprint),
         )
         assert code == 0, out
         code, out = run(capsys, "sync", "--db", str(db), "--json")
@@ -265,6 +265,7 @@ def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
             capsys,
             *("enroll", "--db", str(other), *as_user(tmp_path, "boss")),
             *("--server", srv.url, "--code", central.add_counter("540102", 2)["enrollment_code"]),
+            *("--server-key", srv.fingerprint),
         )
         assert code == 0
         code, out = run(capsys, "sync", "--db", str(other), "--json")
@@ -275,3 +276,41 @@ def test_a_new_office_following_the_readme_gets_every_change_to_the_server(
     finally:
         srv.stop()
         central.close()
+
+
+def test_an_enrollment_code_beginning_with_a_dash_is_given_as_code_equals(
+    tmp_path, capsys, real_keyring, live
+) -> None:
+    """An older server issued codes beginning with "-" (1 in 64): ``--code CODE`` reads one as an
+    option (a usage error), ``--code=CODE`` enrolls with it. New codes never begin with "-"."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from central import models as m
+    from central.service import sha256
+
+    central, srv = live
+    a = new_counter(tmp_path, "a", 1)
+    issued = central.add_counter("540102", 1)
+    assert not issued["enrollment_code"].startswith("-")
+    old = "-" + issued["enrollment_code"][1:]
+    with Session(central.engine) as s, s.begin():
+        s.execute(
+            update(m.EnrollmentCode)
+            .where(m.EnrollmentCode.code_sha256 == sha256(issued["enrollment_code"]))
+            .values(code_sha256=sha256(old))
+        )
+    login = as_user(tmp_path, "boss")
+    with pytest.raises(SystemExit) as exc:
+        main(["enroll", "--db", str(a), *login, "--server", srv.url, "--code", old, "--server-key", srv.fingerprint])
+    out = json.loads(capsys.readouterr().out)
+    assert exc.value.code == 2 and out["errors"][0]["code"] == "cli.usage"
+    code, out = run(
+        capsys,
+        *("enroll", "--db", str(a), *login, "--server", srv.url, f"--code={old}"),
+        *("--server-key", srv.fingerprint),
+    )
+    assert code == 0 and out["county_code"] == "540102" and out["counter_no"] == 1
+    with localdb.open_store(a) as store:
+        counter_id = store.counter_info.id
+    assert real_keyring.get_password("liangxian", f"sync-token:{counter_id}")  # the real Secret Service
