@@ -302,7 +302,20 @@ def test_an_enrollment_code_beginning_with_a_dash_is_given_as_code_equals(
         )
     login = as_user(tmp_path, "boss")
     with pytest.raises(SystemExit) as exc:
-        main(["enroll", "--db", str(a), *login, "--server", srv.url, "--code", old, "--server-key", srv.fingerprint])
+        main(
+            [
+                "enroll",
+                "--db",
+                str(a),
+                *login,
+                "--server",
+                srv.url,
+                "--code",
+                old,
+                "--server-key",
+                srv.fingerprint,
+            ]
+        )
     out = json.loads(capsys.readouterr().out)
     assert exc.value.code == 2 and out["errors"][0]["code"] == "cli.usage"
     code, out = run(
