@@ -15,12 +15,11 @@ counter's pull-apply is the client engine's benchmark.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import logging
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,21 +63,15 @@ def main(argv: list[str]) -> int:
         counter.enroll_request(server.add_counter("540102", 1)["enrollment_code"])
     ).token
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "liangxian", "serve", "--db", server.url, "--port", str(port)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    from benchmarks.sync import secret_service
+    from tests.support.live_server import LiveServer
+
+    keyring = contextlib.ExitStack()
+    keyring_env = keyring.enter_context(secret_service(tmp))  # the server key's keyring
+    live = LiveServer(server.url, keyring_env=keyring_env).start()
+    base = live.url
     try:
-        proto = HttpSync(base, counter.token, timeout=120)
+        proto = HttpSync(base, counter.token, server_key=live.server_key_b64, timeout=120)
         emp = counter.employer("clerk1", uscc=uscc("540102", "MA6TBNCH"))
         proto.push(_req(counter, [emp]))
         changes = []
@@ -115,8 +108,8 @@ def main(argv: list[str]) -> int:
         pull_s = time.perf_counter() - t0
         proto.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        live.stop()
+        keyring.close()
 
     # the ceiling: the same person rows, raw executemany into the same table
     from sqlalchemy import select, text

@@ -8,6 +8,11 @@ persons; a fresh counter of the same county then makes its first sync and pulls 
 `liangxian serve` (uvicorn) in a subprocess; the bytes on the wire are counted by a pass-through proxy
 between client and server (compressed bodies and HTTP headers, as a link would carry them).
 
+The cost of the counter's checks, in the same run: a third fresh counter makes the same first sync
+with the server-key signature check and the page bounds switched off (``unchecked``, a benchmark-only
+stand-in for the counter before issue 24); ``pull_per_s`` (checked) against ``unchecked_pull_per_s``.
+The server key lives in a throw-away gnome-keyring (scripts/secret-service.sh), as in the tests.
+
 The ceiling measured in the same run: a raw bulk insert (one executemany in one transaction) of the
 same person rows into the same counter schema; and the same first sync at a third counter with the
 pulled-record checks (localdb/pullcheck.py) switched off, so the checks' cost is read in one run (that
@@ -40,6 +45,7 @@ from central.service import CentralServer  # noqa: E402
 from localdb import models as m  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
 from sync.http import HttpSync  # noqa: E402
+from sync.http import HttpSync as _HttpSync  # noqa: E402
 from sync.protocol import EnrollRequest  # noqa: E402
 from tests.support.faultproxy import fault_proxy  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
@@ -92,6 +98,46 @@ def new_counter(server: CentralServer, root: Path, name: str, number: int) -> tu
 
 
 @contextlib.contextmanager
+def secret_service(root: Path) -> Iterator[dict[str, str]]:
+    """A throw-away Secret Service (gnome-keyring) for the server key, as the tests' fixture starts it."""
+    import shlex
+    import subprocess
+
+    script = ROOT / "scripts" / "secret-service.sh"
+    folder = root / "secret-service"
+    started = subprocess.run(
+        ["bash", str(script), "start", str(folder)], capture_output=True, text=True, check=True
+    )
+    env = {}
+    for line in started.stdout.splitlines():
+        words = shlex.split(line)
+        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
+            key, value = words[1].split("=", 1)
+            env[key] = value
+    try:
+        yield env
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
+
+
+class UncheckedEngine(SyncEngine):
+    """The engine without its page and hello bounds (the counter before issue 24), for the comparison."""
+
+    def _check_page(self, *_args: Any) -> None:
+        pass
+
+    @staticmethod
+    def _check_hello(*_args: Any) -> None:
+        pass
+
+
+def unchecked(transport: HttpSync) -> HttpSync:
+    """The HTTP client without the server-key signature check (benchmark only)."""
+    transport._t._verify = lambda *_args: None  # type: ignore[method-assign]
+    return transport
+
+
+@contextlib.contextmanager
 def central(backend: str, root: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield str(root / "central.db")
@@ -126,7 +172,11 @@ def raw_insert_rate(rows: list[dict[str, Any]], root: Path) -> float:
 
 
 def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp, central(backend, Path(tmp)) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp,
+        central(backend, Path(tmp)) as url,
+        secret_service(Path(tmp)) as keyring_env,
+    ):
         root = Path(tmp)
         server = CentralServer(url)
         server.init("lhasa")
@@ -134,8 +184,15 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
         server.add_user(COUNTY, "boss", "admin", "pw-boss-benchmark")
         a, a_key, a_token = new_counter(server, root, "a", 1)
         b, b_key, b_token = new_counter(server, root, "b", 2)
+        c, c_key, c_token = new_counter(server, root, "c", 3)
         a.service("boss").register_employer(employer_data())
-        with LiveServer(url, log_path=root / "serve.log") as live, fault_proxy(live.port) as proxy:
+        live_server = LiveServer(url, log_path=root / "serve.log", keyring_env=keyring_env)
+        with live_server as live, fault_proxy(live.port) as proxy:
+            sk = live.server_key_b64
+
+            def HttpSync(url: str, token: str, **kw: Any) -> Any:
+                return _HttpSync(url, token, server_key=sk, **kw)
+
             with HttpSync(proxy.url, a_token) as t:
                 SyncEngine(a, t, username="boss", key=a_key).run()  # the employer
             a.service("boss").bulk_register_persons(person_rows(push_n))
@@ -149,6 +206,11 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
                 a.service("boss").bulk_register_persons(person_rows(pull_n - push_n, start=push_n))
                 with HttpSync(proxy.url, a_token, timeout=120) as t:
                     SyncEngine(a, t, username="boss", key=a_key, batch=500).run()
+            # the same first sync without the checks, then with them (one run, the same server)
+            t0 = time.perf_counter()
+            with unchecked(HttpSync(proxy.url, c_token, timeout=120)) as t:
+                plain = UncheckedEngine(c, t, username="boss", key=c_key, page=5000).run()
+            unchecked_s = time.perf_counter() - t0
             down0 = proxy.bytes_down
             t0 = time.perf_counter()
             with HttpSync(proxy.url, b_token, timeout=120) as t:
@@ -178,6 +240,7 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
         raw = raw_insert_rate(rows, root)
         a.close()
         b.close()
+        c.close()
         server.close()
     pulled_rate = report.pulled / first_sync_s
     return {
@@ -187,6 +250,7 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
         "pulled_records": report.pulled,
         "first_sync_s": first_sync_s,
         "pull_per_s": pulled_rate,
+        "unchecked_pull_per_s": plain.pulled / unchecked_s,
         "pull_bytes_per_record": pull_bytes,
         "raw_insert_per_s": raw,
         "pull_vs_raw": pulled_rate / raw,
@@ -212,6 +276,11 @@ def main(argv: list[str]) -> int:
         print(
             f"pull  {r['pulled_records']:>7} records  {r['pull_per_s']:>9,.0f} records/s (goal ≥ 20,000)  "
             f"{r['pull_bytes_per_record']:>6.0f} B/record on the wire (goal ≤ 250)"
+        )
+        print(
+            f"pull without the server-key signature check and page bounds: {r['unchecked_pull_per_s']:>9,.0f} "
+            f"records/s; with them: {r['pull_per_s']:,.0f} records/s "
+            f"({100 * (r['pull_per_s'] / r['unchecked_pull_per_s'] - 1):+.1f}%)"
         )
         print(f"first sync of the county: {r['first_sync_s']:.1f} s (goal < 30 s)")
         print(
