@@ -333,11 +333,13 @@ class PageCheck:
             if not self._county(r, employer.get("county_code")):
                 return
             employer_uscc = employer.get("uscc")
-        form = {k: person.get(k) for k in PERSON_FIELDS}
-        form.update({k: d.get(k) for k in ENROLLMENT_FIELDS})
-        form["employer_uscc"] = employer_uscc
-        result = validate("person", form, self.region, today=self.today)
+        # the insurance fields only (the person's own were checked with the person); the employer's
+        # USCC was checked with the employer: here it must only be there for an employee
+        form = {"county_code": person.get("county_code"), **{k: d.get(k) for k in ENROLLMENT_FIELDS}}
+        result = validate("person", form, self.region, today=self.today, groups=("insurance",))
         issues = [i for i in errors_only(result.issues) if i.field in ENROLLMENT_FIELDS]
+        if d.get("category") == "employee" and employer_uscc is None:
+            issues.append(error("required", "employer_uscc"))
         if not isinstance(d.get("maternity_coverage", False), bool):
             issues.append(error("type.bool", "maternity_coverage"))
         if d.get("ended_on") is not None:
