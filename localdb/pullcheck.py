@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -76,7 +76,6 @@ DECISION_KEYS = (
     "rule",
 )
 CONFLICT_KINDS = frozenset({"field", "status", "duplicate_application", "other_county"})
-PRINT_KINDS = frozenset({"receipt", "approval", "rejection", "slip", "approval_slip", "card", "letter"})
 COPY_MAX = 1000
 
 
@@ -96,16 +95,6 @@ def _iso_time(value: Any, *, optional: bool = False) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _money_ok(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return False
-    return d.is_finite() and Decimal(0) <= d < Decimal(10) ** 9
 
 
 def _jsonish(values: Mapping[str, Any]) -> dict[str, Any]:
