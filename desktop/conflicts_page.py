@@ -215,6 +215,8 @@ class ConflictsPanel(QWidget):
         dup = bool(item and item.get("kind") == "duplicate_application")
         for w in (self.take_local, self.take_server):
             w.setEnabled(bool(item) and not dup)
+        if item and item.get("kind") == "pulled_decision":  # never stored: the engine's decision stands
+            self.take_server.setEnabled(False)
         for w in (self.reason, self.withdraw_local, self.withdraw_server):
             w.setEnabled(dup)
 

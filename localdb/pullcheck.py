@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -76,7 +76,6 @@ DECISION_KEYS = (
     "rule",
 )
 CONFLICT_KINDS = frozenset({"field", "status", "duplicate_application", "other_county"})
-PRINT_KINDS = frozenset({"receipt", "approval", "rejection", "slip", "approval_slip", "card", "letter"})
 COPY_MAX = 1000
 
 
@@ -96,16 +95,6 @@ def _iso_time(value: Any, *, optional: bool = False) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _money_ok(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return False
-    return d.is_finite() and Decimal(0) <= d < Decimal(10) ** 9
 
 
 def _jsonish(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -333,11 +322,13 @@ class PageCheck:
             if not self._county(r, employer.get("county_code")):
                 return
             employer_uscc = employer.get("uscc")
-        form = {k: person.get(k) for k in PERSON_FIELDS}
-        form.update({k: d.get(k) for k in ENROLLMENT_FIELDS})
-        form["employer_uscc"] = employer_uscc
-        result = validate("person", form, self.region, today=self.today)
+        # the insurance fields only (the person's own were checked with the person); the employer's
+        # USCC was checked with the employer: here it must only be there for an employee
+        form = {"county_code": person.get("county_code"), **{k: d.get(k) for k in ENROLLMENT_FIELDS}}
+        result = validate("person", form, self.region, today=self.today, groups=("insurance",))
         issues = [i for i in errors_only(result.issues) if i.field in ENROLLMENT_FIELDS]
+        if d.get("category") == "employee" and employer_uscc is None:
+            issues.append(error("required", "employer_uscc"))
         if not isinstance(d.get("maternity_coverage", False), bool):
             issues.append(error("type.bool", "maternity_coverage"))
         if d.get("ended_on") is not None:

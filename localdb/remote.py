@@ -1,10 +1,15 @@
 """Changes made elsewhere (another counter of the county, the central server), applied to this store.
 
-This is the path the sync engine calls with each page it pulls. A record is written as it came (its
-author, its times, its version), an audit event (``sync.apply``) says where it came from, and nothing
+This is the path the sync engine calls with each page it pulls. Every record of the page is first
+checked like a pushed change (``localdb.pullcheck``: the forms, this county only, decisions recomputed
+by the engine, staff rows, merges); one refused record refuses the page, nothing written. A record is
+then written as it came (its author, its times, its version; an application with the engine's
+decision), an audit event (``sync.apply``) says where it came from, and nothing
 is queued in the outbox, so nothing pulled is ever sent back. A page and the new cursor commit in one
 transaction. A local row that still has unsent changes is never overwritten (the engine pushes first,
-then pulls; the server's answer to those changes comes back in a later pull).
+then pulls; the server's answer to those changes comes back in a later pull). A record whose change
+lost a collision on the server (``TAKE_SERVER``) is written over this counter's row whatever the
+versions.
 
 Duplicates the server merged (the same ID number registered at two counters) arrive as a record with
 ``merged_into``: what referred to the duplicate (enrollments, applications, prints) is repointed to the

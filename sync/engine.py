@@ -6,8 +6,16 @@ restored from an old backup: start a new audit epoch, pull everything again from
 the receipt sequences above what the server has seen) → push every unsent outbox change in signed
 batches (each answered on its own: acknowledged, or refused for good with its coded reasons, which the
 clerk sees; a resent batch gets the same answers) → pull the county's changes page by page, each page
-and its cursor in one local transaction, never over a row with unsent changes → a sanity check of
-counts per entity; a mismatch pulls that entity again from the start, which repairs only what differs.
+and its cursor in one local transaction, never over a row with unsent changes, every record checked
+first (``localdb.pullcheck``: a refused record refuses its page and stops the sync, nothing written)
+→ a sanity check of counts per entity; a mismatch pulls the differing entities again from the start in
+one pass, which repairs only what differs.
+
+Converging: a change answered ``conflict`` lost on the server, whose row then stands here too
+(``TAKE_SERVER``); a person refused because another county holds its ID number leaves this county's
+records (``Service.set_aside_persons``); a child whose parent is neither here nor in its page waits
+for a later page of the same pass. ``retry_refused`` sends again what was refused for a reason an
+admin can fix (``Service.retry_refused``).
 
 Nothing an answer says is taken beyond the engine's bounds: a page's cursor lies between the cursor
 asked and the county's last sequence the page announces and is the last record's (it never jumps past

@@ -276,3 +276,33 @@ def test_doctor_finds_a_sound_counter_after_every_forged_page(store, clerk, othe
     report = maintenance.doctor(other.path, trusted_public_key=None)
     assert report["ok"], report
     assert other.verify_login("boss", "s3cret") == "admin"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"employer_id": None}, "sync.pulled_invalid"),  # an employee without an employer
+        ({"contribution_base": "-5.00"}, "sync.pulled_invalid"),
+        ({"person_id": "0190f000-0000-7000-8000-0000000000ee"}, "sync.pulled_orphan"),
+        ({"maternity_coverage": "yes"}, "sync.pulled_invalid"),
+    ],
+)
+def test_a_forged_enrollment_is_refused(store, clerk, other, change, code) -> None:
+    p = clerk.register_person(person_data())
+    page = pulled(store, ("employer", "person"))
+    en = dict(p["enrollment"])
+    data = {k: en.get(k) for k in ("id", "person_id", "employer_id", "category", "contribution_base")}
+    data.update(
+        person_id=p["id"],
+        maternity_coverage=True,
+        insured_since=en["insured_since"],
+        employer_id=en.get("employer_id") or other.find_employer(uscc())["id"],
+    )
+    assert (
+        other.service("boss", today=TODAY)
+        .apply_remote([*page, RemoteRecord("enrollment", en["id"], 1, data, server_seq=50)])
+        .applied
+    )
+    forged = {**data, **change}
+    errors = refused(other, [RemoteRecord("enrollment", en["id"], 2, forged, server_seq=51)])
+    assert errors[0]["code"] == code
