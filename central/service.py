@@ -207,6 +207,8 @@ class CentralServer:
         self.info()
         now = utc_now()
         code = secrets.token_urlsafe(12)
+        while code.startswith("-"):  # `liangxian enroll --code -…` would read it as an option
+            code = secrets.token_urlsafe(12)
         with Session(self.engine) as s, s.begin():
             if s.get(m.County, county) is None:
                 raise CentralError("central.county_unknown", "county", county_code=county)

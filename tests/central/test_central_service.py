@@ -53,6 +53,19 @@ def test_an_enrollment_code_is_usable_once(server: CentralServer) -> None:
     assert caught.value.codes == ["enroll.code_used"]
 
 
+def test_an_enrollment_code_never_starts_with_a_dash(server: CentralServer, monkeypatch) -> None:
+    """The admin types ``liangxian enroll … --code CODE``: a code starting with ``-`` reads as an
+    option there (argparse: "--code: expected one argument"). One code in 64 of ``token_urlsafe``
+    did (seen as a flaky tests/sync/test_sync_cli.py); such a draw is drawn again."""
+    import secrets
+
+    draws = iter(["-dash-first-code0", "-another-dash-xx", "fine-code-1234567"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda _n=None: next(draws))
+    server.init("lhasa")
+    server.add_county("540102")
+    assert server.add_counter("540102", 3)["enrollment_code"] == "fine-code-1234567"
+
+
 def test_an_enrollment_code_expires_and_names_its_counter(server: CentralServer) -> None:
     from sqlalchemy import update
 
