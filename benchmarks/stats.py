@@ -4,8 +4,8 @@
 
 Builds (or reuses) a Lianyungang counter database: the schema by ``localdb.init_store``, then persons,
 applications, status changes and decisions bulk-inserted with plain SQL in the shape the service
-layer writes them (the service writes one application in ~5 ms: 200,000 would take a quarter of an
-hour, and this benchmark measures reading). Then, in the same run:
+layer writes them, the statistics columns of schema 0009 too (the service writes one application in
+~5 ms: 200,000 would take a quarter of an hour, and this benchmark measures reading). Then, in the same run:
 
 - ``localdb.stats.indicators`` for the year 2026 (one SELECT of the application columns, one GROUP BY
   of the registrations, every indicator computed in ``forms.indicators``), best and median of 5;
@@ -180,7 +180,8 @@ def build(path: Path, persons: int, applications: int, seed: int = 12) -> float:
             else "under_review"
         )
         apps.append((aid, receipt, rng.choice(person_ids), claim, event, received.isoformat(), form, status,
-                     f"clerk{i % 7}", at, at))  # fmt: skip
+                     f"clerk{i % 7}", at, at, category, received.isoformat(),
+                     amount if claim == "medical" else None))  # fmt: skip
         changes.append((f"s{i:08d}r", aid, None, "received", at, f"clerk{i % 7}", None))
         if status != "under_review":
             closed = received + dt.timedelta(days=rng.randrange(1, 25))
@@ -210,11 +211,12 @@ def build(path: Path, persons: int, applications: int, seed: int = 12) -> float:
         )
         decision = {**DECISION, "allowance": allowance, "allowance_days": days, "leave_days": days}
         decisions.append((f"d{i:08d}", aid, at, "lianyungang/2022-02-10", 1, allowance,
-                          json.dumps(decision, ensure_ascii=False)))  # fmt: skip
+                          json.dumps(decision, ensure_ascii=False), days, days))  # fmt: skip
     with conn:
         conn.executemany(
             "INSERT INTO applications (id, receipt_no, person_id, claim_type, event, event_date, form_json,"
-            " status, created_by, created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+            " status, created_by, created_at, updated_at, version, stat_category, stat_received_on,"
+            " stat_medical_amount) VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?)",
             apps,
         )
         conn.executemany(
@@ -224,7 +226,7 @@ def build(path: Path, persons: int, applications: int, seed: int = 12) -> float:
         )
         conn.executemany(
             "INSERT INTO decisions (id, application_id, decided_at, rule_version, eligible, allowance,"
-            " decision_json) VALUES (?,?,?,?,?,?,?)",
+            " decision_json, allowance_days, leave_days) VALUES (?,?,?,?,?,?,?,?,?)",
             decisions,
         )
     conn.execute("ANALYZE")

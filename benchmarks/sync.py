@@ -1,6 +1,6 @@
 """Sync throughput over loopback, on a SQLite and on a PostgreSQL central server.
 
-    python -m benchmarks sync [--push 10000] [--pull 100000] [--backend sqlite|postgresql|both]
+    python -m benchmarks sync [--push 10000] [--pull 100000] [--backend sqlite|postgresql|both] [--json]
 
 A counter pushes ``--push`` new persons (each a signed change, re-validated by the server with forms/,
 ID-number registry and all), then ``--pull`` − ``--push`` more, so that the county holds ``--pull``
@@ -20,13 +20,20 @@ run comes second, with the server's caches warm: the cost shown is if anything t
 of the raw insert rate and ≥ 20,000 records/s; push with full re-validation ≥ 3,000 changes/s; ≤ 250
 bytes per record on the wire; first sync of a county of 100,000 persons under 30 s.
 Not part of the test suite.
+
+``--json`` prints one object keyed by backend (issue 26): ``{"sqlite": {...}, "postgresql": {...}}``,
+each with ``push_per_s``, ``pull_per_s``, ``raw_insert_per_s``, ``pull_vs_raw``, ``first_sync_s``,
+``bytes_per_record_pull``, ``bytes_per_change_push`` (and the counts ``push_changes``,
+``pulled_records`` and the machine's ``load_average_1min`` when the backend's run ended).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -263,11 +270,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--push", type=int, default=10_000)
     parser.add_argument("--pull", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--json", action="store_true", help="one JSON object keyed by backend")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    out: dict[str, dict[str, float]] = {}
     for backend in backends:
         r = run_backend(backend, args.push, max(args.pull, args.push))
+        out[backend] = as_json(r)
+        if args.json:
+            continue
         print(f"--- central server on {backend}")
         print(
             f"push  {r['push_changes']:>7} changes  {r['push_per_s']:>9,.0f} changes/s (goal ≥ 3,000)   "
@@ -291,7 +303,25 @@ def main(argv: list[str]) -> int:
             f"raw bulk insert of the same rows: {r['raw_insert_per_s']:,.0f} rows/s; pull-apply / raw = "
             f"{r['pull_vs_raw']:.2f} (goal ≥ 0.30)"
         )
+    if args.json:
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
     return 0
+
+
+def as_json(r: dict[str, float]) -> dict[str, float]:
+    """One backend's figures under the names of the ``--json`` contract."""
+    return {
+        "push_per_s": r["push_per_s"],
+        "pull_per_s": r["pull_per_s"],
+        "raw_insert_per_s": r["raw_insert_per_s"],
+        "pull_vs_raw": r["pull_vs_raw"],
+        "first_sync_s": r["first_sync_s"],
+        "bytes_per_record_pull": r["pull_bytes_per_record"],
+        "bytes_per_change_push": r["push_bytes_per_change"],
+        "push_changes": r["push_changes"],
+        "pulled_records": r["pulled_records"],
+        "load_average_1min": os.getloadavg()[0],
+    }
 
 
 if __name__ == "__main__":

@@ -19,7 +19,14 @@ from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.errors import DuplicateApplication, NotFound
 from localdb.journal import dump
-from localdb.records import application_core, enrollment_dict, json_values, person_dict
+from localdb.records import (
+    application_core,
+    application_stats,
+    decision_days,
+    enrollment_dict,
+    json_values,
+    person_dict,
+)
 from localdb.writebase import WriteBase, check_note, correction_meta, raise_issues
 
 RECEIVED, UNDER_REVIEW, APPROVED, REJECTED, WITHDRAWN, PAID = workflow.STATUSES
@@ -123,6 +130,7 @@ class ApplicationWrites(WriteBase):
                 updated_at=now,
                 version=1,
             )
+            stats = application_stats(json.loads(app.form_json), app.claim_type, now)
             decision_text = dump(decision_json)
             documents = [
                 {
@@ -135,7 +143,7 @@ class ApplicationWrites(WriteBase):
                 for code in v.get("documents") or []
             ]
             # plain Core inserts in FK order: this is the hot path of the counter (see benchmarks/)
-            s.execute(m.Application.__table__.insert(), [vars(app)])
+            s.execute(m.Application.__table__.insert(), [{**vars(app), **stats}])
             s.execute(
                 m.StatusChange.__table__.insert(),
                 [
@@ -161,6 +169,7 @@ class ApplicationWrites(WriteBase):
                         "eligible": decision.eligible,
                         "allowance": decision.allowance,
                         "decision_json": decision_text,
+                        **decision_days(decision_json),
                     }
                 ],
             )
@@ -264,6 +273,8 @@ class ApplicationWrites(WriteBase):
             now = utc_now()
             a.claim_type, a.event, a.event_date = v["claim_type"], v["event"], v["event_date"]
             a.form_json = dump(new_form)
+            for column, value in application_stats(new_form, a.claim_type, a.created_at).items():
+                setattr(a, column, value)
             a.version = base + 1
             a.updated_at = now
             latest = before["decision"]
@@ -277,6 +288,7 @@ class ApplicationWrites(WriteBase):
                         eligible=decision.eligible,
                         allowance=decision.allowance,
                         decision_json=dump(decision_json),
+                        **decision_days(decision_json),
                     )
                 )
             if "documents" in changed:

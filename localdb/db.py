@@ -49,8 +49,9 @@ REVISIONS: dict[str, int] = {
     "0006": 6,
     "0007": 7,
     "0008": 8,
+    "0009": 9,
 }
-HEAD = "0008"
+HEAD = "0009"
 SCHEMA_VERSION = REVISIONS[HEAD]
 BUSY_TIMEOUT_MS = 10_000
 #: owner read/write only: the database holds ID numbers, names and payments

@@ -194,6 +194,44 @@ class Application(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # what the statistics group and sum by (localdb/stats.py), derived from the form, the status
+    # changes and the latest decision by the triggers of migration 0009 (never written by the code)
+    stat_category: Mapped[str | None] = mapped_column(String(16))
+    stat_received_on: Mapped[str | None] = mapped_column(String(10))
+    stat_closed_to: Mapped[str | None] = mapped_column(String(16))
+    stat_closed_on: Mapped[str | None] = mapped_column(String(10))
+    stat_closed_by: Mapped[str | None] = mapped_column(String(64))
+    stat_closed_note: Mapped[str | None] = mapped_column(Text)
+    stat_paid_on: Mapped[str | None] = mapped_column(String(10))
+    stat_allowance: Mapped[str | None] = mapped_column(String(24))
+    stat_allowance_days: Mapped[int | None] = mapped_column(Integer)
+    stat_leave_days: Mapped[int | None] = mapped_column(Integer)
+    stat_medical_amount: Mapped[str | None] = mapped_column(String(24))
+    stat_decided_at: Mapped[str | None] = mapped_column(String(32))
+    __table_args__ = (
+        Index(
+            "ix_applications_stats",
+            "created_at",
+            "stat_closed_on",
+            "stat_paid_on",
+            "id",
+            "receipt_no",
+            "person_id",
+            "created_by",
+            "stat_category",
+            "claim_type",
+            "event",
+            "stat_received_on",
+            "status",
+            "stat_closed_to",
+            "stat_closed_by",
+            "stat_closed_note",
+            "stat_allowance",
+            "stat_allowance_days",
+            "stat_leave_days",
+            "stat_medical_amount",
+        ),
+    )
 
 
 class StatusChange(Base):
@@ -219,6 +257,8 @@ class Decision(Base):
     rule_version: Mapped[str] = mapped_column(String(64))
     eligible: Mapped[bool] = mapped_column(Boolean)
     allowance: Mapped[Decimal] = mapped_column(Money)
+    allowance_days: Mapped[int | None] = mapped_column(Integer)  # of decision_json (schema 0009)
+    leave_days: Mapped[int | None] = mapped_column(Integer)
     decision_json: Mapped[str] = mapped_column(Text)
 
 

@@ -233,3 +233,52 @@ def json_values(values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[k] = v
     return out
+
+
+# --- the statistics columns (migration 0009) --------------------------------------------------------
+
+_BUSINESS_TZ = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai: UTC+8, no daylight saving since 1991
+
+
+def business_day(utc_timestamp: str) -> str | None:
+    """The Asia/Shanghai business date of a stored UTC timestamp (``2026-11-20T17:30:00.000000Z`` →
+    ``2026-11-21``), as SQLite's ``date(ts, '+8 hours')`` gives it (None for what is not one)."""
+    try:
+        moment = dt.datetime.fromisoformat(utc_timestamp)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_BUSINESS_TZ).date().isoformat()
+
+
+def application_stats(form: Any, claim_type: str, created_at: str) -> dict[str, Any]:
+    """What the statistics read of an application's form and intake time (``stat_*`` columns of
+    ``applications``), written with the form: its category, its intake day, the amount claimed on a
+    medical-cost claim."""
+    form = form if isinstance(form, dict) else {}
+    category = form.get("category")
+    medical = form.get("medical_amount") if claim_type == "medical" else None
+    return {
+        "stat_category": category if isinstance(category, str) else None,
+        "stat_received_on": business_day(created_at),
+        "stat_medical_amount": None if medical is None else str(medical),
+    }
+
+
+def _days(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def decision_days(decision: Any) -> dict[str, int | None]:
+    """A decision's day counts as the columns of ``decisions`` (written with its JSON)."""
+    decision = decision if isinstance(decision, dict) else {}
+    return {
+        "allowance_days": _days(decision.get("allowance_days")),
+        "leave_days": _days(decision.get("leave_days")),
+    }

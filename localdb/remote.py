@@ -34,7 +34,7 @@ from localdb import models as m
 from localdb.clock import new_id, utc_now
 from localdb.journal import AuditEntry, append_audit_many, dump
 from localdb.pullcheck import PageCheck, PageRefused
-from localdb.records import WIRE_FIELDS
+from localdb.records import WIRE_FIELDS, application_stats, decision_days
 from localdb.search import drop_inner_keys, keep_inner_keys
 from localdb.searchkeys import person_keys
 from localdb.writebase import WriteBase
@@ -515,6 +515,7 @@ class RemoteApply(WriteBase):
                 "updated_at": d.get("updated_at") or d["created_at"],
                 "version": r.version,
             }
+            row.update(application_stats(d.get("form") or {}, row["claim_type"], row["created_at"]))
             pairs.append((row, r))
         for row, r in self._changed_only(s, table, pairs, report):
             d = r.data or {}
@@ -530,7 +531,7 @@ class RemoteApply(WriteBase):
                 if latest is None or json.loads(latest) != json.loads(text_):
                     conn.exec_driver_sql(
                         "INSERT INTO decisions (id, application_id, decided_at, rule_version, eligible, allowance, "
-                        "decision_json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        "decision_json, allowance_days, leave_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             new_id(),
                             r.entity_id,
@@ -539,6 +540,7 @@ class RemoteApply(WriteBase):
                             bool(decision.get("eligible")),
                             _money(decision.get("allowance")) or "0",
                             text_,
+                            *decision_days(decision).values(),
                         ),
                     )
             if d.get("status_history"):

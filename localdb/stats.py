@@ -23,26 +23,21 @@ from localdb import db
 SHANGHAI_OFFSET = dt.timedelta(hours=8)
 
 
-# One row per application. The service writes one entitlement decision per application (at intake),
-# so decisions join plainly; ``load_applications`` keeps the latest should there ever be two. The JSON
-# is parsed only where an indicator reads it: the day counts of approved allowance claims, the amount
-# of medical-cost claims (the day counts and amount of other rows are never read).
+# One row per application, from the statistics columns of ``applications`` (migration 0009: the
+# form's category and medical amount, the closing step, the paid day and the latest decision's
+# allowance and day counts, kept by triggers) and only from their covering index
+# ``ix_applications_stats``: no join, no JSON. The day counts are read where an indicator reads them
+# (approved allowance claims), the amount only of medical-cost claims, as the indicators define them.
 APPLICATIONS_SQL = """
-SELECT a.id, a.receipt_no, a.person_id, substr(a.receipt_no, 1, 6), substr(a.receipt_no, 1, 9),
-       a.created_by, json_extract(a.form_json, '$.category'), a.claim_type, a.event,
-       date(a.created_at, '+8 hours'), a.status,
-       c.to_status, date(c.at, '+8 hours'), c.by, c.note, date(pd.at, '+8 hours'),
-       d.allowance,
-       CASE WHEN a.claim_type = 'allowance' AND c.to_status = 'approved'
-            THEN json_extract(d.decision_json, '$.allowance_days', '$.leave_days') END,
-       CASE WHEN a.claim_type = 'medical' THEN json_extract(a.form_json, '$.medical_amount') END,
-       d.decided_at
-FROM applications a
-LEFT JOIN status_changes c
-       ON c.application_id = a.id AND c.to_status IN ('approved', 'rejected', 'withdrawn')
-LEFT JOIN status_changes pd ON pd.application_id = a.id AND pd.to_status = 'paid'
-LEFT JOIN decisions d ON d.application_id = a.id
-WHERE a.created_at < :until AND (c.at IS NULL OR c.at >= :since OR pd.at >= :since)
+SELECT id, receipt_no, person_id, substr(receipt_no, 1, 6), substr(receipt_no, 1, 9), created_by,
+       coalesce(stat_category, ''), claim_type, event, stat_received_on, status,
+       stat_closed_to, stat_closed_on, stat_closed_by, stat_closed_note, stat_paid_on, stat_allowance,
+       CASE WHEN claim_type = 'allowance' AND stat_closed_to = 'approved' THEN stat_allowance_days END,
+       CASE WHEN claim_type = 'allowance' AND stat_closed_to = 'approved' THEN stat_leave_days END,
+       stat_medical_amount
+FROM applications INDEXED BY ix_applications_stats
+WHERE created_at < :until
+  AND (stat_closed_on IS NULL OR stat_closed_on >= :since_day OR stat_paid_on >= :since_day)
 """
 
 # counted from the index (category, county_code, created_at) in its order: no sort (schema 0004)
@@ -89,55 +84,34 @@ class _Dates(dict[str, dt.date]):
         return day
 
 
+class _Money(dict[Any, Decimal]):
+    """Amount text → Decimal, each distinct amount made once (Decimal is immutable)."""
+
+    def __missing__(self, text: Any) -> Decimal:
+        value = self[text] = Decimal(str(text))
+        return value
+
+
 def load_applications(conn: sqlite3.Connection, period: Period) -> list[ApplicationRow]:
     """Every application that matters to ``period`` (see ``forms.indicators``), one SELECT."""
     dates = _Dates()
     day = dates.__getitem__
     make = tuple.__new__  # a named tuple made from a plain tuple in C, without its Python __new__
     cls = ApplicationRow
+    money = _Money()
+    amount = money.__getitem__
+    params = {**_bounds(period), "since_day": period.start.isoformat()}
     out: list[ApplicationRow] = []
-    seen: dict[str, tuple[int, str]] = {}
+    add = out.append
     for (app_id, receipt, person, county, counter, clerk, category, claim, event, received, status,
-         closed_to, closed_on, closed_by, note, paid_on, allowance, days, medical, decided_at
-         ) in conn.execute(APPLICATIONS_SQL, _bounds(period)):  # fmt: skip
-        a_days = l_days = None
-        if days is not None:  # '[158,158]': json_extract of two paths gives a JSON array
-            first, _, second = days[1:-1].partition(",")
-            a_days = None if first in ("", "null") else int(first)
-            l_days = None if second in ("", "null") else int(second)
-        row = make(
-            cls,
-            (
-                app_id,
-                receipt,
-                person,
-                county,
-                counter,
-                clerk,
-                category or "",
-                claim,
-                event,
-                day(received),
-                status,
-                closed_to,
-                None if closed_on is None else day(closed_on),
-                closed_by,
-                note,
-                None if paid_on is None else day(paid_on),
-                None if allowance is None else Decimal(allowance),
-                a_days,
-                l_days,
-                None if medical is None else Decimal(str(medical)),
-            ),
-        )
-        earlier = seen.get(app_id)
-        if earlier is not None:  # two decisions: keep the row of the latest
-            if (decided_at or "") > earlier[1]:
-                out[earlier[0]] = row
-                seen[app_id] = (earlier[0], decided_at or "")
-            continue
-        seen[app_id] = (len(out), decided_at or "")
-        out.append(row)
+         closed_to, closed_on, closed_by, note, paid_on, allowance, a_days, l_days, medical
+         ) in conn.execute(APPLICATIONS_SQL, params):  # fmt: skip
+        add(make(cls, (
+            app_id, receipt, person, county, counter, clerk, category, claim, event, day(received),
+            status, closed_to, None if closed_on is None else day(closed_on), closed_by, note,
+            None if paid_on is None else day(paid_on), None if allowance is None else amount(allowance),
+            a_days, l_days, None if medical is None else amount(medical),
+        )))  # fmt: skip
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shlex
 import subprocess
 from collections.abc import Iterator
@@ -13,6 +14,42 @@ import pytest
 from liangxian.keys import MemoryKeyring
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: the modules whose ``_hasher`` makes password hashes (the counter's bootstrap and staff writes, the
+#: central server's users); verifying reads the parameters from the hash itself
+HASHER_MODULES = ("localdb.bootstrap", "localdb.service", "central.service")
+#: argon2id at its least cost (one pass over 8 KiB, one lane): ~0.1 ms a hash instead of ~60 ms
+#: (production: argon2-cffi's defaults, RFC 9106's low-memory profile, 3 passes over 64 MiB, 4 lanes).
+#: The suite makes a few thousand users and logins; the hashes' strength is not what it tests.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+_REAL_HASHERS: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[object]:
+    """Every password hash the tests make in this process is a cheap argon2id (``CHEAP_ARGON2``): set
+    on the hashers of ``HASHER_MODULES`` for the session, so that nothing in the product can switch
+    it (no setting, no environment variable). Subprocesses (the CLI, ``liangxian serve``) hash with
+    the real parameters; ``real_password_hashing`` gives them back to one test in this process."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(**CHEAP_ARGON2)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in HASHER_MODULES:
+            module = importlib.import_module(name)
+            _REAL_HASHERS[name] = module._hasher
+            mp.setattr(module, "_hasher", cheap)
+        yield cheap
+
+
+@pytest.fixture
+def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """The product's own hashers (as the modules made them) back for one test: name → hasher."""
+    for name, hasher in _REAL_HASHERS.items():
+        monkeypatch.setattr(importlib.import_module(name), "_hasher", hasher)
+    return dict(_REAL_HASHERS)
 
 
 @pytest.fixture

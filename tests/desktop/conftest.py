@@ -26,6 +26,23 @@ if str(ROOT) not in sys.path:  # tests.support, also under the bare pytest scrip
 
 STAFF = {"admin": sample_data.ADMIN, "reviewer": sample_data.REVIEWER, "clerk": sample_data.CLERK}
 
+#: how many times its stated timeout a ``qtbot.waitUntil`` of these tests may take: each waits for a
+#: condition, so the timeout bounds only a hang (an idle machine meets the stated one), and a machine
+#: running another suite beside this one (load 8-10 on two cores) is several times slower (issue 26)
+WAIT_STRETCH = 6
+
+
+@pytest.fixture
+def qtbot(qtbot):
+    """pytest-qt's ``qtbot``, its ``waitUntil`` timeouts stretched by ``WAIT_STRETCH``."""
+    wait_until = qtbot.waitUntil
+
+    def stretched(callback, *, timeout: int = 5000) -> None:
+        wait_until(callback, timeout=timeout * WAIT_STRETCH)
+
+    qtbot.waitUntil = stretched
+    return qtbot
+
 
 @pytest.fixture(autouse=True)
 def fresh_window_prefs(tmp_path_factory: pytest.TempPathFactory) -> None:

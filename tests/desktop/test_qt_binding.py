@@ -23,6 +23,7 @@ from desktop import sample_data
 
 pytestmark = pytest.mark.gui
 CALLS = 1000
+LOOKUPS = 600
 
 
 class _Probe(QObject):
@@ -38,9 +39,10 @@ class _Probe(QObject):
         self.seen += 1
 
 
-def _settle(app: QApplication, done: Callable[[], bool], timeout: float = 10.0) -> None:
+def _settle(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -> None:
     """Run the event loop until ``done()``: a tight loop, since qtbot.waitUntil's polling interval
-    would make thousands of look-ups take minutes."""
+    would make hundreds of look-ups take minutes. The timeout bounds a hang only (a loaded machine is
+    many times slower than an idle one)."""
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, "the window stopped answering"
@@ -81,8 +83,10 @@ def test_the_binding_keeps_its_references(qapp: QApplication) -> None:
 
 @pytest.mark.heavy
 def test_a_working_day_at_the_counter(qapp: QApplication, open_window) -> None:
-    """A clerk's day at a busy counter: 2,000 look-ups, 100 person registrations and 40 language
-    switches in one main window, without a crash and with the window still answering."""
+    """A clerk's busy morning at the counter: 600 look-ups, 30 person registrations and 12 language
+    switches in one main window, without a crash and with the window still answering. (Each look-up
+    makes dozens of void calls and emits: the leaking binding aborted after ~1,000 of them, so this
+    is far past it; it was 2,000 look-ups, 7 % of the suite's time.)"""
     window = open_window("clerk", "lhasa")
     page = window.page("persons")
     search = page.search
@@ -91,7 +95,7 @@ def test_a_working_day_at_the_counter(qapp: QApplication, open_window) -> None:
     langs = ["bo", "en", "zh"]
     started = time.monotonic()
     saved = 0
-    for i in range(2000):
+    for i in range(LOOKUPS):
         search.model.search(queries[i % len(queries)])
         _settle(qapp, lambda: not search.model._fetching)
         if i % 50 == 0:  # a switch costs ~0.3 s (the whole window retranslates)
@@ -107,8 +111,8 @@ def test_a_working_day_at_the_counter(qapp: QApplication, open_window) -> None:
             page.tabs.setCurrentIndex(0)
     found = window.backend.submit(
         lambda: window.backend.service_now().search_persons("5401", limit=1000)
-    ).result(10)
-    assert len(found) >= saved  # the registrations were really saved
+    ).result(120)
+    assert saved == LOOKUPS // 20 and len(found) >= saved  # the registrations were really saved
     window.ui.set_language("zh")
     assert window.nav.item(0).text() == "参保登记"  # still answering, in the right language
     logging.getLogger(__name__).info("working day: %.1f s", time.monotonic() - started)

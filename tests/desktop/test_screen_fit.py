@@ -221,29 +221,40 @@ def problems(top: QWidget) -> list[str]:
 # --- the window and its screens ---------------------------------------------------------------------
 
 
-def _settle(window: Any, until: Callable[[], bool] = lambda: True, timeout: float = 15.0) -> None:
+#: a bound for a hang only: every wait here is for an event (the backend idle, a dialog shown, the
+#: layout standing still), and a machine running another suite beside this one (load 8-10 on two
+#: cores) takes many times longer than an idle one (a fixed 15 s failed every Tibetan screen there)
+SETTLE_TIMEOUT = 600.0
+
+
+def _settle(window: Any, until: Callable[[], bool] = lambda: True, timeout: float = SETTLE_TIMEOUT) -> None:
+    """Until the backend is idle and ``until()`` holds, then until the layout stands still."""
     import time
 
     app = QApplication.instance()
     deadline = time.monotonic() + timeout
     while window.backend.busy or not until():
         if time.monotonic() > deadline:
-            raise TimeoutError("the window did not settle")
+            raise TimeoutError(f"the window did not settle in {timeout:.0f} s")
         app.processEvents()
         time.sleep(0.005)
-    for _ in range(4):
-        app.processEvents()
-    # then until the layout stands still: a language switch re-polishes the widgets and some
-    # pages fill in from the store after it (seen once on a loaded machine: a box measured between
-    # its new font and its new height)
+    # then until the layout stands still: a language switch re-polishes the widgets and some pages
+    # fill in from the store after it (seen once on a loaded machine: a box measured between its new
+    # font and its new height). Each round delivers everything posted (layout requests, polish
+    # events, zero timers) and lets a short timer fire; the geometry the same after a round is still.
+    deadline = time.monotonic() + timeout
     last = None
-    while (now := _geometry(window)) != last:
+    while True:
+        for _ in range(4):
+            app.sendPostedEvents()
+            app.processEvents()
+        now = _geometry(window)
+        if now == last and not window.backend.busy:
+            return
         if time.monotonic() > deadline:
-            raise TimeoutError("the window's layout did not settle")
+            raise TimeoutError(f"the window's layout did not settle in {timeout:.0f} s")
         last = now
         time.sleep(0.02)
-        for _ in range(4):
-            app.processEvents()
 
 
 def _geometry(window: Any) -> tuple[tuple[int, int, int, int], ...]:

@@ -165,7 +165,7 @@ def test_upgrade_from_the_first_schema_keeps_unsynced_changes(tmp_path: Path) ->
 
     store = localdb.open_store(path)
     try:
-        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0008", 8)
+        assert db.schema_state(path) == (db.HEAD, db.SCHEMA_VERSION) == ("0009", 9)
         conn = sqlite3.connect(path)
         # every change, synced or not, is there with the same payload text
         assert outbox_changes(conn) == before["outbox"]

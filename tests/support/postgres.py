@@ -93,6 +93,18 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def copy_database(self, url: str) -> str:
+        """A new database made from the one at ``url`` (``CREATE DATABASE … TEMPLATE``: a file copy,
+        far cheaper than migrating a new one); nothing may be connected to it meanwhile."""
+        import psycopg
+
+        name, template = "c_" + uuid.uuid4().hex[:12], url.rsplit("/", 1)[1]
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url(name)
+
 
 @contextmanager
 def postgres_cluster() -> Iterator[Cluster]:
