@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.ric import mask
 from localdb import audit, db, search, signing
 from localdb import models as m
 from localdb.errors import NotFound, StoreExists, UnknownUser
@@ -211,7 +212,14 @@ class Reads:
             for a in s.scalars(q):
                 item = application_core(a)
                 p = s.get_one(m.Person, a.person_id)
-                item["person"] = {"id": p.id, "name_zh": p.name_zh, "name_bo": p.name_bo}
+                # with what tells namesakes apart in the review queue
+                item["person"] = {
+                    "id": p.id,
+                    "name_zh": p.name_zh,
+                    "name_bo": p.name_bo,
+                    "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+                    "id_masked": mask(p.id_number),
+                }
                 rows.append(item)
             return rows
 
@@ -247,6 +255,12 @@ class Reads:
     def search_persons(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         with self._read() as s:
             return search.search_persons(s, query, limit)
+
+    def lookup_persons(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """``search_persons`` for the counter's lookup: hits with birth date, county and employer, and
+        the true number of matches (``localdb.search.lookup_persons``)."""
+        with self._read() as s:
+            return search.lookup_persons(s, query, limit)
 
     def search_employers(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         with self._read() as s:

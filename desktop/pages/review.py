@@ -41,7 +41,8 @@ from desktop.pages.record_detail import (
 )
 from i18n.collation import names_key
 
-REVIEW_COLUMNS = ("receipt_no", "name", "event", "status", "created_at")
+# the birth date beside the name: namesakes told apart in the queue
+REVIEW_COLUMNS = ("receipt_no", "name", "birth_date", "event", "status", "created_at")
 PENDING = "pending"  # the reviewer's queue: received or under review
 PENDING_STATUSES = ("received", "under_review")
 
@@ -363,6 +364,7 @@ class ReviewPage(Page):
             values = {
                 "receipt_no": app.get("receipt_no", ""),
                 "name": name,
+                "birth_date": person.get("birth_date") or "",
                 "event": t(f"event.{app['event']}") if app.get("event") else "",
                 "status": t(f"status.{app.get('status')}"),
                 "created_at": fmt.date(str(app.get("created_at") or ""), lang),  # its day in China
@@ -371,7 +373,8 @@ class ReviewPage(Page):
                 item = QTableWidgetItem(str(values[key]))
                 item.setToolTip(item.text())  # whole, where the column elides it
                 if key == "name":
-                    item.setToolTip(" ".join(n for n in (person.get("name_bo"), person.get("name_zh")) if n))
+                    names = (person.get("name_bo"), person.get("name_zh"), person.get("id_masked"))
+                    item.setToolTip(" ".join(n for n in names if n))
                 self.table.setItem(row, col, item)
         self.table.blockSignals(False)
         self._share_columns()
