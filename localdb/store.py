@@ -78,6 +78,33 @@ def _changed(before_json: str | None, after_json: str | None) -> list[str]:
     )
 
 
+def _values(before_json: str | None, after_json: str | None, changed: list[str]) -> dict[str, Any]:
+    """``{field: {"old": …, "new": …}}`` for the fields an audit event changed (what the record held
+    before and after; a field the record does not hold is left out, and so is a status move's
+    ``status_history``, which is the history itself)."""
+    before = json.loads(before_json) if before_json else None
+    after = json.loads(after_json) if after_json else None
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return {}
+    return {
+        f: {"old": before.get(f), "new": after.get(f)}
+        for f in changed
+        if (f in before or f in after) and not f.endswith("_history")  # the history is the list itself
+    }
+
+
+def _reason(after_json: str | None) -> str | None:
+    after = json.loads(after_json) if after_json else None
+    if isinstance(after, dict):
+        meta = after.get("_correction")
+        if isinstance(meta, dict) and isinstance(meta.get("reason"), str):
+            return str(meta["reason"])
+        note = after.get("note")  # a status move's note: the reason of a rejection or withdrawal
+        if "status_from" in after and isinstance(note, str) and note.strip():
+            return note.strip()
+    return None
+
+
 class Reads:
     """Read queries shared by Store and Service (each in its own short read transaction)."""
 
@@ -226,9 +253,10 @@ class Reads:
     # --- history -----------------------------------------------------------------------------------
 
     def history(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
-        """The record's history from the audit log, oldest first: ``{at, actor, action, changed}`` per
-        event (``changed`` names the fields a correction or status move changed; empty for a creation).
-        A person's history includes its enrollments'."""
+        """The record's history from the audit log, oldest first: ``{at, actor, action, changed, values,
+        reason}`` per event (``changed`` names the fields a correction or status move changed, empty
+        for a creation; ``values`` has each one's ``{old, new}``; ``reason`` is the correction's or the
+        rejection's reason, or None). A person's history includes its enrollments'."""
         with self._read() as s:
             ids = [entity_id]
             if entity == "person":
@@ -245,10 +273,21 @@ class Reads:
                 .where(m.AuditEvent.entity_id.in_(ids))
                 .order_by(m.AuditEvent.seq)
             ).all()
-        return [
-            {"at": at, "actor": actor, "action": action, "entity": ent, "changed": _changed(before, after)}
-            for at, actor, action, ent, before, after in rows
-        ]
+        out = []
+        for at, actor, action, ent, before, after in rows:
+            changed = _changed(before, after)
+            out.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "entity": ent,
+                    "changed": changed,
+                    "values": _values(before, after, changed),
+                    "reason": _reason(after),
+                }
+            )
+        return out
 
     # --- search, outbox, login ---------------------------------------------------------------------
 
