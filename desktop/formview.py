@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
+from desktop.fit import ReservedLine
 from desktop.lang import UiLanguage
 from forms.clock import business_today
 from forms.declarations import FieldDecl, FormResult, get_form, validate
@@ -411,10 +412,9 @@ class DeclaredForm(QWidget):
         self._watching_viewport = False
         self._enter = _EnterMovesOn(self)
         self._wheel = WheelGuard(self)
-        self.draft_notice = QLabel()
+        self.draft_notice = ReservedLine()  # "restored" never pushes the form down under the hand
         self.draft_notice.setObjectName(f"draft_notice_{form_name}")
         self.draft_notice.setProperty("role", "hint")
-        self.draft_notice.setWordWrap(True)
         self.draft_notice.hide()
         self.form_issue = QLabel()
         self.form_issue.setProperty("role", "error")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
+from desktop.fit import ReservedLine
 from desktop.formview import DeclaredForm
 from desktop.lang import UiLanguage
 from desktop.pages.base import error_text, scroll
@@ -642,9 +643,8 @@ class EditDialog(QDialog):
         self.reason_label = QLabel()
         self.reason = QLineEdit()
         self.reason.setObjectName("edit_reason")
-        self.message = QLabel()
+        self.message = ReservedLine()  # its error line never moves the reason box or the buttons
         self.message.setObjectName("edit_message")
-        self.message.setWordWrap(True)
         self.message.hide()
         self.save_button = QPushButton()
         self.save_button.setObjectName("edit_save")
