@@ -2,10 +2,12 @@
 as wide as Chinese ones, and a Tibetan line is twice as tall: tables with a long column heading on two
 lines (and a header tall enough for them) and columns as wide as their contents with one column
 taking the rest, so a table never scrolls sideways by a few pixels and no heading is cut; fields
-that keep their full height in a crowded layout; a message line that takes no room while empty."""
+that keep their full height in a crowded layout; a message line that takes no room while empty,
+and a status line that keeps its room while empty (nothing moves when it speaks)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QTableWidget, QWidget
 
@@ -69,6 +71,36 @@ class Message(QLabel):
     def setText(self, text: str) -> None:  # Qt's name
         super().setText(text)
         self.setVisible(bool(text))
+
+
+class ReservedLine(QLabel):
+    """A word-wrapped status or error line that keeps room for ``lines`` lines while it is empty or
+    hidden: the buttons and fields around it stay where they are when a message appears (a click
+    aimed at a button lands on it). Taller text still grows it, in the current font's line height
+    (Tibetan lines are twice as tall), so nothing is cut."""
+
+    def __init__(self, lines: int = 1) -> None:
+        super().__init__()
+        self.lines = lines
+        self.setWordWrap(True)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
+
+    def reserved(self) -> int:
+        margins = self.contentsMargins()
+        return self.lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 2
+
+    def heightForWidth(self, width: int) -> int:  # Qt's name
+        return max(super().heightForWidth(width), self.reserved())
+
+    def sizeHint(self) -> QSize:  # Qt's name
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(hint.height(), self.reserved()))
+
+    def minimumSizeHint(self) -> QSize:  # Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(hint.width(), max(hint.height(), self.reserved()))
 
 
 def hold_height(*widgets: QWidget) -> None:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import fmt
+from desktop.fit import ReservedLine
 from desktop.lang import UiLanguage
 from forms.clock import business_today
 from forms.declarations import FieldDecl, FormResult, get_form, validate
@@ -70,6 +71,10 @@ class _EnterMovesOn(QObject):
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
                 if isinstance(obj, QComboBox) and obj.view().isVisible():
                     return False
+                # a picker may keep Enter to open its list of hits (several to choose from)
+                holds = getattr(obj.parent(), "holds_enter", None)
+                if callable(holds) and holds():
+                    return True
                 if isinstance(obj, QWidget):
                     obj.focusNextChild()
                     return True
@@ -304,6 +309,11 @@ class FieldEditor(QObject):
                 item = w.item(i)
                 on = item.data(Qt.ItemDataRole.UserRole) in wanted
                 item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            # a new set of documents starts at the first one: Down and Space never act on the row
+            # the previous application left current
+            w.setCurrentRow(0 if w.count() else -1)
+            w.clearSelection()
+            w.scrollToTop()
         w.blockSignals(False)
         self.auto_filled = auto
 
@@ -402,10 +412,9 @@ class DeclaredForm(QWidget):
         self._watching_viewport = False
         self._enter = _EnterMovesOn(self)
         self._wheel = WheelGuard(self)
-        self.draft_notice = QLabel()
+        self.draft_notice = ReservedLine()  # "restored" never pushes the form down under the hand
         self.draft_notice.setObjectName(f"draft_notice_{form_name}")
         self.draft_notice.setProperty("role", "hint")
-        self.draft_notice.setWordWrap(True)
         self.draft_notice.hide()
         self.form_issue = QLabel()
         self.form_issue.setProperty("role", "error")
@@ -447,6 +456,8 @@ class DeclaredForm(QWidget):
                     grid.addWidget(widget, row, 1)
                     row += 2  # and an empty line under it, as under every field
                     order.append(widget)
+                    # Enter moves on from it as from every field (the key goes to its focus proxy)
+                    (widget.focusProxy() or widget).installEventFilter(self._enter)
                 ed = FieldEditor(f, self)
                 self.editors[f.name] = ed
                 ed.edited.connect(self._on_edited)

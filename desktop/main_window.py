@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._navigate)
         ui.changed.connect(self._on_language)
         self.retranslate()
-        self.resize(1280, 820)
+        self._place_first()  # within the screen; a user's own placement comes back at her login
         self.prefs = UserPrefs(self)  # each user's window size and language (desktop/prefs.py)
 
     # --- texts -----------------------------------------------------------------------------------
@@ -293,9 +293,22 @@ class MainWindow(QMainWindow):
 
     # --- start-up, login, lock --------------------------------------------------------------------
 
+    def _place_first(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        from desktop.prefs import first_geometry
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        rect = first_geometry(screen.availableGeometry())
+        self.resize(rect.size())
+        self.move(rect.topLeft())
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._shown_once:
+            from desktop.prefs import keep_on_screen
+
+            keep_on_screen(self)  # the frame's real thickness is known now
             self._shown_once = True
             QTimer.singleShot(0, lambda: self.shown.emit())
 

@@ -40,6 +40,35 @@ def within(rect: QRect, screen: QRect) -> QRect:
     return QRect(QPoint(x, y), size)
 
 
+FIRST_SIZE = QSize(1280, 820)  # a new user's window where the screen has room for it
+# the window frame (title bar, borders), before the window manager has said how thick it is
+FRAME_ALLOWANCE = QSize(16, 48)
+
+
+def first_geometry(screen: QRect, frame: QSize = FRAME_ALLOWANCE) -> QRect:
+    """Where a window nobody has placed yet opens: its size ``FIRST_SIZE``, shrunk so that it and its
+    frame fit ``screen`` (the available area: a 1366×768 screen less its panels), and the frame's
+    top-left corner (what ``move`` places) such that the frame is centred on it."""
+    size = FIRST_SIZE.boundedTo(QSize(screen.width() - frame.width(), screen.height() - frame.height()))
+    x = screen.left() + (screen.width() - size.width() - frame.width()) // 2
+    y = screen.top() + (screen.height() - size.height() - frame.height()) // 2
+    return QRect(QPoint(x, y), size)
+
+
+def keep_on_screen(window: Any) -> None:
+    """After the first show, when the frame's thickness is known: the whole frame inside the
+    screen's available area (a title bar above the screen's top cannot be grabbed)."""
+    screen = (window.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+    frame = window.frameGeometry()
+    if screen.contains(frame):
+        return
+    extra = QSize(frame.width() - window.width(), frame.height() - window.height())
+    size = window.size().boundedTo(QSize(screen.width() - extra.width(), screen.height() - extra.height()))
+    window.resize(size)
+    fitted = within(QRect(frame.topLeft(), size + extra), screen)
+    window.move(fitted.topLeft())
+
+
 class UserPrefs(QObject):
     """The main window's memory of each user (see the module docstring): ``restore()`` when she has
     logged in, ``save()`` when the language changed or the window closes; resizing and moving are

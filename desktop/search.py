@@ -28,7 +28,14 @@ log = logging.getLogger(__name__)
 PAGE = 50
 MAX_ROWS = 1000
 DEBOUNCE_MS = 180
-COLUMNS = ("name_zh", "name_bo", "id_masked", "category")
+# what tells namesakes apart comes with the name: the ID number's tail, birth date, county, employer
+COLUMNS = ("name_zh", "name_bo", "id_masked", "birth_date", "county", "employer", "category")
+HEADINGS = {
+    "id_masked": "field.id_number",
+    "county": "ui.search.county",
+    "employer": "ui.search.employer",
+}
+FIT_TO_CONTENTS = ("id_masked", "birth_date")  # never cut: the tail of the number tells people apart
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -41,6 +48,8 @@ class PersonSearchModel(QAbstractTableModel):
         self.backend = backend
         self.ui = ui
         self.rows: list[dict[str, Any]] = []
+        self.total = 0  # how many persons the query matches (the rows are the first of them)
+        self.capped = False  # more than ``total`` match
         self.query = ""
         self._generation = 0
         self._exhausted = True
@@ -64,21 +73,33 @@ class PersonSearchModel(QAbstractTableModel):
         row = self.rows[index.row()]
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            value = row.get(column) or ""
-            if column == "category" and row.get("receipt_no"):  # a receipt number's hit names it
-                return row["receipt_no"]
-            if column == "category" and value:
-                return self.ui.t(f"category.{value}")
-            return value
+            return self.cell(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column == "employer":
+            return self.cell(row, column) or None
         if role == Qt.ItemDataRole.UserRole:
             return row
         return None
+
+    def cell(self, row: dict[str, Any], column: str) -> str:
+        bo = self.ui.lang == "bo"
+        if column == "category":
+            return self.ui.t(f"category.{row['category']}") if row.get("category") else ""
+        if column == "county":
+            from forms.divisions import lookup
+
+            county = lookup(row.get("county_code") or "")
+            if county is None:
+                return row.get("county_code") or ""
+            return (county.name_bo if bo and county.name_bo else county.name_zh) or county.code
+        if column == "employer":
+            return (row.get("employer_name_bo") if bo else None) or row.get("employer_name_zh") or ""
+        return str(row.get(column) or "")
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            msgid = {"id_masked": "field.id_number"}.get(COLUMNS[section], f"field.{COLUMNS[section]}")
+            msgid = HEADINGS.get(COLUMNS[section], f"field.{COLUMNS[section]}")
             text = self.ui.t(msgid)
             if self.heading_metrics is not None and self.heading_room > 0:
                 return heading_lines(text, self.heading_metrics, self.heading_room)
@@ -106,6 +127,7 @@ class PersonSearchModel(QAbstractTableModel):
         self._generation += 1
         self.beginResetModel()
         self.rows = []
+        self.total, self.capped = 0, False
         self._exhausted = True
         self._fetching = False
         self.endResetModel()
@@ -119,14 +141,16 @@ class PersonSearchModel(QAbstractTableModel):
         self._fetching = True
         self.searching.emit(True)
 
-        def run() -> list[dict[str, Any]] | None:
+        def run() -> dict[str, Any] | None:
             if generation != self._generation:  # the clerk typed on: skip this stale query
                 return None
-            return self.backend.service_now().search_persons(query, limit=limit)
+            return dict(self.backend.service_now().lookup_persons(query, limit=limit))
 
-        def done(hits: list[dict[str, Any]] | None) -> None:
-            if generation != self._generation or hits is None:
+        def done(found: dict[str, Any] | None) -> None:
+            if generation != self._generation or found is None:
                 return
+            hits = found["hits"]
+            self.total, self.capped = found["total"], found["capped"]
             self._fetching = False
             self.searching.emit(False)
             new = hits[len(self.rows) :] if append else hits
@@ -149,8 +173,9 @@ class PersonSearchModel(QAbstractTableModel):
 
 class PersonSearch(QWidget):
     """A search box over a lazily filled table; ``chosen`` fires with a hit's dict on Enter in the box
-    (the first hit, as soon as the query's answer is in) or on Enter/double-click in the table. A
-    receipt number's hit carries ``application_id``: it opens that application."""
+    when the first hit is the one (the only match, or an exact ID or receipt number), else Enter
+    puts the clerk on the first row to choose with ↑↓ and Enter; Enter/double-click in the table
+    opens the row. A receipt number's hit carries ``application_id``: it opens that application."""
 
     chosen = Signal(dict)
 
@@ -171,7 +196,10 @@ class PersonSearch(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         fonts.fit_rows(self.table)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column in FIT_TO_CONTENTS:  # sized by _fit_columns whenever rows come in
+            header.setSectionResizeMode(COLUMNS.index(column), QHeaderView.ResizeMode.Fixed)
         self.table.activated.connect(self._activate)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -188,6 +216,8 @@ class PersonSearch(QWidget):
         self.model.finished.connect(self._first_page_in)
         self.model.searching.connect(self._on_searching)
         self.model.rowsInserted.connect(lambda *_a: self._on_searching(False))
+        self.model.rowsInserted.connect(lambda *_a: self._fit_columns())
+        self.model.modelReset.connect(self._fit_columns)
         ui.changed.connect(self.retranslate)
         self.retranslate()
 
@@ -195,37 +225,76 @@ class PersonSearch(QWidget):
         self.box.setPlaceholderText(self.ui.t("ui.search.placeholder"))
         self._on_searching(False)
         self._fit_headings()
+        self._fit_columns()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
         super().resizeEvent(event)
         self._fit_headings()
+
+    def _fit_columns(self) -> None:
+        """The masked number and the birth date as wide as their widest cell and heading: never cut
+        (the tail of the number tells namesakes apart); the other columns share what is left."""
+        header = self.table.horizontalHeader()
+        for column in FIT_TO_CONTENTS:
+            c = COLUMNS.index(column)
+            width = max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+            if width > 0 and width != self.table.columnWidth(c):
+                self.table.setColumnWidth(c, width)
 
     def _fit_headings(self) -> None:
         """Column headings on two lines where a column is narrower than its heading (Tibetan ones
         are two to three times as wide as Chinese), and a header tall enough for them."""
         header = self.table.horizontalHeader()
         metrics = QFontMetrics(header.font())
-        room = max(40, self.table.viewport().width() // len(COLUMNS) - 2 * metrics.averageCharWidth())
+        stretched = len(COLUMNS) - len(FIT_TO_CONTENTS)
+        fixed = sum(self.table.columnWidth(COLUMNS.index(c)) for c in FIT_TO_CONTENTS)
+        room = max(40, (self.table.viewport().width() - fixed) // stretched - 2 * metrics.averageCharWidth())
         if (metrics, room) == (self.model.heading_metrics, self.model.heading_room):
             return
         self.model.heading_metrics, self.model.heading_room = metrics, room
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         fit_header_height(self.table)
 
+    def count_text(self) -> str:
+        """The true count: all shown, or how many of how many, with what to add to narrow it."""
+        t, rows, model = self.ui.t, self.model.rows, self.model
+        if rows and rows[0].get("receipt_no") and len(rows) == 1:
+            hit = rows[0]
+            name = (hit.get("name_bo") if self.ui.lang == "bo" else None) or hit.get("name_zh") or ""
+            return t("ui.search.receipt_hit", receipt_no=hit["receipt_no"], name=name)
+        if model.capped:
+            return t("ui.search.count_capped", count=model.total, shown=len(rows))
+        if model.total > len(rows):
+            return t("ui.search.count_more", count=model.total, shown=len(rows))
+        return t("ui.search.count", count=len(rows))
+
     def _on_searching(self, busy: bool) -> None:
         if busy:
             self.status.setText(self.ui.t("ui.search.searching"))
         elif self.model.query:
-            self.status.setText(self.ui.t("ui.search.count", count=len(self.model.rows)))
+            self.status.setText(self.count_text())
         else:
             self.status.setText("")
 
+    def is_the_one(self) -> bool:
+        """The first hit is the person meant: the only match, or an exact ID number or receipt
+        number (no other hit as exact). A name shared by several is never guessed."""
+        rows = self.model.rows
+        if not rows:
+            return False
+        if self.model.total == 1 and len(rows) == 1:
+            return True
+        first = rows[0]
+        exact = first.get("score", 0) >= 1.0 and first.get("matched") in ("id_number", "receipt_no")
+        return exact and (len(rows) == 1 or rows[1].get("score", 0) < 1.0)
+
     def _enter(self) -> None:
-        """Enter in the box: the first hit opens (at once when its answer is already in)."""
+        """Enter in the box: the first hit opens when it is the one (at once when the query's answer
+        is already in); with several, the first row is selected for the clerk to choose."""
         pending = self._timer.isActive() or self.model.query != self.box.text().strip()
         self._timer.stop()
         if not pending and self.model.rows and not self.model._fetching:
-            self.show_first()
+            self._open_or_choose()
             return
         self._open_first = True
         self.model.search(self.box.text())
@@ -233,7 +302,15 @@ class PersonSearch(QWidget):
     def _first_page_in(self) -> None:
         if self._open_first:
             self._open_first = False
+            self._open_or_choose()
+
+    def _open_or_choose(self) -> None:
+        if self.is_the_one():
             self.show_first()
+        elif self.model.rows:
+            self.table.selectRow(0)
+            self.table.setFocus()
+            self.status.setText(f"{self.count_text()} — {self.ui.t('ui.search.choose')}")
 
     def look_for(self, text: str) -> None:
         """Search for ``text`` now, as if the clerk had typed it and pressed Enter."""

@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from desktop import dialogs, fmt
 from desktop.backend import Backend
-from desktop.fit import fit_columns, fit_header_height, heading_lines, hold_height
+from desktop.fit import ReservedLine, fit_columns, fit_header_height, heading_lines, hold_height
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,7 @@ class StatsPage(QWidget):
         self.xlsx_button.clicked.connect(lambda: self.export("xlsx"))
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         self.pdf_button.clicked.connect(lambda: self.export("pdf"))
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = ReservedLine()  # "已保存到…" never pushes the export buttons down
         bar = QHBoxLayout()
         for w in (
             self.from_label,

@@ -182,6 +182,78 @@ def search_persons(s: Session, query: str, limit: int = 50) -> list[dict[str, An
     return ranked[:limit]
 
 
+COUNT_CAP = 1000  # "1000 or more": beyond this a count says nothing more to the clerk
+
+
+def count_persons(s: Session, query: str, cap: int = COUNT_CAP) -> int:
+    """How many persons ``query`` matches, the same scans as ``search_persons`` without their limit
+    (at most ``cap + 1``: each scan stops one past the cap, the persons counted once each)."""
+    kind, q = classify(query)
+    if not q:
+        return 0
+    if kind == "receipt_no":
+        return min(len(_receipt_hits(s, q)), cap + 1)
+    seen: set[str] = set()
+    for key, whole in _inner_lookups(kind, q):
+        seen.update(
+            pid
+            for (pid,) in s.execute(
+                text("SELECT person_id FROM person_search_keys WHERE key >= :lo AND key < :hi LIMIT :n"),
+                {"lo": key, "hi": key + ("\x00" if whole else _TOP), "n": cap + 1},
+            )
+        )
+    for column in KINDS[kind]:
+        seen.update(
+            pid
+            for (pid,) in s.execute(
+                text(f"SELECT id FROM persons WHERE {column} >= :lo AND {column} < :hi LIMIT :n"),
+                {"lo": q, "hi": q + _TOP, "n": cap + 1},
+            )
+        )
+    return min(len(seen), cap + 1)
+
+
+def _details(s: Session, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What tells namesakes apart, by person id: birth date, county and the current employer."""
+    out: dict[str, dict[str, Any]] = {}
+    conn = s.connection()
+    for start in range(0, len(person_ids), 500):
+        chunk = person_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for pid, birth, county in conn.exec_driver_sql(
+            f"SELECT id, birth_date, county_code FROM persons WHERE id IN ({marks})", tuple(chunk)
+        ):
+            out[pid] = {
+                "birth_date": str(birth) if birth else None,
+                "county_code": county,
+                "employer_name_zh": None,
+                "employer_name_bo": None,
+            }
+        # the open enrollment's employer (the latest one when there are several)
+        for pid, zh, bo in conn.exec_driver_sql(
+            "SELECT en.person_id, e.name_zh, e.name_bo FROM enrollments en "
+            "JOIN employers e ON e.id = en.employer_id "
+            f"WHERE en.person_id IN ({marks}) AND en.ended_on IS NULL ORDER BY en.insured_since",
+            tuple(chunk),
+        ):
+            out[pid].update(employer_name_zh=zh, employer_name_bo=bo)
+    return out
+
+
+def lookup_persons(s: Session, query: str, limit: int = 50, cap: int = COUNT_CAP) -> dict[str, Any]:
+    """The desktop lookup: ``search_persons``'s hits, each with what tells namesakes apart
+    (``birth_date``, ``county_code``, ``employer_name_zh``/``_bo``), and the true number of matches
+    (``total``, ``capped`` when there are more than ``cap``)."""
+    hits = search_persons(s, query, limit)
+    total = max(count_persons(s, query, cap), len(hits)) if hits else 0
+    details = _details(s, [h["id"] for h in hits])
+    return {
+        "hits": [{**h, **details.get(h["id"], {})} for h in hits],
+        "total": min(total, cap),
+        "capped": total > cap,
+    }
+
+
 def search_employers(s: Session, query: str, limit: int = 50) -> list[dict[str, Any]]:
     q = query.strip()
     if not q:

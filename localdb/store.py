@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from forms.ric import mask
 from localdb import audit, db, search, signing
 from localdb import models as m
 from localdb.errors import NotFound, StoreExists, UnknownUser
@@ -75,6 +76,33 @@ def _changed(before_json: str | None, after_json: str | None) -> list[str]:
     return sorted(
         k for k in keys if not k.startswith("_") and k in before and k in after and before[k] != after[k]
     )
+
+
+def _values(before_json: str | None, after_json: str | None, changed: list[str]) -> dict[str, Any]:
+    """``{field: {"old": …, "new": …}}`` for the fields an audit event changed (what the record held
+    before and after; a field the record does not hold is left out, and so is a status move's
+    ``status_history``, which is the history itself)."""
+    before = json.loads(before_json) if before_json else None
+    after = json.loads(after_json) if after_json else None
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return {}
+    return {
+        f: {"old": before.get(f), "new": after.get(f)}
+        for f in changed
+        if (f in before or f in after) and not f.endswith("_history")  # the history is the list itself
+    }
+
+
+def _reason(after_json: str | None) -> str | None:
+    after = json.loads(after_json) if after_json else None
+    if isinstance(after, dict):
+        meta = after.get("_correction")
+        if isinstance(meta, dict) and isinstance(meta.get("reason"), str):
+            return str(meta["reason"])
+        note = after.get("note")  # a status move's note: the reason of a rejection or withdrawal
+        if "status_from" in after and isinstance(note, str) and note.strip():
+            return note.strip()
+    return None
 
 
 class Reads:
@@ -211,16 +239,24 @@ class Reads:
             for a in s.scalars(q):
                 item = application_core(a)
                 p = s.get_one(m.Person, a.person_id)
-                item["person"] = {"id": p.id, "name_zh": p.name_zh, "name_bo": p.name_bo}
+                # with what tells namesakes apart in the review queue
+                item["person"] = {
+                    "id": p.id,
+                    "name_zh": p.name_zh,
+                    "name_bo": p.name_bo,
+                    "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+                    "id_masked": mask(p.id_number),
+                }
                 rows.append(item)
             return rows
 
     # --- history -----------------------------------------------------------------------------------
 
     def history(self, entity: str, entity_id: str) -> list[dict[str, Any]]:
-        """The record's history from the audit log, oldest first: ``{at, actor, action, changed}`` per
-        event (``changed`` names the fields a correction or status move changed; empty for a creation).
-        A person's history includes its enrollments'."""
+        """The record's history from the audit log, oldest first: ``{at, actor, action, changed, values,
+        reason}`` per event (``changed`` names the fields a correction or status move changed, empty
+        for a creation; ``values`` has each one's ``{old, new}``; ``reason`` is the correction's or the
+        rejection's reason, or None). A person's history includes its enrollments'."""
         with self._read() as s:
             ids = [entity_id]
             if entity == "person":
@@ -237,16 +273,33 @@ class Reads:
                 .where(m.AuditEvent.entity_id.in_(ids))
                 .order_by(m.AuditEvent.seq)
             ).all()
-        return [
-            {"at": at, "actor": actor, "action": action, "entity": ent, "changed": _changed(before, after)}
-            for at, actor, action, ent, before, after in rows
-        ]
+        out = []
+        for at, actor, action, ent, before, after in rows:
+            changed = _changed(before, after)
+            out.append(
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "entity": ent,
+                    "changed": changed,
+                    "values": _values(before, after, changed),
+                    "reason": _reason(after),
+                }
+            )
+        return out
 
     # --- search, outbox, login ---------------------------------------------------------------------
 
     def search_persons(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         with self._read() as s:
             return search.search_persons(s, query, limit)
+
+    def lookup_persons(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """``search_persons`` for the counter's lookup: hits with birth date, county and employer, and
+        the true number of matches (``localdb.search.lookup_persons``)."""
+        with self._read() as s:
+            return search.lookup_persons(s, query, limit)
 
     def search_employers(self, query: str, limit: int = 50) -> list[dict[str, Any]]:
         with self._read() as s:

@@ -138,6 +138,21 @@ class EmployerPicker(QWidget):
                 self.pick(row)
                 return
 
+    def holds_enter(self) -> bool:
+        """Enter in the box (the form moves on unless this says to stay): an employer chosen, or one
+        just picked from the list, moves on; a single hit is chosen and moves on; several hits open
+        the list to choose from, and the cursor stays."""
+        if self.employer is not None or not self.rows:
+            return False
+        text = self.edit.text()
+        if any(text == f"{self.display(r)} · {r['uscc']}" for r in self.rows):
+            return False  # picked from the list: its record is on the way
+        if len(self.rows) == 1:
+            self.pick(self.rows[0])
+            return False
+        self.completer.complete()
+        return True
+
     def pick(self, row: dict[str, Any]) -> None:
         """A search hit chosen: the full record (its wage) comes from the store."""
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
+from desktop.fit import ReservedLine
 from desktop.formview import DeclaredForm
 from desktop.lang import UiLanguage
 from desktop.pages.base import error_text, scroll
@@ -236,14 +237,38 @@ def decision_html(app: dict[str, Any], ui: UiLanguage) -> str:
 
 
 def history_text(event: dict[str, Any], ui: UiLanguage) -> tuple[str, str, str, str]:
-    """``(when, who, what, fields changed)`` of one history event, in the UI's (bilingual) labels."""
+    """``(when, who, what, fields changed)`` of one history event, in the UI's (bilingual) labels; a
+    changed field with what it held before and after (联系电话：138… → 139…) and the reason under it."""
     action = str(event.get("action") or "")
     msgid = f"history.{action}"
     what = ui.label(msgid, sep=" ")
     if what == msgid:
         what = action
-    changed = "、".join(field_label(f, ui) for f in event.get("changed") or [])
+    values = event.get("values") or {}
+    parts = []
+    for f in event.get("changed") or []:
+        if f in values:  # old → new, as the record held it
+            old, new = (_history_value(f, values[f].get(k), ui) for k in ("old", "new"))
+            parts.append(f"{field_label(f, ui)}：{old} → {new}")
+        else:
+            parts.append(field_label(f, ui))
+    changed = "；".join(parts) if values else "、".join(parts)
+    if event.get("reason"):
+        changed = "\n".join(p for p in (changed, ui.t("ui.history.reason", reason=event["reason"])) if p)
     return fmt.datetime(str(event.get("at") or ""), ui.lang), str(event.get("actor") or ""), what, changed
+
+
+def _history_value(field: str, value: Any, ui: UiLanguage) -> str:
+    """A value in a history row: a choice by its label (状态 已受理), a list item by item, none as —."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "、".join(_history_value(field, v, ui) for v in value)
+    if isinstance(value, dict):
+        return "—"
+    text = str(value)
+    label = ui.t(f"{field}.{text}")
+    return text if label == f"{field}.{text}" else label
 
 
 class HistoryTable(QTableWidget):
@@ -618,9 +643,8 @@ class EditDialog(QDialog):
         self.reason_label = QLabel()
         self.reason = QLineEdit()
         self.reason.setObjectName("edit_reason")
-        self.message = QLabel()
+        self.message = ReservedLine()  # its error line never moves the reason box or the buttons
         self.message.setObjectName("edit_message")
-        self.message.setWordWrap(True)
         self.message.hide()
         self.save_button = QPushButton()
         self.save_button.setObjectName("edit_save")

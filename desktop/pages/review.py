@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fmt, fonts, roles
 from desktop.backend import Backend
-from desktop.fit import column_needs, fit_header_height, heading_lines, share_columns
+from desktop.fit import ReservedLine, column_needs, fit_header_height, heading_lines, share_columns
 from desktop.lang import UiLanguage
 from desktop.pages.base import Page, scroll
 from desktop.pages.record_detail import (
@@ -41,7 +41,8 @@ from desktop.pages.record_detail import (
 )
 from i18n.collation import names_key
 
-REVIEW_COLUMNS = ("receipt_no", "name", "event", "status", "created_at")
+# the birth date beside the name: namesakes told apart in the queue
+REVIEW_COLUMNS = ("receipt_no", "name", "birth_date", "event", "status", "created_at")
 PENDING = "pending"  # the reviewer's queue: received or under review
 PENDING_STATUSES = ("received", "under_review")
 
@@ -61,6 +62,7 @@ class ReviewPage(Page):
         super().__init__(ui, backend)
         self.apps: list[dict[str, Any]] = []
         self.current: dict[str, Any] | None = None
+        self._decided: str | None = None  # the application just moved on here (kept in view)
         self.dialog: QDialog | None = None
         self.filter = QComboBox()
         self.filter.setObjectName("review_filter")
@@ -112,9 +114,8 @@ class ReviewPage(Page):
         self.slip_button.setObjectName("print_slip")
         self.paid_button = QPushButton()
         self.paid_button.setObjectName("mark_paid")
-        self.message = QLabel()
+        self.message = ReservedLine(2)  # the buttons above it stay put when it speaks
         self.message.setObjectName("message_review")
-        self.message.setWordWrap(True)
         self.reason_label = QLabel()
         actions = QFormLayout()
         self.step_buttons = QGridLayout()  # laid out per language (retranslate)
@@ -313,17 +314,39 @@ class ReviewPage(Page):
         wanted = self.filters()
         if wanted is None:
             return
-        keep = self.current["id"] if self.current else None
 
         def ok(apps: list[dict[str, Any]]) -> None:
+            keep = self.current["id"] if self.current else None  # chosen now, maybe while listing
+            was = next((r for r, a in enumerate(self.apps) if a["id"] == keep), 0)
+            said = (self.message.text(), self.message.property("role"))  # what was just done stays said
             self.apps = apps
+            if keep is not None and keep == self._decided and all(a["id"] != keep for a in apps):
+                # just decided here, it left the queue's filter: it stays in view, highlighted, with
+                # its new status (its slip to print) until the reviewer chooses another
+                self.apps.insert(min(was, len(apps)), dict(self.current or {}))
             self._fill()
-            for row, app in enumerate(apps):
-                if app["id"] == keep:
-                    self.table.selectRow(row)
-                    self.current = {**(self.current or {}), **app}
-                    self._show_detail()
-                    self.backend.call("get_application", keep, on_ok=self._loaded)  # its prints too
+            row = next((r for r, a in enumerate(self.apps) if a["id"] == keep), None)
+            if row is not None:
+                self.table.blockSignals(True)  # the detail is set here; the message stays
+                self.table.selectRow(row)
+                self.table.blockSignals(False)
+                self.current = {**(self.current or {}), **self.apps[row]}
+                self._show_detail()
+                self.backend.call("get_application", keep, on_ok=self._loaded)  # its prints too
+            elif keep is not None and self.apps:
+                # it left the list (another filter, another counter's change): the one now in its
+                # place, and the detail and the buttons follow the highlight
+                self.table.blockSignals(True)  # the same row index may stay selected: no signal
+                self.table.selectRow(min(was, len(self.apps) - 1))
+                self.table.blockSignals(False)
+                self._select()
+            elif keep is not None:  # it left the list, and the list is empty
+                self.table.clearSelection()
+                self.current = None
+                self._show_detail()
+            if keep is not None and said[0]:
+                self.message.setProperty("role", said[1])
+                self.message.setText(said[0])
 
         self.backend.call("list_applications", limit=200, on_ok=ok, **wanted)
 
@@ -363,6 +386,7 @@ class ReviewPage(Page):
             values = {
                 "receipt_no": app.get("receipt_no", ""),
                 "name": name,
+                "birth_date": person.get("birth_date") or "",
                 "event": t(f"event.{app['event']}") if app.get("event") else "",
                 "status": t(f"status.{app.get('status')}"),
                 "created_at": fmt.date(str(app.get("created_at") or ""), lang),  # its day in China
@@ -371,7 +395,8 @@ class ReviewPage(Page):
                 item = QTableWidgetItem(str(values[key]))
                 item.setToolTip(item.text())  # whole, where the column elides it
                 if key == "name":
-                    item.setToolTip(" ".join(n for n in (person.get("name_bo"), person.get("name_zh")) if n))
+                    names = (person.get("name_bo"), person.get("name_zh"), person.get("id_masked"))
+                    item.setToolTip(" ".join(n for n in names if n))
                 self.table.setItem(row, col, item)
         self.table.blockSignals(False)
         self._share_columns()
@@ -404,6 +429,8 @@ class ReviewPage(Page):
     def _select(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         self.current = self.apps[rows[0].row()] if rows else None
+        if self.current is None or self.current["id"] != self._decided:
+            self._decided = None
         self.message.clear()
         self.reason.clear()
         if self.current:
@@ -453,6 +480,7 @@ class ReviewPage(Page):
         def ok(result: Any) -> None:
             if isinstance(result, dict) and self.current and result.get("id") == self.current["id"]:
                 self.current = {**self.current, **result}
+                self._decided = self.current["id"]
                 self._show_detail()
             self.message.setProperty("role", "")
             self.message.setText(self.ui.t(f"ui.review.done.{method}", receipt_no=receipt))

@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="show a saved record with its version and history",
         description=(
             "Print one record as JSON, with `version` (name it as --base-version when correcting it) and "
-            "`history`: a list of {at, actor, action, changed: [field…]} from the audit log, oldest "
-            "first (a person's includes its enrollments'). Exit 2 when there is no such record."
+            "`history`: a list of {at, actor, action, changed: [field…], values: {field: {old, new}}, "
+            "reason} from the audit log, oldest first (a person's includes its enrollments'; reason is "
+            "a correction's or a rejection's, else null). Exit 2 when there is no such record."
         ),
     )
     p.add_argument("kind", choices=SHOW_KINDS)

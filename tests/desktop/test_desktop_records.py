@@ -36,12 +36,19 @@ def _person(index: int, region: str = "lhasa") -> dict[str, Any]:
 
 
 def _open_person(qtbot, window, query: str) -> Any:
-    """Type ``query`` in the lookup and press Enter: the first hit opens in the detail pane."""
+    """Type ``query`` in the lookup and press Enter: the hit opens in the detail pane when it is the
+    one; with namesakes the first row is selected, and a second Enter (in the table) opens it."""
     page = window.page("persons")
     page.tabs.setCurrentIndex(0)
     page.search.box.clear()
     type_text(page.search.box, query)
     qtbot.keyClick(page.search.box, Qt.Key.Key_Return)
+    choose = window.ui.t("ui.search.choose")
+    qtbot.waitUntil(
+        lambda: page.detail.record is not None or choose in page.search.status.text(), timeout=10_000
+    )
+    if choose in page.search.status.text():  # several: she chooses (the first) in the table
+        qtbot.keyClick(page.search.table, Qt.Key.Key_Return)
     qtbot.waitUntil(
         lambda: page.detail.record is not None and bool(page.detail.history_events), timeout=10_000
     )
@@ -79,7 +86,8 @@ def test_correct_a_person_from_the_lookup_sends_only_what_changed(qtbot, open_wi
     last = page.detail.history_events[-1]
     assert (last["actor"], last["action"], last["changed"]) == ("clerk1", "person.update", ["phone"])
     assert page.detail.history.item(0, 1).text() == "clerk1"  # newest first
-    assert "手机号码" in page.detail.history.item(0, 3).text()
+    # issue 20: the row says what the field held and holds now
+    assert page.detail.history.item(0, 3).text().endswith(f"手机号码：{before['phone'] or '—'} → 13912345678")
     assert "13912345678" in page.detail.text()
 
 
@@ -160,6 +168,11 @@ def test_a_new_id_number_needs_an_admin_and_a_reason(qtbot, open_window) -> None
     assert not dialog.isVisible()
     moved = _as(window, "admin", "find_person", new_number)
     assert moved is not None and moved["name_zh"] == "王丽"
+    # the history row: old → new and the reason under it
+    qtbot.waitUntil(lambda: page.detail.history_events[-1]["action"] == "person.update", timeout=10_000)
+    row = page.detail.history.item(0, 3).text()
+    assert f"{_person(3)['id_number']} → {new_number}" in row
+    assert row.endswith("原因：身份证号码登记错误，据原件更正")
 
 
 # --- the whole record --------------------------------------------------------------------------------
@@ -283,7 +296,13 @@ def test_a_receipt_number_opens_its_application(qtbot, open_window) -> None:
     _idle(qtbot, window)
     assert page.detail.record["id"] == app["id"]
     assert app["receipt_no"] in page.detail.title.text()
-    assert page.search.model.data(page.search.model.index(0, 3)) == app["receipt_no"]
+    # the hit's columns hold what they are headed (the category under 参保类别); the status line names
+    # the receipt number's application
+    from desktop.search import COLUMNS
+
+    model = page.search.model
+    assert model.data(model.index(0, COLUMNS.index("category"))) == window.ui.t("category.employee")
+    assert app["receipt_no"] in page.search.status.text()
 
 
 # --- review: corrections, queue, benefit, statuses ---------------------------------------------------

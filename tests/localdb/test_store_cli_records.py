@@ -1,5 +1,5 @@
 """The exact CLI contract of `show`, `update` and `review` (checks outside the repo rely on it):
-`show` prints the record with `version` and `history` [{at, actor, action, changed}], exit 2 when not
+`show` prints the record with `version` and `history` [{at, actor, action, changed, values, reason}], exit 2 when not
 found; `update` takes only the changed fields from the version named, exit 2 with a JSON error list for
 invalid input, a stale version or a role that may not; `review` does every step the desktop can."""
 
@@ -59,6 +59,9 @@ def test_update_corrects_from_the_named_version_and_refuses_a_stale_one(
     assert out["errors"][0]["field"] == "base_version"
     code, out = run(capsys, "show", "person", "--db", str(store.path), "--id", p["id"])
     assert [h["changed"] for h in out["history"]] == [[], ["phone"]]
+    # issue 20: with the old and new values and the reason (None: the correction gave none)
+    assert out["history"][1]["values"] == {"phone": {"old": p["phone"], "new": "13900139000"}}
+    assert out["history"][1]["reason"] is None
 
 
 def test_update_refuses_unknown_keys_and_a_role_that_may_not(store, clerk, capsys, tmp_path) -> None:

@@ -217,6 +217,25 @@ def test_the_history_says_who_changed_what(store, clerk, reviewer) -> None:
     ]
 
 
+def test_the_history_has_old_and_new_values_and_the_reason(store, clerk, reviewer) -> None:
+    """Issue 20: a correction's row says what the field held before and after, and why."""
+    p = clerk.register_person(person_data(phone="13800138000"))
+    reviewer.update_person(p["id"], 1, {"phone": "13900139000", "reason": "本人来电更正"})
+    clerk.update_enrollment(p["enrollment"]["id"], 1, {"contribution_base": "7000.00"})
+    history = store.history("person", p["id"])
+    assert [(h["values"], h["reason"]) for h in history] == [
+        ({}, None),
+        ({"phone": {"old": "13800138000", "new": "13900139000"}}, "本人来电更正"),
+        ({"contribution_base": {"old": "6500.00", "new": "7000.00"}}, None),
+    ]
+    app = clerk.create_application(application_data(id_number=p["id_number"]))
+    reviewer.start_review(app["id"])
+    reviewer.reject(app["id"], "出生医学证明不清晰")
+    last = store.history("application", app["id"])[-1]
+    assert last["values"] == {"status": {"old": "under_review", "new": "rejected"}}
+    assert last["reason"] == "出生医学证明不清晰"
+
+
 # --- separation of duties (岗位分离) -----------------------------------------------------------------
 
 

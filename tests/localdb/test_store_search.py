@@ -214,3 +214,73 @@ def test_inner_keys_follow_a_pulled_change_and_a_merge(store, clerk, tmp_path, t
         assert mine["id"] != theirs["id"]
     finally:
         other.close()
+
+
+# --- issue 20: namesakes told apart, the true count --------------------------------------------------
+
+
+def _numbers_ending_in(tail: str, count: int) -> list[str]:
+    """``count`` valid ID numbers of women born on different days, all ending in ``tail``."""
+    import datetime as dt
+
+    seq, check = int(tail[:3]), tail[3]
+    out: list[str] = []
+    day = dt.date(1980, 1, 1)
+    while len(out) < count:
+        number = id_number(birth=day.strftime("%Y%m%d"), seq=seq)
+        if number[-1] == check:
+            out.append(number)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def test_lookup_tells_the_true_count_beyond_the_first_page(store, clerk) -> None:
+    """121 women whose ID numbers end in the same four: a last-four lookup says 121, not 50."""
+    numbers = _numbers_ending_in("0027", 121)
+    for n, number in enumerate(numbers):
+        clerk.register_person(person_data(id_number=number, name_zh="次仁卓玛", phone=f"1380013{n:04d}"))
+    found = store.lookup_persons("0027", limit=50)
+    assert (len(found["hits"]), found["total"], found["capped"]) == (50, 121, False)
+    by_name = store.lookup_persons("次仁卓玛", limit=50)
+    assert (len(by_name["hits"]), by_name["total"]) == (50, 121)
+    # the CLI's contract is untouched: the same hits, without the added keys
+    assert [h["id"] for h in store.search_persons("0027")] == [h["id"] for h in found["hits"]]
+    assert set(store.search_persons("0027")[0]) == {
+        "id", "name_zh", "name_bo", "id_masked", "category", "score", "matched"
+    }  # fmt: skip
+    assert store.lookup_persons("0027", limit=1000)["total"] == 121
+    assert store.lookup_persons("qqqq") == {"hits": [], "total": 0, "capped": False}
+
+
+def test_lookup_hits_carry_birth_date_county_and_employer(store, clerk, people) -> None:
+    born_1985 = clerk.register_person(
+        person_data(id_number=id_number("540103", "19850707", 12), name_zh="张晓", county_code="540103")
+    )
+    hits = {h["id"]: h for h in store.lookup_persons("张晓")["hits"]}
+    assert hits[born_1985["id"]]["birth_date"] == "1985-07-07"
+    assert hits[born_1985["id"]]["county_code"] == "540103"
+    assert hits[people["zhangxiao"]["id"]]["birth_date"] == "1990-03-15"
+    assert hits[people["zhangxiao"]["id"]]["employer_name_zh"] == "拉萨雪域建设有限公司"
+    # the masked number keeps its tail: the last four tell two namesakes apart
+    assert hits[born_1985["id"]]["id_masked"].endswith(born_1985["id_number"][-4:])
+
+
+def test_an_exact_id_number_comes_first(store, clerk, people) -> None:
+    number = people["zhangxiao"]["id_number"]
+    found = store.lookup_persons(number)
+    assert found["hits"][0]["id"] == people["zhangxiao"]["id"] and found["hits"][0]["score"] == 1.0
+    assert found["total"] == 1
+
+
+def test_the_count_stops_at_its_cap(store, clerk, people) -> None:
+    from localdb.search import count_persons
+
+    with store._read() as s:
+        assert count_persons(s, "5401", cap=3) == 4  # one past the cap: "more than 3"
+        assert count_persons(s, "5401") == 5
+        from localdb.search import lookup_persons
+
+        assert {k: v for k, v in lookup_persons(s, "5401", cap=3).items() if k != "hits"} == {
+            "total": 3,
+            "capped": True,
+        }
