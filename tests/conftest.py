@@ -12,19 +12,12 @@ import keyring
 import pytest
 
 from liangxian.keys import MemoryKeyring
+from tests.support.cheap_hashing import CHEAP_ARGON2, CHEAP_BOUNDS, HASHER_MODULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: the modules whose ``_hasher`` makes password hashes (the counter's bootstrap and staff writes, the
-#: central server's users); verifying reads the parameters from the hash itself
-HASHER_MODULES = ("localdb.bootstrap", "localdb.service", "central.service")
-#: argon2id at its least cost (one pass over 8 KiB, one lane): ~0.1 ms a hash instead of ~60 ms
-#: (production: argon2-cffi's defaults, RFC 9106's low-memory profile, 3 passes over 64 MiB, 4 lanes).
-#: The suite makes a few thousand users and logins; the hashes' strength is not what it tests.
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
-
-
 _REAL_HASHERS: dict[str, object] = {}
+_REAL_BOUNDS: dict[str, object] = {}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,12 +28,18 @@ def cheap_password_hashing() -> Iterator[object]:
     the real parameters; ``real_password_hashing`` gives them back to one test in this process."""
     from argon2 import PasswordHasher
 
-    cheap = PasswordHasher(**CHEAP_ARGON2)
+    cheap = PasswordHasher(**CHEAP_ARGON2)  # type: ignore[arg-type]
     with pytest.MonkeyPatch.context() as mp:
         for name in HASHER_MODULES:
             module = importlib.import_module(name)
             _REAL_HASHERS[name] = module._hasher
             mp.setattr(module, "_hasher", cheap)
+        # hashes arriving from elsewhere (pulled staff rows, users offered at enrollment) are checked
+        # against forms.staff's ranges: widened to the cheap cost (real_hash_bounds has the product's)
+        staff = importlib.import_module("forms.staff")
+        for name, bounds in CHEAP_BOUNDS.items():
+            _REAL_BOUNDS[name] = getattr(staff, name)
+            mp.setattr(staff, name, bounds)
         yield cheap
 
 
@@ -50,6 +49,15 @@ def real_password_hashing(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     for name, hasher in _REAL_HASHERS.items():
         monkeypatch.setattr(importlib.import_module(name), "_hasher", hasher)
     return dict(_REAL_HASHERS)
+
+
+@pytest.fixture
+def real_hash_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product's own accepted argon2 ranges (``forms.staff``) back for one test: for the tests of
+    the checks that refuse a weak hash."""
+    staff = importlib.import_module("forms.staff")
+    for name, bounds in _REAL_BOUNDS.items():
+        monkeypatch.setattr(staff, name, bounds)
 
 
 @pytest.fixture

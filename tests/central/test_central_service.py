@@ -53,7 +53,9 @@ def test_an_enrollment_code_is_usable_once(server: CentralServer) -> None:
     assert caught.value.codes == ["enroll.code_used"]
 
 
-def test_enrollment_makes_the_counters_users_staff_of_the_county(server: CentralServer) -> None:
+def test_enrollment_makes_the_counters_users_staff_of_the_county(
+    server: CentralServer, real_hash_bounds: None
+) -> None:
     """The counter's users offered at enrollment become staff of the county, authorised by the code;
     a name the county has keeps the server's row; a weak hash or the machine account is refused before
     the code is spent."""

@@ -104,7 +104,7 @@ def cheap_hash(password: str) -> str:
     return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(password)
 
 
-def test_a_new_admin_with_a_known_password_is_refused(other) -> None:
+def test_a_new_admin_with_a_known_password_is_refused(other, real_hash_bounds) -> None:
     errors = refused(other, [user("mallory", "admin", cheap_hash("known"))])
     assert errors[0]["code"] == "sync.pulled_weak_hash" and "mallory" in errors[0]["message_en"]
     # the same admin as another county's staff, with a proper hash: not this county's
@@ -122,7 +122,7 @@ def test_a_new_admin_with_a_known_password_is_refused(other) -> None:
         "known",  # no hash at all
     ],
 )
-def test_the_admins_password_hash_is_not_replaced_by_a_weak_one(other, forged: str) -> None:
+def test_the_admins_password_hash_is_not_replaced_by_a_weak_one(other, forged: str, real_hash_bounds) -> None:
     errors = refused(other, [user("boss", "admin", forged)])
     assert errors[0]["code"] == "sync.pulled_weak_hash"
     assert other.verify_login("boss", "s3cret") == "admin"

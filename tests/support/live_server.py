@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.cheap_hashing import SITE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,7 +44,8 @@ class LiveServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": str(ROOT), **self.keyring_env}
+        # cheap password hashing in the server too (tests.support.cheap_hashing), as in the tests
+        return {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT), str(SITE))), **self.keyring_env}
 
     def key(self) -> dict[str, str]:
         """`liangxian central key` for this server (the key is made in the keyring on first use)."""
