@@ -250,14 +250,16 @@ def test_values_the_forms_refuse_are_refused_in_a_pulled_record(other, field, va
         assert errors[1]["code"] == code
 
 
-def test_one_forged_record_refuses_the_honest_records_beside_it(store, clerk, other) -> None:
+def test_one_forged_record_refuses_the_honest_records_beside_it(
+    store, clerk, other, real_hash_bounds
+) -> None:
     clerk.register_person(person_data())
     page = [*pulled(store, ("person",)), user("mallory", "admin", cheap_hash("known"))]
     refused(other, page)
     assert other.find_person(id_number()) is None
 
 
-def test_doctor_finds_a_sound_counter_after_every_forged_page(store, clerk, other) -> None:
+def test_doctor_finds_a_sound_counter_after_every_forged_page(store, clerk, other, real_hash_bounds) -> None:
     """Everything above at once against one counter: nothing got in, and doctor says healthy about
     what is there (the only write is the conflict item the refused decision left, itself audited)."""
     clerk.register_person(person_data())

@@ -7,11 +7,14 @@ the migration's filling of rows written before it. The reference is what the loa
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import localdb
 from localdb import db
+from localdb.records import to_wire
 from localdb.remote import RemoteRecord
 from tests.support.store_data import TODAY, application_data, id_number, person_data
 
@@ -104,38 +107,38 @@ def test_the_columns_follow_every_write(store: localdb.Store) -> None:
     }
 
 
-def test_a_pulled_application_gets_its_columns(store: localdb.Store) -> None:
+def _pulled(store: localdb.Store) -> list[RemoteRecord]:
+    """What an honest server hands out for ``store``'s changes: the latest state of each record."""
+    latest: dict[tuple[str, str], RemoteRecord] = {}
+    for n, item in enumerate(store.outbox_batch(10_000), start=1):
+        if item["entity"] in ("employer", "person", "enrollment", "application"):
+            data = to_wire(item["entity"], item["payload"])
+            latest[(item["entity"], item["entity_id"])] = RemoteRecord(
+                item["entity"], item["entity_id"], int(data.get("version") or 1), data, server_seq=n
+            )
+    return sorted(latest.values(), key=lambda r: r.server_seq)
+
+
+def test_a_pulled_application_gets_its_columns(
+    store: localdb.Store, tmp_path: Path, template_db: Path
+) -> None:
+    """Another counter of the county pulls the busy day's records (through the pulled-record checks,
+    its decisions recomputed): its columns say what its sources say, and what the first counter's say."""
     _busy_day(store)
-    boss = store.service("boss", today=TODAY)
-    conn = sqlite3.connect(store.path)
-    person_id = conn.execute("SELECT person_id FROM applications LIMIT 1").fetchone()[0]
-    conn.close()
-    data = {
-        "id": "0190f000-0000-7000-8000-00000000a001",
-        "receipt_no": "540102-01-20261120-0099",
-        "person_id": person_id,
-        "claim_type": "allowance",
-        "event": "birth",
-        "event_date": "2026-10-20",
-        "status": "approved",
-        "form": {"category": "employee", "claim_type": "allowance", "event": "birth"},
-        "created_by": "clerk9",
-        "created_at": "2026-11-20T02:00:00.000000Z",
-        "updated_at": "2026-11-21T02:00:00.000000Z",
-        "decision": {"eligible": True, "allowance": "18282.55", "allowance_days": 158, "leave_days": 158},
-        "status_history": [
-            {"from": None, "to": "received", "at": "2026-11-20T02:00:00.000000Z", "by": "clerk9"},
-            {"from": "received", "to": "under_review", "at": "2026-11-20T03:00:00.000000Z", "by": "rev9"},
-            {"from": "under_review", "to": "approved", "at": "2026-11-21T02:00:00.000000Z", "by": "rev9"},
-        ],
-    }
-    boss.apply_remote([RemoteRecord("application", data["id"], 1, data)])
-    sources, columns = _both(store.path)
-    assert columns == sources
-    mine = next(r for r in columns if r[0] == data["id"])
-    assert mine[1:] == (
-        "employee", "2026-11-20", None, "approved", "2026-11-21", "rev9", None, None, "18282.55", 158, 158
-    )  # fmt: skip
+    shutil.copyfile(template_db, tmp_path / "other.db")
+    other = localdb.open_store(tmp_path / "other.db")
+    try:
+        other.service("boss", today=TODAY).apply_remote(_pulled(store))
+        sources, columns = _both(other.path)
+        assert len(columns) == 4 and columns == sources
+
+        # the same amounts (an ineligible claim's 0 is "0" where decided, "0.00" from the wire)
+        def amounts(rows: list[tuple]) -> list[tuple]:
+            return [(*r[:9], Decimal(r[9]) if r[9] is not None else None, *r[10:]) for r in rows]
+
+        assert amounts(columns) == amounts(_both(store.path)[1])
+    finally:
+        other.close()
 
 
 def test_the_migration_fills_the_rows_written_before_it(store: localdb.Store, tmp_path: Path) -> None:

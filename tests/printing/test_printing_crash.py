@@ -60,9 +60,15 @@ def test_sigkill_during_print_never_leaves_an_unrecorded_or_second_first_copy(co
     assert main(["print", "receipt", "--db", str(db), "--id", record_id, "--out", str(tmp_path / "w.pdf"),
                  *as_user(db.parent, "clerk1", "pw-clerk"), *TODAY_ARG]) == 0  # fmt: skip
     (tmp_path / "w.pdf").unlink()  # recorded as the first print: every later one is a reprint
+    # how long one print takes on this machine now (a busy machine prints slower): the kills land
+    # within a few prints' time of the child's start, whatever the load
+    t0 = time.monotonic()
+    assert main(["print", "receipt", "--db", str(db), "--id", record_id, "--out", str(tmp_path / "w.pdf"),
+                 *as_user(db.parent, "clerk1", "pw-clerk"), *TODAY_ARG]) == 0  # fmt: skip
+    one_print = time.monotonic() - t0
+    (tmp_path / "w.pdf").unlink()
     rng = random.Random(20261201)
     completed = 0
-    started = time.monotonic()
     for kill in range(KILLS):
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -70,7 +76,7 @@ def test_sigkill_during_print_never_leaves_an_unrecorded_or_second_first_copy(co
             os.close(read_fd)
             _child(db, record_id, out_dir, write_fd)
         os.close(write_fd)
-        time.sleep(rng.uniform(0.05, 1.2))
+        time.sleep(rng.uniform(0.1, 4.0) * one_print)
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status), f"child ended early ({status})"
@@ -100,7 +106,6 @@ def test_sigkill_during_print_never_leaves_an_unrecorded_or_second_first_copy(co
             assert stat.S_IMODE(partial.stat().st_mode) == 0o600, partial
     assert not any(_is_first_print(pdf) for pdf in sorted(out_dir.glob("*.pdf"))), "a second first copy"
     assert completed > KILLS // 4, f"the child was not printing when killed ({completed} prints)"
-    assert time.monotonic() - started < 180
     logging.getLogger(__name__).info("%d prints survived %d kills", completed, KILLS)
 
 
