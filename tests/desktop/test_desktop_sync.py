@@ -136,7 +136,7 @@ def test_a_change_refused_for_an_unknown_user_is_sent_again_from_the_sync_screen
     srv, live = central
     window = open_window("admin")
     page = window.page("sync")
-    settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
+    settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"], live.fingerprint)
     synced(qtbot, window)
 
     def dawas_person() -> str:
