@@ -210,28 +210,28 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
             t0 = time.perf_counter()
             with unchecked(HttpSync(proxy.url, c_token, timeout=120)) as t:
                 plain = UncheckedEngine(c, t, username="boss", key=c_key, page=5000).run()
-            unchecked_s = time.perf_counter() - t0
+            plain_s = time.perf_counter() - t0
             down0 = proxy.bytes_down
             t0 = time.perf_counter()
             with HttpSync(proxy.url, b_token, timeout=120) as t:
                 report = SyncEngine(b, t, username="boss", key=b_key, page=5000).run()
             first_sync_s = time.perf_counter() - t0
             pull_bytes = (proxy.bytes_down - down0) / max(report.pulled, 1)
-            # the same first sync at a third counter with the pulled-record checks (localdb/pullcheck.py)
+            # the same first sync at a fourth counter with the pulled-record checks (localdb/pullcheck.py)
             # switched off, for comparison only: what the checks cost
-            c, c_key, c_token = new_counter(server, root, "c", 3)
+            d, d_key, d_token = new_counter(server, root, "d", 4)
             from localdb import pullcheck
 
             checked_run = pullcheck.PageCheck.run
             pullcheck.PageCheck.run = lambda self, by_entity: None  # type: ignore[method-assign]
             try:
                 t0 = time.perf_counter()
-                with HttpSync(proxy.url, c_token, timeout=120) as t:
-                    unchecked = SyncEngine(c, t, username="boss", key=c_key, page=5000).run()
-                unchecked_s = time.perf_counter() - t0
+                with HttpSync(proxy.url, d_token, timeout=120) as t:
+                    nocheck = SyncEngine(d, t, username="boss", key=d_key, page=5000).run()
+                nocheck_s = time.perf_counter() - t0
             finally:
                 pullcheck.PageCheck.run = checked_run  # type: ignore[method-assign]
-            c.close()
+            d.close()
         with b._read() as s:
             rows = [dict(r) for r in s.execute(m.Person.__table__.select()).mappings()]
         for r in rows:
@@ -250,11 +250,11 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
         "pulled_records": report.pulled,
         "first_sync_s": first_sync_s,
         "pull_per_s": pulled_rate,
-        "unchecked_pull_per_s": plain.pulled / unchecked_s,
+        "unchecked_pull_per_s": plain.pulled / plain_s,
         "pull_bytes_per_record": pull_bytes,
         "raw_insert_per_s": raw,
         "pull_vs_raw": pulled_rate / raw,
-        "pull_unchecked_per_s": unchecked.pulled / unchecked_s,
+        "pull_unchecked_per_s": nocheck.pulled / nocheck_s,
     }
 
 
