@@ -65,6 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             "add a counter; prints its one-time enrollment_code (24 h, usable once) and the "
             "server_key_fingerprint its admin types with it"
         ),
+        description=(
+            "Add counter N of a county. Prints {enrollment_code, expires_at, counter_id, …, "
+            "server_key_fingerprint}: give the code (24 h, usable once) and the fingerprint to the "
+            "counter's admin over a channel a fake server cannot touch (paper, a phone call), for "
+            "`liangxian enroll --code CODE --server-key FINGERPRINT`. The code also authorises the users "
+            "that counter offers at enrollment: each name the county does not have yet becomes its staff."
+        ),
     )
     _db(q)
     q.add_argument("--county", required=True)
@@ -77,7 +84,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=lambda a: _run(a, lambda s: s.revoke_counter(a.county, a.counter)))
 
     user = csub.add_parser("user", help="staff users").add_subparsers(dest="user_command", required=True)
-    q = user.add_parser("add", help="add a staff user of a county (password from stdin)")
+    q = user.add_parser(
+        "add",
+        help="add a staff user of a county (password from stdin)",
+        description=(
+            "Add a staff user of a county (password from stdin). Users a counter had at its enrollment "
+            "were offered then; a user added at a counter after it is added here, and the work of hers "
+            "the server refused (sync.unknown_actor) is sent again by `liangxian sync --retry-refused` "
+            "(or the sync screen's button). The name sync is reserved (central.reserved_username)."
+        ),
+    )
     _db(q)
     q.add_argument("--county", required=True)
     q.add_argument("--username", required=True)

@@ -37,7 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "code (24 characters, dashes and case do not matter): the code is sent only to a server "
             "holding that key, and from then on the counter refuses every answer not signed by it "
             "(sync.bad_server_signature). http:// is refused for anything but this machine unless "
-            "--insecure-http (answers are still signed; the code can be read on the way). Exit 2 for a "
+            "--insecure-http (answers are still signed; the code can be read on the way). The counter's "
+            "users (name, role, argon2id hash) are offered with the request: each name the county does not "
+            "have yet becomes a staff user of the county, authorised by the code (docs/central.md); users "
+            "added here later are added on the server with `central user add`. Exit 2 for a "
             "wrong, used or expired code, a code of another county or counter, another server key, or no "
             "keyring; 3 when the server cannot be reached."
         ),

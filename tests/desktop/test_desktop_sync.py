@@ -136,7 +136,7 @@ def test_a_change_refused_for_an_unknown_user_is_sent_again_from_the_sync_screen
     srv, live = central
     window = open_window("admin")
     page = window.page("sync")
-    settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"])
+    settings_enroll(qtbot, window, live.url, srv.add_counter(COUNTY, 1)["enrollment_code"], live.fingerprint)
     synced(qtbot, window)
 
     def dawas_person() -> str:
@@ -191,6 +191,33 @@ def test_enrollment_refusals_are_shown_in_chinese_and_tibetan(qtbot, open_window
     # the code was not used up by the refusals: it still enrolls
     box = settings_enroll(qtbot, window, live.url, code, live.fingerprint)
     assert box.message.text() == ui.t("ui.enroll.done", url=live.url)
+
+
+def test_a_server_key_fingerprint_that_does_not_match_is_refused_in_chinese_and_tibetan(
+    qtbot, open_window, central
+) -> None:
+    """The settings box asks for the fingerprint printed beside the code; another server's (a fake one
+    at the address) is refused with a clear message in both languages, the code is not sent (it still
+    enrolls with the right fingerprint), and a box left without a fingerprint does not try at all."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from forms.errors import error
+    from sync.protocol import public_key_of, server_key_fingerprint
+
+    srv, live = central
+    window = open_window("admin")
+    code = srv.add_counter(COUNTY, 1)["enrollment_code"]
+    other = server_key_fingerprint(public_key_of(Ed25519PrivateKey.generate()))
+    box = settings_enroll(qtbot, window, live.url, code, other)
+    refusal = error("enroll.server_key_mismatch", "server_key", expected=other, got=live.fingerprint)
+    assert box.message.text() == f"{refusal.message('zh')}\n{refusal.message('bo')}"
+    assert other in box.message.text() and live.fingerprint in box.message.text()
+    assert window.backend.store_now().sync_state().get("server.url") is None  # not enrolled
+    box.server_key.clear()
+    box.button.click()
+    assert box.message.text() == window.ui.t("ui.enroll.missing")
+    box = settings_enroll(qtbot, window, live.url, code, live.fingerprint.lower().replace("-", ""))
+    assert box.message.text() == window.ui.t("ui.enroll.done", url=live.url)
 
 
 def _second_counter(srv: CentralServer, live: LiveServer, root: Path) -> tuple[localdb.Store, Any, str]:

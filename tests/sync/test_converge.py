@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync.protocol import PullRequest, PullResponse
-from tests.support.store_data import TODAY, application_data, id_number, person_data
+from tests.support.store_data import TODAY, application_data, employer_data, id_number, person_data
 from tests.sync.test_engine import sound, view
 
 
@@ -151,3 +151,28 @@ def test_a_change_refused_for_a_reason_the_admin_fixed_lands_when_sent_again(wit
     assert view(a.store) == view(b.store)
     sound(a.store)
     assert a.sync(retry_refused=True).retried == 0  # nothing left to send again
+
+
+def test_a_person_refused_for_a_missing_employer_lands_with_its_employer_when_sent_again(
+    counters, server
+) -> None:
+    """dawa (not staff on the server) registers an employer and clerk1 a person of it: the employer is
+    refused (sync.unknown_actor), so the person is refused for an employer the server does not have
+    (employer.unknown). Once the admin adds dawa, one sync with retry_refused sends both again in the
+    order they were made, and both land at every counter of the county."""
+    a, b = counters["a"], counters["b"]
+    a.svc("boss").add_user("dawa", "clerk", None)
+    a.store.service("dawa", today=TODAY).register_employer(employer_data())
+    mine = a.svc().register_person(person_data(id_number=id_number(seq=160)))
+    first = a.sync()
+    assert first.rejected == 2
+    codes = {r["entity"]: r["errors"][0]["code"] for r in a.store.refused_changes()}
+    assert codes == {"employer": "sync.unknown_actor", "person": "employer.unknown"}
+    server.add_user("540102", "dawa", "clerk", "pw-dawa")
+    again = a.sync(retry_refused=True)
+    assert (again.retried, again.pushed, again.rejected) == (2, 2, 0)
+    assert a.store.refused_changes() == []
+    b.sync()
+    assert b.store.get_person(mine["id"])["enrollment"]["employer_uscc"] == employer_data()["uscc"]
+    assert view(a.store) == view(b.store)
+    sound(a.store)

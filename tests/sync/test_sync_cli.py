@@ -327,3 +327,43 @@ def test_an_enrollment_code_beginning_with_a_dash_is_given_as_code_equals(
     with localdb.open_store(a) as store:
         counter_id = store.counter_info.id
     assert real_keyring.get_password("liangxian", f"sync-token:{counter_id}")  # the real Secret Service
+
+
+def test_sync_retry_refused_sends_again_what_an_admin_fixed_on_the_server(
+    tmp_path, capsys, memory_keyring, live
+) -> None:
+    """A user added at the counter after enrollment is not staff on the server: her work is refused
+    (exit 1) and a plain sync does not send it again. `--retry-refused` before the fix is refused
+    again; after `central user add` it lands (exit 0, the same JSON keys) and reaches counter b."""
+    central, srv = live
+    a, b = new_counter(tmp_path, "a", 1), new_counter(tmp_path, "b", 2)
+    for path, number in ((a, 1), (b, 2)):
+        code, out = run(
+            capsys,
+            *("enroll", "--db", str(path), *as_user(tmp_path, "boss"), "--server", srv.url),
+            *("--code", central.add_counter("540102", number)["enrollment_code"]),
+            *("--server-key", srv.fingerprint),
+        )
+        assert code == 0, out
+    with localdb.open_store(a) as store:
+        store.service("boss", today=TODAY).register_employer(employer_data())
+        store.service("boss").add_user("dawa", "clerk", "pw-dawa")
+        mine = store.service("dawa", today=TODAY).register_person(person_data(id_number=id_number(seq=260)))
+    code, out = run(capsys, "sync", "--db", str(a), "--json")
+    assert code == 1 and out["rejected"] == 1 and set(out) == set(KEYS), out
+    code, out = run(capsys, "sync", "--db", str(a), "--json")
+    assert code == 1 and (out["pushed"], out["rejected"]) == (0, 0), out  # not sent again by itself
+    code, out = run(capsys, "sync", "--db", str(a), "--json", "--retry-refused")
+    assert code == 1 and out["rejected"] == 1, out  # not fixed yet: refused again, still kept
+    with localdb.open_store(a) as store:
+        [refusal] = store.refused_changes()
+        assert refusal["errors"][0]["code"] == "sync.unknown_actor"
+    central.add_user("540102", "dawa", "clerk", "pw-dawa")
+    code, out = run(capsys, "sync", "--db", str(a), "--json", "--retry-refused")
+    assert code == 0 and (out["pushed"], out["rejected"]) == (1, 0) and set(out) == set(KEYS), out
+    with localdb.open_store(a) as store:
+        assert store.refused_changes() == []
+    code, out = run(capsys, "sync", "--db", str(b), "--json")
+    assert code == 0, out
+    with localdb.open_store(b) as store:
+        assert store.get_person(mine["id"])["id_number"] == mine["id_number"]
