@@ -10,8 +10,8 @@ is cut from the grab by its own geometry and read back with tesseract's bod mode
   from the same text layout Qt draws it with; only its Tibetan line is read. A Latin word (Excel,
   CSV) is read with ``bod+eng``, a Tibetan / Chinese title line with ``bod+chi_sim``; only Tibetan
   syllables are scored.
-- Each crop is read in modes 6 (a block: wrapped labels), 7 (one line) and 8 (one word) at both
-  scales and scored by its best reading: on two-syllable buttons bod's result swings between modes
+- Each crop is read in modes 6 (a block: wrapped labels), 7 (one line) and 8 (one word), each next
+  mode only while no reading is exact, at both scales, and scored by its best reading: on two-syllable buttons bod's result swings between modes
   and scales (measured: 保存 ཉར་ཚགས། read right at 2× mode 8 only), while a rendering fault shows in
   every reading. Greyed-out (disabled) widgets are left out (see ``_texts``).
 

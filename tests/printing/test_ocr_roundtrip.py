@@ -5,10 +5,11 @@ for Lhasa (Tibetan and Chinese) and Lianyungang (Chinese), and the statistics re
 What is compared: the layout records every line it draws (``tests.support.ocr.RecordingTypesetter``:
 the printing typesetter noting page, baseline, ink height and the x-range of each script run), so each
 Tibetan and each Chinese stretch of a line — a label, a value, a line of a note — is cut from the render
-and read on its own, and the text the layout meant to draw is the reference. Each crop is read in two
-page segmentation modes (7: one line, 8: one word) and scored by the better reading: tesseract's line
-finder now and then drops a clean line in one mode or the other (measured: a checklist item read as
-nothing in mode 7 and right in mode 8), while a drawing fault shows in both. Rates are tibetan-wer's:
+and read on its own, and the text the layout meant to draw is the reference. Each crop is read in
+page segmentation mode 7 (one line) and, where that reading is not exact, in mode 8 (one word) too,
+and scored by the better reading: tesseract's line finder now and then drops a clean line in one
+mode or the other (measured: a checklist item read as nothing in mode 7 and right in mode 8), while
+a drawing fault shows in both. Rates are tibetan-wer's:
 the syllable error rate (SER: syllables split at tsheg, shad and spaces; punctuation not counted) for
 Tibetan and the character error rate (CER, code points, NFKC, spaces dropped) for Chinese, as corpus
 rates over all the stretches of one document.

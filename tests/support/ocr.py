@@ -133,7 +133,7 @@ class Crop:
     where: str  # for messages: document, page, …
     model: str = ""  # tesseract's -l, ``lang`` unless given (bod+chi_sim for a bilingual label)
     modes: tuple[int, ...] = ()  # page segmentation modes, ``read_back``'s unless given
-    readings: list[str] = field(default_factory=list)  # one text per mode (and per variant merged in)
+    readings: list[str] = field(default_factory=list)  # one text per mode read (and per variant merged in)
     path: Path | None = None
 
     def units(self) -> tuple[str, str]:
@@ -146,6 +146,12 @@ class Crop:
     @property
     def got(self) -> str:
         return self.units()[1]
+
+    @property
+    def exact(self) -> bool:
+        """A reading gives the text without an error (no other can score better)."""
+        ref, got = self.units()
+        return _distance(self.lang, ref, got) == 0
 
 
 # Tibetan set smaller than 11 pt (A5 and the roll: 6.2-8 pt, 26-33 px a line at 300 dpi) is scaled up to
@@ -225,30 +231,48 @@ MODES = (7, 8)
 
 
 def read_back(crops: Sequence[Crop], *, modes: Sequence[int] = MODES, workers: int = 2) -> None:
-    """OCR every crop in each of its modes (``modes`` unless it names its own; fills ``readings``):
-    the crops of each model and mode in one tesseract process, ``workers`` processes at a time."""
+    """OCR every crop in its first mode (``modes`` unless it names its own; fills ``readings``), and
+    in its next mode only while no reading so far gives its text exactly: a crop is scored by its
+    best reading, and none is better than an exact one (the first mode reads most crops exactly, so
+    this halves the reading). The crops of each model and mode go through one tesseract process,
+    ``workers`` processes at a time."""
     with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
         work = Path(tmp)
         for i, c in enumerate(crops):
             c.path = work / f"{i}.png"
             c.image.save(c.path)
-        jobs: list[tuple[list[Crop], str, int]] = []
-        for lang in sorted({c.model or c.lang for c in crops}):
-            for psm in sorted({m for c in crops for m in (c.modes or modes)}):
-                group = [c for c in crops if (c.model or c.lang) == lang and psm in (c.modes or modes)]
-                if not group:
-                    continue
-                chunks = max(1, min(workers, len(group) // 8))
-                jobs.extend((group[k::chunks], lang, psm) for k in range(chunks))
-
-        def run(job: tuple[list[Crop], str, int]) -> None:
-            part, lang, psm = job
-            texts = _tesseract_batch([c.path for c in part], lang, psm, work)
-            for c, text in zip(part, texts, strict=True):
-                c.readings.append(text)
-
+        pending, rank = list(crops), 0
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, jobs))
+            while pending:
+                _read_round(pending, rank, modes, workers, pool, work)
+                rank += 1
+                pending = [c for c in pending if len(c.modes or modes) > rank and not c.exact]
+
+
+def _read_round(
+    crops: Sequence[Crop],
+    rank: int,
+    modes: Sequence[int],
+    workers: int,
+    pool: ThreadPoolExecutor,
+    work: Path,
+) -> None:
+    """Each crop read in its ``rank``-th mode."""
+    groups: dict[tuple[str, int], list[Crop]] = {}
+    for c in crops:
+        groups.setdefault((c.model or c.lang, (c.modes or tuple(modes))[rank]), []).append(c)
+    jobs: list[tuple[list[Crop], str, int]] = []
+    for (lang, psm), group in sorted(groups.items()):
+        chunks = max(1, min(workers, len(group) // 8))
+        jobs.extend((group[k::chunks], lang, psm) for k in range(chunks))
+
+    def run(job: tuple[list[Crop], str, int]) -> None:
+        part, lang, psm = job
+        texts = _tesseract_batch([c.path for c in part], lang, psm, work)
+        for c, text in zip(part, texts, strict=True):
+            c.readings.append(text)
+
+    list(pool.map(run, jobs))
 
 
 _SPACE = re.compile(r"\s+")
