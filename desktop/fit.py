@@ -122,18 +122,19 @@ def column_needs(table: QTableView) -> list[int]:
     ]
 
 
-def share_columns(table: QTableView, stretch: int) -> None:
+def share_columns(table: QTableView, stretch: int, whole: tuple[int, ...] = ()) -> None:
     """Columns that share the table's width without a sideways scroll bar: each gets what its
     contents need when they all fit (column ``stretch`` takes what is left); otherwise the widest
     give up width first ("water-filling") down to their heading's width, and their cells are elided
-    (each item's tooltip holds its whole text). Call after filling the table and on every resize."""
+    (each item's tooltip holds its whole text); the columns ``whole`` never give up width (a masked ID
+    number whose tail tells namesakes apart). Call after filling the table and on every resize."""
     header = table.horizontalHeader()
     count = table.model().columnCount()
     if count == 0:
         return
     room = table.viewport().width()
     need = column_needs(table)
-    floor = [header.sectionSizeHint(c) for c in range(count)]
+    floor = [need[c] if c in whole else header.sectionSizeHint(c) for c in range(count)]
     widths = list(need)
     excess = sum(widths) - room
     while excess > 0:

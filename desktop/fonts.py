@@ -69,11 +69,66 @@ def _load_first(paths: tuple[Path, ...]) -> str | None:
     return None
 
 
+# Noto Serif Tibetan's own line box is 2.8 em (ascent 1.466, descent 1.349: room for the tallest
+# Sanskrit stacks), so every line, field and row with Tibetan in it was 45 px at 12 pt with the ink
+# in its middle 23 px, and a Lhasa form took five or six screens. The deep stacks a counter writes
+# (DEEP_STACKS: བསྒྲུབས་སྐྱོང་ཀྱྀ་ཧཱུྃ་གྲྭ) reach 0.69 em above and below the baseline; the line box
+# used on screen is 1.9 em (30 px at 12 pt, 25 px at 10 pt): 1.15 em above, for the vowel signs over
+# a tall stack in a tab or a button with no padding (at 0.95 em the OCR round trip of
+# tests/desktop/test_screen_ocr.py misread ི and ོ on the tabs: 13 % syllable errors), 0.75 below.
+TIBETAN_ASCENT_EM = 1.15
+TIBETAN_DESCENT_EM = 0.75
+
+
+def _tight_tibetan(path: Path) -> bytes | None:
+    """The font file with its line metrics set to ``TIBETAN_ASCENT_EM``/``TIBETAN_DESCENT_EM`` (the
+    glyphs untouched), or None when it is not one whose line box needs it."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    try:
+        font = TTFont(str(path))
+        upem = font["head"].unitsPerEm
+        hhea, os2 = font["hhea"], font["OS/2"]
+        ascent, descent = round(TIBETAN_ASCENT_EM * upem), round(TIBETAN_DESCENT_EM * upem)
+        if hhea.ascent - hhea.descent <= ascent + descent:
+            return None  # already as tight (Tibetan Machine Uni)
+        hhea.ascent, hhea.descent, hhea.lineGap = ascent, -descent, 0
+        os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = ascent, -descent, 0
+        os2.usWinAscent, os2.usWinDescent = ascent, descent
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    except Exception:  # a font fontTools cannot read: used as it is
+        log.warning("could not set the line metrics of %s", path, exc_info=True)
+        return None
+
+
+def _load_tibetan(paths: tuple[Path, ...]) -> str | None:
+    from PySide6.QtCore import QByteArray
+
+    for path in paths:
+        if not path.exists():
+            continue
+        data = _tight_tibetan(path)
+        if data is None:
+            font_id = QFontDatabase.addApplicationFont(str(path))
+        else:
+            font_id = QFontDatabase.addApplicationFontFromData(QByteArray(data))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families:
+            return families[0]
+        log.warning("could not load font %s", path)
+    log.warning("none of these fonts is installed: %s (run scripts/setup-system.sh)", paths)
+    return None
+
+
 def load() -> Fonts:
     """Register the fonts once per process; returns their family names."""
     global _loaded
     if _loaded is None:
-        _loaded = Fonts(tibetan=_load_first(TIBETAN_FILES), chinese=_load_first(CHINESE_FILES))
+        _loaded = Fonts(tibetan=_load_tibetan(TIBETAN_FILES), chinese=_load_first(CHINESE_FILES))
     return _loaded
 
 

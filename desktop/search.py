@@ -11,7 +11,6 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop import fonts
 from desktop.backend import Backend
-from desktop.fit import fit_header_height, heading_lines
+from desktop.fit import fit_header_height, heading_lines, share_columns
 from desktop.lang import UiLanguage
 
 log = logging.getLogger(__name__)
@@ -196,10 +195,8 @@ class PersonSearch(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         fonts.fit_rows(self.table)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        for column in FIT_TO_CONTENTS:  # sized by _fit_columns whenever rows come in
-            header.setSectionResizeMode(COLUMNS.index(column), QHeaderView.ResizeMode.Fixed)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.activated.connect(self._activate)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -230,30 +227,26 @@ class PersonSearch(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt's name
         super().resizeEvent(event)
         self._fit_headings()
+        self._fit_columns()
 
     def _fit_columns(self) -> None:
         """The masked number and the birth date as wide as their widest cell and heading: never cut
         (the tail of the number tells namesakes apart); the other columns share what is left."""
-        header = self.table.horizontalHeader()
-        for column in FIT_TO_CONTENTS:
-            c = COLUMNS.index(column)
-            width = max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
-            if width > 0 and width != self.table.columnWidth(c):
-                self.table.setColumnWidth(c, width)
+        whole = tuple(COLUMNS.index(c) for c in FIT_TO_CONTENTS)
+        share_columns(self.table, COLUMNS.index("employer"), whole)
 
     def _fit_headings(self) -> None:
         """Column headings on two lines where a column is narrower than its heading (Tibetan ones
         are two to three times as wide as Chinese), and a header tall enough for them."""
         header = self.table.horizontalHeader()
         metrics = QFontMetrics(header.font())
-        stretched = len(COLUMNS) - len(FIT_TO_CONTENTS)
-        fixed = sum(self.table.columnWidth(COLUMNS.index(c)) for c in FIT_TO_CONTENTS)
-        room = max(40, (self.table.viewport().width() - fixed) // stretched - 2 * metrics.averageCharWidth())
+        room = max(40, self.table.viewport().width() // len(COLUMNS) - 2 * metrics.averageCharWidth())
         if (metrics, room) == (self.model.heading_metrics, self.model.heading_room):
             return
         self.model.heading_metrics, self.model.heading_room = metrics, room
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         fit_header_height(self.table)
+        self._fit_columns()
 
     def count_text(self) -> str:
         """The true count: all shown, or how many of how many, with what to add to narrow it."""

@@ -128,7 +128,7 @@ class PersonsPage(Page):
         search_tab = QSplitter()
         search_tab.addWidget(self.search)
         search_tab.addWidget(detail_area)
-        search_tab.setSizes([640, 480])  # the hits carry birth date, county and employer: the wider side
+        search_tab.setSizes([440, 560])
         self.tabs.addTab(search_tab, "")
         self.person = self.employer = None
         self.duplicate = DuplicateBanner(ui, may_apply=roles.may(backend.role, "application.create"))

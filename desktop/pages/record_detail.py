@@ -221,14 +221,16 @@ def decision_html(app: dict[str, Any], ui: UiLanguage) -> str:
                 (t("ui.entitlement.settlement_code", **code), " / ".join(str(v) for v in code.values()))
             )
     else:
+        # the amount and the period first (what the reviewer decides on, in view without scrolling),
+        # then the leave lines with their sources
+        rows += [
+            (t("ui.entitlement.allowance"), f"<b>{fmt.money(decision.get('allowance'), lang)}</b>"),
+            (t("ui.entitlement.leave_days"), t("ui.entitlement.days", days=decision.get("leave_days", 0))),
+            (t("ui.entitlement.daily_rate"), fmt.money(decision.get("daily_rate"), lang)),
+        ]
         for line in decision.get("leave_breakdown", []):
             days = t("ui.entitlement.days", days=fmt.number(line["days"], lang))
             rows.append((t("leave." + line["code"]), f"{days}<br><small>{line.get('source', '')}</small>"))
-        rows += [
-            (t("ui.entitlement.leave_days"), t("ui.entitlement.days", days=decision.get("leave_days", 0))),
-            (t("ui.entitlement.daily_rate"), fmt.money(decision.get("daily_rate"), lang)),
-            (t("ui.entitlement.allowance"), fmt.money(decision.get("allowance"), lang)),
-        ]
     html += "".join(f"<tr><td valign='top'>{k}</td><td colspan=3>{v}</td></tr>" for k, v in rows)
     for code in decision.get("reasons", []):
         html += f"<tr><td colspan=4>{t('reason.' + code)}</td></tr>"

@@ -7,12 +7,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if os.environ["QT_QPA_PLATFORM"] == "offscreen":
-    # a roomy offscreen screen (its default is 800×800): a new user's window opens at its usual
-    # 1280×820 in every test, and a test about 1366×768 resizes to it; the first start on a
-    # 1366×768 screen is tested on such a screen (test_desktop_first_start.py)
+    # the offscreen screen is a counter's 1366×768 (its default is 800×800): a new user's window
+    # opens inside it as at a counter (desktop/prefs.py first_geometry), a dialog sized from the
+    # screen (the print preview) is sized as there
     _screen = os.path.join(__import__("tempfile").mkdtemp(prefix="liangxian-test-screen-"), "screen.json")
     with open(_screen, "w", encoding="utf-8") as _fh:
-        _fh.write('{"screens": [{"name": "test", "x": 0, "y": 0, "width": 1920, "height": 1080}]}')
+        _fh.write('{"screens": [{"name": "test", "x": 0, "y": 0, "width": 1366, "height": 768}]}')
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen}"
 # the desktop's catalog cache goes to a throw-away folder, not the user's ~/.cache
 os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="liangxian-test-cache-")

@@ -539,7 +539,7 @@ def dialog_print_preview(c: Counter) -> QWidget:
     review.table.selectRow(0)
     _settle(c.window, lambda: review.current is not None)
     preview = print_document("receipt", review.current, c.window.backend, c.ui, c.window)
-    _settle(c.window, lambda: preview.page_count > 0 and not preview.busy, 30)
+    _settle(c.window, lambda: preview.page_count > 0 and not preview.busy)
     return preview
 
 
@@ -671,3 +671,101 @@ def test_the_checks_find_clipped_squeezed_and_off_screen_widgets(qtbot) -> None:
     assert "lies outside its window" in found  # the label past the edge
     assert "header" in found  # the narrow section
     assert "scrolls sideways" in found  # the scroll area
+
+
+# --- issue 20: Tibetan layouts dense enough for the work -------------------------------------------
+
+#: at most this many screens of scrolling for a form of the Lhasa counter at 1366×768
+MAX_SCREENS = 2.0
+MIN_LIST_ROWS = 12
+
+
+def _area_of(widget: QWidget) -> Any:
+    from PySide6.QtWidgets import QScrollArea
+
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+def _screens(area: Any) -> float:
+    """Content height ÷ viewport height of a scroll area (1.0: it fits, no scrolling)."""
+    return area.widget().height() / max(area.viewport().height(), 1)
+
+
+def form_person(c: Counter) -> Any:
+    screen_persons_person(c)
+    return _area_of(c.window.page("persons").person.form)
+
+
+def form_employer(c: Counter) -> Any:
+    screen_persons_employer(c)
+    return _area_of(c.window.page("persons").employer.form)
+
+
+def form_allowance(c: Counter) -> Any:
+    screen_applications(c)
+    return _area_of(c.window.page("applications").form)
+
+
+def form_medical(c: Counter) -> Any:
+    page = c.window.page("applications")
+    screen_applications(c)
+    page.form.set_values({"claim_type": "medical"})
+    _settle(c.window)
+    return _area_of(page.form)
+
+
+def form_review_detail(c: Counter) -> Any:
+    screen_review(c)
+    return c.window.page("review").findChild(QWidget, "review_facts")
+
+
+def form_person_detail(c: Counter) -> Any:
+    screen_persons_search(c)
+    return _area_of(c.window.page("persons").detail)
+
+
+FORMS = {
+    "person": form_person,
+    "employer": form_employer,
+    "allowance": form_allowance,
+    "medical": form_medical,
+    "review-detail": form_review_detail,
+    "person-detail": form_person_detail,
+}
+
+
+#: forms still above the limit, with the screens they take now (issue 20: before the Tibetan line box
+#: was tightened, in bo: person 2.13, employer 1.67, allowance 5.79, medical 6.43, review detail 9.20,
+#: person detail 2.44; in zh: 1.67, 1.30, 4.43, 4.92, 2.32, 1.78). A listed form may not get worse,
+#: and one brought within the limit fails until it is taken off the list.
+STILL_OVER: dict[tuple[str, str], float] = {
+    ("allowance", "bo"): 3.6,
+    ("allowance", "zh"): 2.9,
+    ("medical", "bo"): 4.0,
+    ("medical", "zh"): 3.3,
+    ("review-detail", "bo"): 6.0,
+}
+
+
+@pytest.mark.parametrize("lang", ["bo", "zh"])
+@pytest.mark.parametrize("form", list(FORMS))
+def test_a_lhasa_form_takes_at_most_two_screens(counters, lang: str, form: str) -> None:
+    counter = counters("lhasa", lang)
+    window = counter.window
+    if window.backend.role is None:
+        _login(window, sample_data.ADMIN)
+    _at_screen_size(window)
+    area = FORMS[form](counter)
+    _settle(window)
+    screens = _screens(area)
+    over = STILL_OVER.get((form, lang))
+    if over is None:
+        assert screens <= MAX_SCREENS, f"{form} in {lang} at Lhasa takes {screens:.2f} screens at 1366×768"
+        return
+    # still over the limit: never worse than measured, and taken off the list once within it
+    assert screens <= over, f"{form} in {lang} at Lhasa now takes {screens:.2f} screens (was {over})"
+    assert screens > MAX_SCREENS, f"{form} in {lang} is within {MAX_SCREENS} screens: take it off STILL_OVER"
+    pytest.xfail(f"{form} in {lang} takes {screens:.2f} screens at 1366×768, not yet within {MAX_SCREENS}")
