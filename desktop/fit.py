@@ -133,8 +133,9 @@ def share_columns(table: QTableView, stretch: int, whole: tuple[int, ...] = ()) 
     if count == 0:
         return
     room = table.viewport().width()
-    need = column_needs(table)
-    floor = [need[c] if c in whole else header.sectionSizeHint(c) for c in range(count)]
+    hidden = {c for c in range(count) if header.isSectionHidden(c)}
+    need = [0 if c in hidden else n for c, n in enumerate(column_needs(table))]
+    floor = [0 if c in hidden else need[c] if c in whole else header.sectionSizeHint(c) for c in range(count)]
     widths = list(need)
     excess = sum(widths) - room
     while excess > 0:
@@ -153,5 +154,7 @@ def share_columns(table: QTableView, stretch: int, whole: tuple[int, ...] = ()) 
     if excess < 0:
         widths[stretch] -= excess  # what is left goes to the stretched column
     for c in range(count):
+        if c in hidden:
+            continue
         header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(c, widths[c])

@@ -34,7 +34,8 @@ HEADINGS = {
     "county": "ui.search.county",
     "employer": "ui.search.employer",
 }
-FIT_TO_CONTENTS = ("id_masked", "birth_date")  # never cut: the tail of the number tells people apart
+#: never cut: the Chinese name, and the tail of the number and the birth date that tell namesakes apart
+FIT_TO_CONTENTS = ("name_zh", "id_masked", "birth_date")
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -232,6 +233,10 @@ class PersonSearch(QWidget):
     def _fit_columns(self) -> None:
         """The masked number and the birth date as wide as their widest cell and heading: never cut
         (the tail of the number tells namesakes apart); the other columns share what is left."""
+        # a counter holds its own county's persons only: the county column says something only when
+        # the hits are of more than one county (and its room goes to the names)
+        counties = {r.get("county_code") for r in self.model.rows}
+        self.table.setColumnHidden(COLUMNS.index("county"), len(counties) <= 1)
         whole = tuple(COLUMNS.index(c) for c in FIT_TO_CONTENTS)
         share_columns(self.table, COLUMNS.index("employer"), whole)
 

@@ -66,6 +66,11 @@ def test_namesakes_show_birth_date_and_the_whole_masked_number(qtbot, open_windo
             lambda t=text: search.table.columnWidth(column) >= metrics.horizontalAdvance(t), timeout=10_000
         )
     assert search.status.text() == window.ui.t("ui.search.count", count=5)
+    # the Chinese name whole too (it was elided to "…" in Tibetan beside seven columns), and no
+    # column for the county when every hit is of this counter's county
+    name = COLUMNS.index("name_zh")
+    qtbot.waitUntil(lambda: search.table.columnWidth(name) >= metrics.horizontalAdvance(NAME), timeout=10_000)
+    assert search.table.isColumnHidden(COLUMNS.index("county"))
 
 
 def test_enter_opens_a_hit_only_when_it_is_the_one(qtbot, open_window) -> None:
