@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session
 from central import models as m
 from forms.declarations import get_form, validate
 from forms.errors import Issue, ValidationFailed, error, errors_only
+from forms.record_fields import DECISION_KEYS, EMPLOYER_FIELDS, ENROLLMENT_FIELDS, PERSON_FIELDS, RECEIPT_RE
 from forms.workflow import (
     CORRECTIONS,
     PAID,
@@ -49,37 +49,6 @@ from forms.workflow import (
 )
 from sync.protocol import Change, ChangeResult
 
-RECEIPT_RE = re.compile(r"^(\d{6})-(\d{2})-(\d{8})-(\d{4})$")
-DECISION_KEYS = (
-    "eligible",
-    "reasons",
-    "leave_days",
-    "allowance_days",
-    "daily_rate",
-    "allowance",
-    "medical_paid_by",
-)
-PERSON_FIELDS = (
-    "id_number",
-    "name_zh",
-    "name_bo",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "county_code",
-    "category",
-)
-ENROLLMENT_FORM_FIELDS = ("category", "contribution_base", "flexible_scheme", "insured_since")
-EMPLOYER_FIELDS = (
-    "uscc",
-    "name_zh",
-    "name_bo",
-    "county_code",
-    "rate_class",
-    "avg_monthly_wage",
-    "contact_phone",
-)
 APPLICATION_TOP = ("claim_type", "event", "event_date")
 
 
@@ -523,9 +492,7 @@ class RecordRules:
             raise _refuse("form.not_object", "enrollment")
         enrollment = dict(enrollment or {})
         form_input = {k: data.get(k) for k in PERSON_FIELDS}
-        form_input.update(
-            {k: enrollment.get(k) for k in ENROLLMENT_FORM_FIELDS if enrollment.get(k) is not None}
-        )
+        form_input.update({k: enrollment.get(k) for k in ENROLLMENT_FIELDS if enrollment.get(k) is not None})
         form_input["employer_uscc"] = self._employer_uscc(enrollment)
         values = self._validated("person", form_input)
         if values["county_code"] != self.county:
@@ -569,7 +536,7 @@ class RecordRules:
         data = {
             **enrollment,
             "person_id": person_id,
-            **_json_ready({k: values.get(k) for k in ENROLLMENT_FORM_FIELDS}),
+            **_json_ready({k: values.get(k) for k in ENROLLMENT_FIELDS}),
         }
         if enrollment.get("employer_id"):  # an employer merged into another: point at the survivor
             data["employer_id"] = self.resolve_alias(enrollment["employer_id"])
@@ -871,8 +838,8 @@ class RecordRules:
                 raise _refuse("sync.out_of_county", "county_code", county_code=data.get("county_code"))
             self._save(row, data, id_number=data["id_number"])
         elif entity == "enrollment":
-            form_input = {k: current.get(k) for k in ENROLLMENT_FORM_FIELDS} | {
-                k: v for k, v in edits.items() if k in ENROLLMENT_FORM_FIELDS
+            form_input = {k: current.get(k) for k in ENROLLMENT_FIELDS} | {
+                k: v for k, v in edits.items() if k in ENROLLMENT_FIELDS
             }
             if "employer_uscc" in edits:
                 form_input["employer_uscc"] = edits["employer_uscc"]

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from forms import workflow
 from forms.declarations import get_form, validate
 from forms.errors import Issue, ValidationFailed, error, errors_only
+from forms.record_fields import DECISION_KEYS, EMPLOYER_FIELDS, ENROLLMENT_FIELDS, PERSON_FIELDS, RECEIPT_RE
 from forms.staff import MACHINE_ACCOUNT
 from forms.staff import password_hash_issue as argon2_issue
 from forms.text import is_clean_text
@@ -41,40 +42,9 @@ from forms.text import is_clean_text
 #: the counter's own account for unattended syncs (liangxian.syncjobs.SYNC_ACCOUNT): never from a pull
 SYNC_ACCOUNT = MACHINE_ACCOUNT
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-RECEIPT_RE = re.compile(r"^(\d{6})-(\d{2})-(\d{8})-(\d{4})$")
 USERNAME_MAX = 64
-PERSON_FIELDS = (
-    "id_number",
-    "name_zh",
-    "name_bo",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "phone",
-    "county_code",
-    "category",
-)
-ENROLLMENT_FIELDS = ("category", "contribution_base", "flexible_scheme", "insured_since")
-EMPLOYER_FIELDS = (
-    "uscc",
-    "name_zh",
-    "name_bo",
-    "county_code",
-    "rate_class",
-    "avg_monthly_wage",
-    "contact_phone",
-)
 #: what a pulled decision must agree on with the engine's (as the server compares a pushed one)
-DECISION_KEYS = (
-    "eligible",
-    "reasons",
-    "leave_days",
-    "allowance_days",
-    "daily_rate",
-    "allowance",
-    "medical_paid_by",
-    "rule",
-)
+PULLED_DECISION_KEYS = (*DECISION_KEYS, "rule")
 CONFLICT_KINDS = frozenset({"field", "status", "duplicate_application", "other_county"})
 COPY_MAX = 1000
 
@@ -400,9 +370,9 @@ class PageCheck:
         if pulled is None:
             return
         differ = (
-            list(DECISION_KEYS)
+            list(PULLED_DECISION_KEYS)
             if not isinstance(pulled, Mapping)
-            else [k for k in DECISION_KEYS if pulled.get(k) != computed.get(k)]
+            else [k for k in PULLED_DECISION_KEYS if pulled.get(k) != computed.get(k)]
         )
         if differ:
             shown = pulled if isinstance(pulled, Mapping) else {}

@@ -17,9 +17,16 @@ from argon2 import Type as Argon2Type
 import localdb
 from localdb import maintenance
 from localdb.pullcheck import PageRefused
-from localdb.records import to_wire
 from localdb.remote import RemoteRecord
-from tests.support.store_data import TODAY, application_data, employer_data, id_number, person_data, uscc
+from tests.support.store_data import (
+    TODAY,
+    application_data,
+    employer_data,
+    id_number,
+    person_data,
+    pulled,
+    uscc,
+)
 
 FORGED_ID = "0190f000-0000-7000-8000-00000000f0f0"
 
@@ -34,19 +41,6 @@ def other(tmp_path: Path, template_db: Path):
         yield st
     finally:
         st.close()
-
-
-def pulled(store: localdb.Store, entities: tuple[str, ...]) -> list[RemoteRecord]:
-    """What an honest server would hand out for ``store``'s changes (the latest state of each)."""
-    latest: dict[tuple[str, str], RemoteRecord] = {}
-    for n, item in enumerate(store.outbox_batch(10_000), start=1):
-        if item["entity"] not in entities:
-            continue
-        data = to_wire(item["entity"], item["payload"])
-        latest[(item["entity"], item["entity_id"])] = RemoteRecord(
-            item["entity"], item["entity_id"], int(data.get("version") or 1), data, server_seq=n
-        )
-    return sorted(latest.values(), key=lambda r: r.server_seq)
 
 
 def table_rows(store: localdb.Store) -> dict[str, int]:

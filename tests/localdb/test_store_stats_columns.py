@@ -14,9 +14,7 @@ from pathlib import Path
 
 import localdb
 from localdb import db
-from localdb.records import to_wire
-from localdb.remote import RemoteRecord
-from tests.support.store_data import TODAY, application_data, id_number, person_data
+from tests.support.store_data import TODAY, application_data, id_number, person_data, pulled
 
 # the loader's SELECT before schema 0009 (joins and JSON), one row per application
 FROM_SOURCES = """
@@ -107,18 +105,6 @@ def test_the_columns_follow_every_write(store: localdb.Store) -> None:
     }
 
 
-def _pulled(store: localdb.Store) -> list[RemoteRecord]:
-    """What an honest server hands out for ``store``'s changes: the latest state of each record."""
-    latest: dict[tuple[str, str], RemoteRecord] = {}
-    for n, item in enumerate(store.outbox_batch(10_000), start=1):
-        if item["entity"] in ("employer", "person", "enrollment", "application"):
-            data = to_wire(item["entity"], item["payload"])
-            latest[(item["entity"], item["entity_id"])] = RemoteRecord(
-                item["entity"], item["entity_id"], int(data.get("version") or 1), data, server_seq=n
-            )
-    return sorted(latest.values(), key=lambda r: r.server_seq)
-
-
 def test_a_pulled_application_gets_its_columns(
     store: localdb.Store, tmp_path: Path, template_db: Path
 ) -> None:
@@ -128,7 +114,9 @@ def test_a_pulled_application_gets_its_columns(
     shutil.copyfile(template_db, tmp_path / "other.db")
     other = localdb.open_store(tmp_path / "other.db")
     try:
-        other.service("boss", today=TODAY).apply_remote(_pulled(store))
+        other.service("boss", today=TODAY).apply_remote(
+            pulled(store, ("employer", "person", "enrollment", "application"))
+        )
         sources, columns = _both(other.path)
         assert len(columns) == 4 and columns == sources
 

@@ -80,3 +80,20 @@ def checkpoint(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+
+
+def pulled(store: Any, entities: tuple[str, ...]) -> list[Any]:
+    """What an honest server would hand out for ``store``'s changes of ``entities`` (the latest state
+    of each record, in the order they were made), as the counter's pull receives them."""
+    from localdb.records import to_wire
+    from localdb.remote import RemoteRecord
+
+    latest: dict[tuple[str, str], RemoteRecord] = {}
+    for n, item in enumerate(store.outbox_batch(10_000), start=1):
+        if item["entity"] not in entities:
+            continue
+        data = to_wire(item["entity"], item["payload"])
+        latest[(item["entity"], item["entity_id"])] = RemoteRecord(
+            item["entity"], item["entity_id"], int(data.get("version") or 1), data, server_seq=n
+        )
+    return sorted(latest.values(), key=lambda r: r.server_seq)
