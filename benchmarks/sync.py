@@ -56,6 +56,7 @@ from sync.http import HttpSync as _HttpSync  # noqa: E402
 from sync.protocol import EnrollRequest  # noqa: E402
 from tests.support.faultproxy import fault_proxy  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.secret_service import running_secret_service  # noqa: E402
 from tests.support.store_data import TODAY, employer_data, uscc  # noqa: E402
 from tests.sync.conftest import public_b64  # noqa: E402
 
@@ -102,29 +103,6 @@ def new_counter(server: CentralServer, root: Path, name: str, number: int) -> tu
     code = server.add_counter(COUNTY, number)["enrollment_code"]
     token = server.enroll(EnrollRequest(code, store.counter_info.id, COUNTY, number, public_b64(key))).token
     return store, key, token
-
-
-@contextlib.contextmanager
-def secret_service(root: Path) -> Iterator[dict[str, str]]:
-    """A throw-away Secret Service (gnome-keyring) for the server key, as the tests' fixture starts it."""
-    import shlex
-    import subprocess
-
-    script = ROOT / "scripts" / "secret-service.sh"
-    folder = root / "secret-service"
-    started = subprocess.run(
-        ["bash", str(script), "start", str(folder)], capture_output=True, text=True, check=True
-    )
-    env = {}
-    for line in started.stdout.splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            key, value = words[1].split("=", 1)
-            env[key] = value
-    try:
-        yield env
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, check=False)
 
 
 class UncheckedEngine(SyncEngine):
@@ -182,7 +160,7 @@ def run_backend(backend: str, push_n: int, pull_n: int) -> dict[str, float]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp,
         central(backend, Path(tmp)) as url,
-        secret_service(Path(tmp)) as keyring_env,
+        running_secret_service(Path(tmp) / "secret-service") as keyring_env,
     ):
         root = Path(tmp)
         server = CentralServer(url)

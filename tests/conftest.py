@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import shlex
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,23 +88,13 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     scripts/setup-system.sh). Yields the environment a process needs to use it
     (DBUS_SESSION_BUS_ADDRESS, PYTHON_KEYRING_BACKEND=keyring.backends.SecretService.Keyring); this
     process's own environment is left alone."""
-    folder = tmp_path_factory.mktemp("secret-service")
-    script = ROOT / "scripts" / "secret-service.sh"
-    started = subprocess.run(
-        ["bash", str(script), "start", str(folder)], capture_output=True, text=True, timeout=60
-    )
-    if started.returncode != 0:
-        pytest.fail(f"could not start a Secret Service ({script}): {started.stderr}")
-    env: dict[str, str] = {}
-    for line in started.stdout.splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            key, value = words[1].split("=", 1)
-            env[key] = value
+    from tests.support.secret_service import SecretServiceFailed, running_secret_service
+
     try:
-        yield env
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(folder)], capture_output=True, timeout=60)
+        with running_secret_service(tmp_path_factory.mktemp("secret-service")) as env:
+            yield env
+    except SecretServiceFailed as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
